@@ -1,0 +1,257 @@
+"""Trains the tiny MTP model on the Brown corpus token ids (training/data/*.bin).
+
+Two phases, both from one command, with a fixed seed:
+
+1. joint (DeepSeek-V3): L = L_main + (lambda / D) * sum_k L_mtp_k, where each module's loss
+   is cross-entropy to the true token plus `--distill` times cross-entropy to the main
+   model's own (detached) distribution for that same future token.
+2. distill (EAGLE / Medusa-2 style): the main model and the shared embedding are frozen;
+   each MTP module is trained only towards the main model's distribution, which is what
+   the drafts must agree with for speculative decoding to accept them.
+
+Checkpoints every few minutes to training/checkpoints/ (resumable with --resume) and logs
+loss curves as JSON lines to training/logs/<name>.jsonl.
+
+    /usr/bin/python3 training/train.py --joint-steps 2000 --distill-steps 800
+
+Runs on CPU (OpenBLAS; 2 threads here) or CUDA when present (--device cuda).
+"""
+import argparse
+import json
+import math
+import os
+import time
+
+import numpy as np
+import torch
+import torch.nn.functional as F
+
+from model import Config, MTPModel
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+
+
+def parse_args():
+    p = argparse.ArgumentParser()
+    p.add_argument("--name", default="brown-mtp")
+    p.add_argument("--joint-steps", type=int, default=2000)
+    p.add_argument("--distill-steps", type=int, default=800)
+    p.add_argument("--batch", type=int, default=16)
+    p.add_argument("--seq", type=int, default=256, help="positions per training window")
+    p.add_argument("--lr", type=float, default=3e-3)
+    p.add_argument("--distill-lr", type=float, default=2e-3)
+    p.add_argument("--mtp-lambda", type=float, default=0.3)
+    p.add_argument("--distill", type=float, default=1.0, help="weight of the soft target in phase 1")
+    p.add_argument("--warmup", type=int, default=100)
+    p.add_argument("--seed", type=int, default=1234)
+    p.add_argument("--threads", type=int, default=2)
+    p.add_argument("--device", default="cuda" if torch.cuda.is_available() else "cpu")
+    p.add_argument("--eval-every", type=int, default=250)
+    p.add_argument("--checkpoint-minutes", type=float, default=5.0)
+    p.add_argument("--resume", action="store_true")
+    for field, default in Config().to_dict().items():
+        p.add_argument("--" + field.replace("_", "-"), type=type(default), default=default)
+    return p.parse_args()
+
+
+def load_tokens(split: str) -> np.ndarray:
+    return np.fromfile(os.path.join(HERE, "data", f"{split}.bin"), dtype="<u2").astype(np.int64)
+
+
+def soft_ce(student_logits, teacher_logits):
+    """Cross-entropy of the student against the teacher's (detached) softmax."""
+    teacher = teacher_logits.detach().float().softmax(-1)
+    return -(teacher * student_logits.float().log_softmax(-1)).sum(-1).mean()
+
+
+def ce(logits, targets):
+    return F.cross_entropy(logits.reshape(-1, logits.shape[-1]).float(), targets.reshape(-1))
+
+
+def window_batches(tokens: np.ndarray, window: int, batch: int):
+    """Consecutive non-overlapping windows of `window` tokens (the eval protocol of
+    scripts/eval.ts: each window is evaluated from an empty context)."""
+    n = len(tokens) // window
+    rows = tokens[: n * window].reshape(n, window)
+    for start in range(0, n, batch):
+        yield torch.from_numpy(rows[start : start + batch])
+
+
+@torch.no_grad()
+def evaluate(model: MTPModel, tokens: np.ndarray, device, max_windows=None):
+    """Teacher-forced: main loss, each module's loss, and acceptance per depth (module k's
+    argmax at row i equals the main model's argmax at row i + k, the same future token)."""
+    model.eval()
+    D = model.cfg.mtp_depth
+    window = model.cfg.max_seq_len
+    nll_main, n_main = 0.0, 0
+    nll_mtp, agree, n_mtp = [0.0] * D, [0] * D, [0] * D
+    used = 0
+    for ids in window_batches(tokens, window, 16):
+        if max_windows is not None and used >= max_windows:
+            break
+        used += ids.shape[0]
+        ids = ids.to(device)
+        logits, mtp_logits = model(ids)
+        nll_main += F.cross_entropy(logits[:, :-1].reshape(-1, logits.shape[-1]), ids[:, 1:].reshape(-1), reduction="sum").item()
+        n_main += ids[:, 1:].numel()
+        main_argmax = logits.argmax(-1)
+        for k, ml in enumerate(mtp_logits, start=1):
+            L = ml.shape[1]
+            # row i predicts token i + k + 1; the last row's target lies outside the window
+            tgt = ids[:, k + 1 :]
+            nll_mtp[k - 1] += F.cross_entropy(ml[:, : L - 1].reshape(-1, ml.shape[-1]), tgt.reshape(-1), reduction="sum").item()
+            n_mtp[k - 1] += tgt.numel()
+            agree[k - 1] += (ml.argmax(-1) == main_argmax[:, k:]).sum().item()
+    model.train()
+    rows = lambda k: used * (window - k)
+    return {
+        "tokens": used * window,
+        "loss_main": nll_main / n_main,
+        "ppl_main": math.exp(nll_main / n_main),
+        "loss_mtp": {str(k): nll_mtp[k - 1] / n_mtp[k - 1] for k in range(1, D + 1)},
+        "acceptance": {str(k): agree[k - 1] / rows(k) for k in range(1, D + 1)},
+    }
+
+
+def lr_at(step, total, peak, warmup):
+    if step < warmup:
+        return peak * (step + 1) / warmup
+    progress = (step - warmup) / max(1, total - warmup)
+    return peak * (0.1 + 0.9 * 0.5 * (1 + math.cos(math.pi * min(1.0, progress))))
+
+
+def main():
+    args = parse_args()
+    torch.manual_seed(args.seed)
+    torch.set_num_threads(args.threads)
+    rng = np.random.default_rng(args.seed)
+    cfg = Config(**{f: getattr(args, f) for f in Config().to_dict()})
+    device = torch.device(args.device)
+    model = MTPModel(cfg).to(device)
+    print("parameters:", model.param_counts(), flush=True)
+
+    train_tokens, val_tokens = load_tokens("train"), load_tokens("val")
+    D = cfg.mtp_depth
+    L = args.seq  # main positions per row; MTP module k has L - k rows (DeepSeek truncation)
+    assert L <= cfg.max_seq_len, "--seq must not exceed --max-seq-len (RoPE table length)"
+
+    def sample_batch():
+        starts = rng.integers(0, len(train_tokens) - L - 1, size=args.batch)
+        return torch.from_numpy(np.stack([train_tokens[s : s + L + 1] for s in starts])).to(device)
+
+    main_params = [p for n, p in model.named_parameters() if not n.startswith("mtp.")]
+    mtp_params = [p for n, p in model.named_parameters() if n.startswith("mtp.")]
+
+    def make_opt(params, lr):
+        decay = [p for p in params if p.dim() >= 2]
+        no_decay = [p for p in params if p.dim() < 2]
+        return torch.optim.AdamW(
+            [{"params": decay, "weight_decay": 0.1}, {"params": no_decay, "weight_decay": 0.0}],
+            lr=lr, betas=(0.9, 0.95),
+        )
+
+    ckpt_dir = os.path.join(HERE, "checkpoints")
+    log_dir = os.path.join(HERE, "logs")
+    os.makedirs(ckpt_dir, exist_ok=True)
+    os.makedirs(log_dir, exist_ok=True)
+    ckpt_path = os.path.join(ckpt_dir, f"{args.name}.pt")
+    log_path = os.path.join(log_dir, f"{args.name}.jsonl")
+
+    state = {"step": 0, "tokens": 0, "wall_s": 0.0, "history": []}
+    opt_joint = make_opt(main_params + mtp_params, args.lr)
+    opt_distill = make_opt(mtp_params, args.distill_lr)
+    if args.resume and os.path.exists(ckpt_path):
+        ck = torch.load(ckpt_path, map_location=device)
+        model.load_state_dict(ck["model"])
+        opt_joint.load_state_dict(ck["opt_joint"])
+        opt_distill.load_state_dict(ck["opt_distill"])
+        state = ck["state"]
+        rng = np.random.default_rng([args.seed, state["step"]])
+        print(f"resumed at step {state['step']}", flush=True)
+    elif os.path.exists(log_path):
+        os.remove(log_path)
+
+    def save():
+        torch.save({"model": model.state_dict(), "opt_joint": opt_joint.state_dict(),
+                    "opt_distill": opt_distill.state_dict(), "state": state,
+                    "config": cfg.to_dict(), "args": vars(args)}, ckpt_path + ".tmp")
+        os.replace(ckpt_path + ".tmp", ckpt_path)
+
+    def log(record):
+        with open(log_path, "a") as f:
+            f.write(json.dumps(record) + "\n")
+
+    total_steps = args.joint_steps + args.distill_steps
+    last_ckpt = time.time()
+    t_start = time.time() - state["wall_s"]
+    while state["step"] < total_steps:
+        step = state["step"]
+        joint = step < args.joint_steps
+        if step == args.joint_steps:
+            print("phase 2: distilling the MTP modules towards the frozen main model", flush=True)
+        opt = opt_joint if joint else opt_distill
+        lr = lr_at(step, args.joint_steps, args.lr, args.warmup) if joint else \
+            lr_at(step - args.joint_steps, args.distill_steps, args.distill_lr, args.warmup // 2)
+        for g in opt.param_groups:
+            g["lr"] = lr
+
+        batch = sample_batch()
+        ids, targets = batch[:, :-1], batch[:, 1:]
+        if joint:
+            logits, mtp_logits = model(ids)
+            loss_main = ce(logits, targets)
+            mtp_terms = []
+            for k, ml in enumerate(mtp_logits, start=1):
+                term = ce(ml, targets[:, k:])
+                if args.distill > 0:
+                    term = term + args.distill * soft_ce(ml, logits[:, k:])
+                mtp_terms.append(term)
+            loss = loss_main + args.mtp_lambda / D * sum(mtp_terms)
+            # Report plain cross-entropy per head (comparable between phases).
+            mtp_ce = [ce(ml, targets[:, k:]).item() for k, ml in enumerate(mtp_logits, 1)]
+        else:
+            with torch.no_grad():
+                emb = model.tok_emb(ids)
+                h = emb
+                for layer in model.layers:
+                    h = layer(h, model.rope_cos, model.rope_sin)
+                logits = model.head(model.norm(h))
+            loss_main = ce(logits, targets)
+            terms, mtp_ce = [], []
+            for k, module in enumerate(model.mtp, start=1):
+                h = module(h[:, : L - k], emb[:, k:], model.rope_cos, model.rope_sin)
+                ml = model.head(module.norm(h))
+                terms.append(soft_ce(ml, logits[:, k:]))
+                mtp_ce.append(ce(ml, targets[:, k:]).item())
+            loss = sum(terms) / D
+
+        opt.zero_grad(set_to_none=True)
+        loss.backward()
+        torch.nn.utils.clip_grad_norm_(main_params + mtp_params if joint else mtp_params, 1.0)
+        opt.step()
+        state["step"] += 1
+        state["tokens"] += ids.numel()
+        state["wall_s"] = time.time() - t_start
+
+        if state["step"] % 20 == 0:
+            rec = {"step": state["step"], "phase": "joint" if joint else "distill", "lr": lr,
+                   "tokens": state["tokens"], "wall_s": round(state["wall_s"], 1),
+                   "train_loss_main": round(loss_main.item(), 4),
+                   "train_loss_mtp": {str(k): round(v, 4) for k, v in enumerate(mtp_ce, 1)}}
+            log(rec)
+            print(json.dumps(rec), flush=True)
+        if state["step"] % args.eval_every == 0 or state["step"] == total_steps:
+            ev = evaluate(model, val_tokens, device, max_windows=None if state["step"] == total_steps else 128)
+            rec = {"step": state["step"], "eval": ev, "wall_s": round(state["wall_s"], 1)}
+            state["history"].append(rec)
+            log(rec)
+            print(json.dumps(rec), flush=True)
+        if time.time() - last_ckpt > args.checkpoint_minutes * 60 or state["step"] == total_steps:
+            save()
+            last_ckpt = time.time()
+    print("done", flush=True)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,22 @@
+import { defineConfig } from 'vitest/config';
+
+// Dawn (the `webgpu` package) on a machine without a GPU: Chromium's SwiftShader Vulkan
+// driver. Set VK_ICD_FILENAMES yourself (or to an empty string) to use a real GPU.
+const swiftshader = '/usr/lib/chromium/vk_swiftshader_icd.json';
+const gpuEnv: Record<string, string> =
+  process.env.VK_ICD_FILENAMES === undefined ? { VK_ICD_FILENAMES: swiftshader } : {};
+
+export default defineConfig({
+  test: {
+    projects: [
+      { test: { name: 'unit', include: ['tests/unit/**/*.test.ts'], testTimeout: 60_000 } },
+      {
+        // Dawn must be created outside test bodies and outside worker threads (see DESIGN.md).
+        test: { name: 'gpu', include: ['tests/gpu/**/*.test.ts'], pool: 'forks', env: gpuEnv, testTimeout: 300_000, hookTimeout: 300_000, fileParallelism: false },
+      },
+      {
+        test: { name: 'e2e', include: ['tests/e2e/**/*.test.ts'], pool: 'forks', testTimeout: 300_000, hookTimeout: 300_000, fileParallelism: false },
+      },
+    ],
+  },
+});
