@@ -2,9 +2,17 @@ import { defineConfig } from 'vitest/config';
 
 // Dawn (the `webgpu` package) on a machine without a GPU: Chromium's SwiftShader Vulkan
 // driver. Set VK_ICD_FILENAMES yourself (or to an empty string) to use a real GPU.
-const swiftshader = '/usr/lib/chromium/vk_swiftshader_icd.json';
+// Chromium also ships the Vulkan loader (libvulkan.so.1) that Dawn dlopens; Debian's libvulkan1 is
+// not always installed, so the SwiftShader setup puts Chromium's directory on the library path too.
+const chromiumLibs = '/usr/lib/chromium';
+const swiftshader = `${chromiumLibs}/vk_swiftshader_icd.json`;
 const gpuEnv: Record<string, string> =
-  process.env.VK_ICD_FILENAMES === undefined ? { VK_ICD_FILENAMES: swiftshader } : {};
+  process.env.VK_ICD_FILENAMES === undefined
+    ? {
+        VK_ICD_FILENAMES: swiftshader,
+        LD_LIBRARY_PATH: [process.env.LD_LIBRARY_PATH, chromiumLibs].filter(Boolean).join(':'),
+      }
+    : {};
 
 export default defineConfig({
   test: {

@@ -1,0 +1,63 @@
+// argmax.wgsl: out[r] = index of the largest logit of row r (u32). Ties go to the lowest index, as
+// ops.argmax; NaNs are skipped (all-NaN rows give 0). Writing at a view of a u32 buffer lets the
+// decode loop drop drafted tokens straight into the token buffer the next embedding gather reads.
+//
+// Bindings (group 0):
+//   0 uniform Block  (dynamic offset): rows M, pos0
+//   1 uniform Params (static): n (logits per row), views of X and out
+//   2 X:   storage read f32, row r at x_base + (x_pos * pos0 + r) * x_stride
+//   3 out: storage rw   u32, id of row r at o_base + (o_pos * pos0 + r) * o_stride
+//
+// Workgroup layout: 256 invocations per row (strided scan, then a fixed binary tree); dispatch (M, 1, 1).
+
+struct Block { rows: u32, pos0: u32, _pad0: u32, _pad1: u32 }
+struct Params {
+  n: u32, _pad0: u32,
+  x_base: u32, x_stride: u32, x_pos: u32,
+  o_base: u32, o_stride: u32, o_pos: u32,
+}
+
+@group(0) @binding(0) var<uniform> blk: Block;
+@group(0) @binding(1) var<uniform> p: Params;
+@group(0) @binding(2) var<storage, read> X: array<f32>;
+@group(0) @binding(3) var<storage, read_write> ids: array<u32>;
+
+const WG: u32 = 256u;
+const NONE: u32 = 0xffffffffu;
+var<workgroup> best_v: array<f32, 256>;
+var<workgroup> best_i: array<u32, 256>;
+
+fn x_row(r: u32) -> u32 { return p.x_base + (p.x_pos * blk.pos0 + r) * p.x_stride; }
+fn o_row(r: u32) -> u32 { return p.o_base + (p.o_pos * blk.pos0 + r) * p.o_stride; }
+
+@compute @workgroup_size(256)
+fn main(@builtin(workgroup_id) wg: vec3<u32>, @builtin(local_invocation_index) t: u32) {
+  let r = wg.x;
+  let base = x_row(r);
+  var bv = 0.0;
+  var bi = NONE;
+  for (var i = t; i < p.n; i += WG) {
+    let v = X[base + i];
+    if ((bi == NONE && v == v) || v > bv) { bv = v; bi = i; }
+  }
+  best_v[t] = bv;
+  best_i[t] = bi;
+  workgroupBarrier();
+  for (var stride = WG / 2u; stride > 0u; stride /= 2u) {
+    if (t < stride) {
+      let ov = best_v[t + stride];
+      let oi = best_i[t + stride];
+      let mi = best_i[t];
+      if (oi != NONE && (mi == NONE || ov > best_v[t] || (ov == best_v[t] && oi < mi))) {
+        best_v[t] = ov;
+        best_i[t] = oi;
+      }
+    }
+    workgroupBarrier();
+  }
+  if (t == 0u) {
+    var id = best_i[0];
+    if (id == NONE) { id = 0u; } // all NaN: index 0, as ops.argmax
+    ids[o_row(r)] = id;
+  }
+}

@@ -1,0 +1,154 @@
+// matmul.wgsl: Y[r, n] = X[r, :] . W[n, :]  (Y = X W^T, W stored [N, K] row-major, PyTorch's [out, in]),
+// or with `residual` set, Y[r, n] = Y[r, n] + X[r, :] . W[n, :] (read and written in place by the one
+// invocation that owns the element; a separate residual buffer would need a second binding of Y).
+//
+// Bit-exact block-size invariance: every output element is one sequential chain
+// acc = fma(X[r, k], W[n, k], acc) for k = 0, 1, .., K-1 from acc = 0, then (residual) Y + acc.
+// Both entry points follow that chain, so a row's values do not depend on the block size M,
+// on the entry point, or on the element's place in a tile.
+//
+// Bindings (group 0):
+//   0 uniform Block  (dynamic offset): rows M, pos0 (absolute position of row 0)
+//   1 uniform Params (static, per binding set): K, N, views of X, W, Y (see below), residual flag
+//   2 X: storage read   f32, row r at x_base + (x_pos * pos0 + r) * x_stride
+//   3 W: storage read   f32, row n at w_base + n * K
+//   4 Y: storage rw     f32, row r at y_base + (y_pos * pos0 + r) * y_stride
+//        (x_pos / y_pos = 1: the buffer is indexed by absolute position, e.g. a KV cache)
+//
+// Workgroup layout:
+//   decode:  64 invocations, one output column each, all M <= 4 rows of that column; dispatch
+//            (ceil(N / 64), 1, 1). Each W element is read from memory once per block, through a
+//            64 x 32 workgroup tile (coalesced loads), X through a 4 x 32 tile.
+//   prefill: 16 x 16 invocations, a 64 x 64 output tile, 4 x 4 elements each (rows ly + 16 i,
+//            columns lx + 16 j); dispatch (ceil(N / 64), ceil(M / 64), 1); K in chunks of 16
+//            through workgroup memory (2 x 64 x 17 floats).
+
+struct Block { rows: u32, pos0: u32, _pad0: u32, _pad1: u32 }
+struct Params {
+  K: u32, N: u32,
+  x_base: u32, x_stride: u32, x_pos: u32,
+  w_base: u32,
+  y_base: u32, y_stride: u32, y_pos: u32,
+  residual: u32,
+  _pad0: u32, _pad1: u32,
+}
+
+@group(0) @binding(0) var<uniform> blk: Block;
+@group(0) @binding(1) var<uniform> p: Params;
+@group(0) @binding(2) var<storage, read> X: array<f32>;
+@group(0) @binding(3) var<storage, read> W: array<f32>;
+@group(0) @binding(4) var<storage, read_write> Y: array<f32>;
+
+fn x_row(r: u32) -> u32 { return p.x_base + (p.x_pos * blk.pos0 + r) * p.x_stride; }
+fn y_row(r: u32) -> u32 { return p.y_base + (p.y_pos * blk.pos0 + r) * p.y_stride; }
+
+fn store(r: u32, n: u32, acc: f32) {
+  let i = y_row(r) + n;
+  if (p.residual != 0u) {
+    Y[i] = Y[i] + acc;
+  } else {
+    Y[i] = acc;
+  }
+}
+
+// ---- decode: M <= 4 ----
+const DN: u32 = 64u;      // output columns per workgroup (= invocations)
+const DK: u32 = 32u;      // K chunk
+const DPAD: u32 = 33u;    // padded tile row (bank conflicts)
+var<workgroup> d_w: array<f32, 2112>;   // DN x DPAD
+var<workgroup> d_x: array<f32, 128>;    // 4 x DK
+
+@compute @workgroup_size(64)
+fn decode(@builtin(workgroup_id) wg: vec3<u32>, @builtin(local_invocation_index) t: u32) {
+  let n0 = wg.x * DN;
+  let n = n0 + t;
+  let M = min(blk.rows, 4u);
+  var a0 = 0.0;
+  var a1 = 0.0;
+  var a2 = 0.0;
+  var a3 = 0.0;
+  for (var k0 = 0u; k0 < p.K; k0 += DK) {
+    let kn = min(DK, p.K - k0);
+    for (var i = t; i < DN * DK; i += DN) {
+      let row = i / DK;
+      let col = i % DK;
+      var v = 0.0;
+      if (n0 + row < p.N && col < kn) { v = W[p.w_base + (n0 + row) * p.K + k0 + col]; }
+      d_w[row * DPAD + col] = v;
+    }
+    for (var i = t; i < 4u * DK; i += DN) {
+      let m = i / DK;
+      let col = i % DK;
+      var v = 0.0;
+      if (m < M && col < kn) { v = X[x_row(m) + k0 + col]; }
+      d_x[i] = v;
+    }
+    workgroupBarrier();
+    for (var kk = 0u; kk < kn; kk++) {
+      let w = d_w[t * DPAD + kk];
+      a0 = fma(d_x[kk], w, a0);
+      a1 = fma(d_x[DK + kk], w, a1);
+      a2 = fma(d_x[2u * DK + kk], w, a2);
+      a3 = fma(d_x[3u * DK + kk], w, a3);
+    }
+    workgroupBarrier();
+  }
+  if (n < p.N) {
+    if (M > 0u) { store(0u, n, a0); }
+    if (M > 1u) { store(1u, n, a1); }
+    if (M > 2u) { store(2u, n, a2); }
+    if (M > 3u) { store(3u, n, a3); }
+  }
+}
+
+// ---- prefill: any M ----
+const TT: u32 = 64u;      // tile rows and columns
+const TK: u32 = 16u;      // K chunk
+const TPAD: u32 = 17u;
+var<workgroup> t_x: array<f32, 1088>;   // TT x TPAD
+var<workgroup> t_w: array<f32, 1088>;
+
+@compute @workgroup_size(16, 16)
+fn prefill(@builtin(workgroup_id) wg: vec3<u32>, @builtin(local_invocation_id) lid: vec3<u32>,
+           @builtin(local_invocation_index) t: u32) {
+  let r0 = wg.y * TT;
+  let n0 = wg.x * TT;
+  let M = blk.rows;
+  var acc: array<f32, 16>;
+  for (var i = 0u; i < 16u; i++) { acc[i] = 0.0; }
+  for (var k0 = 0u; k0 < p.K; k0 += TK) {
+    let kn = min(TK, p.K - k0);
+    for (var i = t; i < TT * TK; i += 256u) {
+      let row = i / TK;
+      let col = i % TK;
+      var xv = 0.0;
+      if (r0 + row < M && col < kn) { xv = X[x_row(r0 + row) + k0 + col]; }
+      t_x[row * TPAD + col] = xv;
+      var wv = 0.0;
+      if (n0 + row < p.N && col < kn) { wv = W[p.w_base + (n0 + row) * p.K + k0 + col]; }
+      t_w[row * TPAD + col] = wv;
+    }
+    workgroupBarrier();
+    for (var kk = 0u; kk < kn; kk++) {
+      var xs: array<f32, 4>;
+      var ws: array<f32, 4>;
+      for (var i = 0u; i < 4u; i++) {
+        xs[i] = t_x[(lid.y + 16u * i) * TPAD + kk];
+        ws[i] = t_w[(lid.x + 16u * i) * TPAD + kk];
+      }
+      for (var i = 0u; i < 4u; i++) {
+        for (var j = 0u; j < 4u; j++) {
+          acc[i * 4u + j] = fma(xs[i], ws[j], acc[i * 4u + j]);
+        }
+      }
+    }
+    workgroupBarrier();
+  }
+  for (var i = 0u; i < 4u; i++) {
+    let r = r0 + lid.y + 16u * i;
+    for (var j = 0u; j < 4u; j++) {
+      let n = n0 + lid.x + 16u * j;
+      if (r < M && n < p.N) { store(r, n, acc[i * 4u + j]); }
+    }
+  }
+}

@@ -1,0 +1,260 @@
+// The WebGPU engine: the main model and its MTP modules on the WGSL kernels, one
+// `queue.submit` and one `mapAsync` per decode step (see DecodeEngine in src/model/engine.ts
+// for the step's contract, and DESIGN.md "One decode step").
+//
+// Everything is created once in `GpuEngine.create`: one buffer for all weights, the token
+// buffer, one residual stream per model indexed by absolute position (after its last block
+// it holds h^0, resp. h^k, at every position, which is what the next MTP module reads), a KV
+// cache per block, block-sized scratch, and every kernel use with its bind group. A step only
+// writes the new tokens and the block slots (rows, pos0), encodes and submits.
+//
+// Drafts never leave the GPU inside a step: module k's argmax at the newest position writes
+// its token into the token buffer at the position it predicts; module k+1 and the main
+// model's verify block read it from there. `commit` later overwrites those slots with the
+// true tokens. One small copy (verify argmax + drafts) goes to a staging buffer at the end.
+import type { ModelConfig } from '../model/config.ts';
+import { DecodeState, type DecodeEngine, type StepResult } from '../model/engine.ts';
+import type { Weights } from '../model/reference.ts';
+import { expectedTensors } from '../model/config.ts';
+import { Kernels, type Block, type Dispatch, type View } from './kernels.ts';
+
+/** One model's stack of dispatches for a block of rows (main model or an MTP module). */
+interface Stack {
+  /** Input of the block rows: embedding (main) or the MTP input norm + projection. */
+  input: Dispatch[];
+  /** The transformer blocks, in order. */
+  layers: Dispatch[];
+  /** Final norm, head and argmax for the rows that need logits. */
+  head: Dispatch[];
+}
+
+export interface StepTimings {
+  /** Wall-clock milliseconds from encoding to the mapped results. */
+  wallMs: number;
+}
+
+export class GpuEngine implements DecodeEngine {
+  readonly config: ModelConfig;
+  private readonly state: DecodeState;
+  private uploadedTokens = 0;
+  private lost = false;
+
+  private constructor(
+    readonly name: string,
+    private readonly device: GPUDevice,
+    private readonly kernels: Kernels,
+    private readonly main: Stack,
+    private readonly mtp: Stack[],
+    private readonly buffers: { tokens: GPUBuffer; results: GPUBuffer; staging: GPUBuffer; logits: GPUBuffer; owned: GPUBuffer[] },
+    config: ModelConfig,
+  ) {
+    this.config = config;
+    this.state = new DecodeState(config.mtp_depth, config.max_seq_len);
+    device.lost.then(() => (this.lost = true));
+  }
+
+  static async create(device: GPUDevice, weights: Weights, name = 'WebGPU'): Promise<GpuEngine> {
+    const c = weights.config;
+    const { d_model: d, ffn_hidden: h, vocab_size: V, max_seq_len: S, n_heads: H, mtp_depth: D } = c;
+    const hd = d / H;
+    const kernels = await Kernels.create(device, { slots: 8 });
+    const owned: GPUBuffer[] = [];
+    const storage = (label: string, floats: number, extra = 0) => {
+      const b = device.createBuffer({ label, size: floats * 4, usage: GPUBufferUsage.STORAGE | extra });
+      owned.push(b);
+      return b;
+    };
+
+    // All weights in one buffer; a tensor is a view at its element offset.
+    const names = [...expectedTensors(c).keys()];
+    const offsets = new Map<string, number>();
+    let total = 0;
+    for (const n of names) {
+      offsets.set(n, total);
+      total += weights.tensor(n).length;
+    }
+    const weightBuffer = device.createBuffer({ label: 'weights', size: total * 4, usage: GPUBufferUsage.STORAGE, mappedAtCreation: true });
+    const mapped = new Float32Array(weightBuffer.getMappedRange());
+    for (const n of names) mapped.set(weights.tensor(n), offsets.get(n)!);
+    weightBuffer.unmap();
+    owned.push(weightBuffer);
+    const w = (n: string): View => ({ buffer: weightBuffer, base: offsets.get(n)! });
+
+    // Tokens by absolute position, with room for the drafts past the context's last position.
+    const tokens = storage('tokens', S + D + 2, GPUBufferUsage.COPY_DST | GPUBufferUsage.COPY_SRC);
+    const tokenView = (ahead: number): View => ({ buffer: tokens, base: ahead, positional: true });
+    // Main argmax of each verify row (and of the prefill's last row).
+    const results = storage('verify argmax', D + 1, GPUBufferUsage.COPY_SRC);
+    const staging = device.createBuffer({ label: 'readback', size: (2 * D + 1) * 4, usage: GPUBufferUsage.MAP_READ | GPUBufferUsage.COPY_DST });
+    owned.push(staging);
+
+    // Scratch for a block of up to S rows (the prefill) and the head's logits for D + 1 rows.
+    const x2 = storage('normed', S * 2 * d);
+    const q = storage('q', S * d);
+    const att = storage('attention out', S * d);
+    const gate = storage('ffn gate', S * h);
+    const up = storage('ffn up', S * h);
+    const act = storage('ffn act', S * h);
+    const emb = storage('mtp embedding', S * d);
+    // Logits: D + 1 verify rows of the main model, then one row (the newest position) per module.
+    const logits = storage('logits', (2 * D + 1) * V, GPUBufferUsage.COPY_SRC);
+    const rope = kernels.ropeTable(hd, S, c.rope_theta);
+    const plain = (buffer: GPUBuffer): View => ({ buffer });
+
+    const block = (prefix: string, stream: View, label: string): Dispatch[] => {
+      const kCache = storage(`${label} k cache`, S * d);
+      const vCache = storage(`${label} v cache`, S * d);
+      const kv = (b: GPUBuffer): View => ({ buffer: b, positional: true });
+      return [
+        kernels.rmsnorm({ x: stream, weight: w(`${prefix}.attn_norm.weight`), out: plain(x2), n: d, eps: c.norm_eps, label: `${label} attn_norm` }),
+        kernels.matmul({ x: plain(x2), w: w(`${prefix}.attn.wq.weight`), out: plain(q), K: d, N: d, label: `${label} wq` }),
+        kernels.matmul({ x: plain(x2), w: w(`${prefix}.attn.wk.weight`), out: kv(kCache), K: d, N: d, label: `${label} wk` }),
+        kernels.matmul({ x: plain(x2), w: w(`${prefix}.attn.wv.weight`), out: kv(vCache), K: d, N: d, label: `${label} wv` }),
+        kernels.rope({ x: plain(q), table: rope, nHeads: H, headDim: hd, label: `${label} rope q` }),
+        kernels.rope({ x: kv(kCache), table: rope, nHeads: H, headDim: hd, label: `${label} rope k` }),
+        kernels.attention({ q: plain(q), k: kv(kCache), v: kv(vCache), out: plain(att), nHeads: H, headDim: hd, label: `${label} attention` }),
+        kernels.matmul({ x: plain(att), w: w(`${prefix}.attn.wo.weight`), out: stream, K: d, N: d, residual: true, label: `${label} wo` }),
+        kernels.rmsnorm({ x: stream, weight: w(`${prefix}.ffn_norm.weight`), out: plain(x2), n: d, eps: c.norm_eps, label: `${label} ffn_norm` }),
+        kernels.matmul({ x: plain(x2), w: w(`${prefix}.ffn.w1.weight`), out: plain(gate), K: d, N: h, label: `${label} w1` }),
+        kernels.matmul({ x: plain(x2), w: w(`${prefix}.ffn.w3.weight`), out: plain(up), K: d, N: h, label: `${label} w3` }),
+        kernels.siluMul({ gate: plain(gate), up: plain(up), out: plain(act), n: h, label: `${label} silu` }),
+        kernels.matmul({ x: plain(act), w: w(`${prefix}.ffn.w2.weight`), out: stream, K: h, N: d, residual: true, label: `${label} w2` }),
+      ];
+    };
+    const head = (stream: View, normWeight: string, logitsRow: number, argmaxOut: View, label: string): Dispatch[] => [
+      kernels.rmsnorm({ x: stream, weight: w(normWeight), out: plain(x2), n: d, eps: c.norm_eps, label: `${label} norm` }),
+      kernels.matmul({ x: plain(x2), w: w('tok_emb.weight'), out: { buffer: logits, base: logitsRow * V }, K: d, N: V, label: `${label} head` }),
+      kernels.argmax({ logits: { buffer: logits, base: logitsRow * V }, out: argmaxOut, n: V, label: `${label} argmax` }),
+    ];
+
+    const mainStream: View = { buffer: storage('main stream h0', S * d), positional: true };
+    const main: Stack = {
+      input: [kernels.embedding({ table: w('tok_emb.weight'), tokens: tokenView(0), out: mainStream, d, vocab: V, label: 'main embedding' })],
+      layers: Array.from({ length: c.n_layers }, (_, i) => block(`layers.${i}`, mainStream, `main L${i}`)).flat(),
+      head: head(mainStream, 'norm.weight', 0, plain(results), 'main'),
+    };
+    const mtp: Stack[] = [];
+    let previous = mainStream;
+    for (let k = 1; k <= D; k++) {
+      const p = `mtp.${k - 1}`;
+      const stream: View = { buffer: storage(`mtp${k} stream h${k}`, S * d), positional: true };
+      mtp.push({
+        input: [
+          kernels.embedding({ table: w('tok_emb.weight'), tokens: tokenView(k), out: plain(emb), d, vocab: V, label: `mtp${k} embedding` }),
+          kernels.rmsnorm({
+            x: previous, weight: w(`${p}.hnorm.weight`), second: { x: plain(emb), weight: w(`${p}.enorm.weight`) },
+            out: plain(x2), n: d, eps: c.norm_eps, label: `mtp${k} input norms`,
+          }),
+          kernels.matmul({ x: plain(x2), w: w(`${p}.proj.weight`), out: stream, K: 2 * d, N: d, label: `mtp${k} proj` }),
+        ],
+        layers: block(`${p}.block`, stream, `mtp${k}`),
+        // The draft goes straight into the token buffer, at the position it predicts (pos + k + 1).
+        head: head(stream, `${p}.norm.weight`, D + k, tokenView(k + 1), `mtp${k}`),
+      });
+      previous = stream;
+    }
+    await device.queue.onSubmittedWorkDone();
+    return new GpuEngine(name, device, kernels, main, mtp, { tokens, results, staging, logits, owned }, c);
+  }
+
+  get length(): number {
+    return this.state.tokens.length;
+  }
+
+  async prefill(prompt: readonly number[], depth: number): Promise<number> {
+    this.state.reset(prompt, depth);
+    this.uploadedTokens = 0;
+    const P = prompt.length;
+    const slots = this.kernels.blocks;
+    const all = slots.set(0, P, 0);
+    const last = slots.set(1, 1, P - 1);
+    const mtpBlocks = this.mtp.slice(0, depth).map((_, k0) => slots.set(2 + k0, Math.max(0, P - (k0 + 1)), 0));
+    const { readback } = this.encodeAndSubmit((pass) => {
+      this.encodeStack(pass, this.main, all, last);
+      mtpBlocks.forEach((b, k0) => this.encodeStack(pass, this.mtp[k0], b, null));
+    }, 0);
+    const { verified } = await readback;
+    return verified[0];
+  }
+
+  async step(depth: number): Promise<StepResult> {
+    const plan = this.state.planStep(depth);
+    const slots = this.kernels.blocks;
+    const mtpBlocks = plan.mtp.map(({ from, to }, k0) => [slots.set(2 * k0, to - from + 1, from), slots.set(2 * k0 + 1, 1, to)]);
+    const verify = slots.set(2 * depth, depth + 1, plan.verifyFrom);
+    const { readback } = this.encodeAndSubmit((pass) => {
+      mtpBlocks.forEach(([rows, last], k0) => this.encodeStack(pass, this.mtp[k0], rows, last));
+      this.encodeStack(pass, this.main, verify, verify);
+    }, depth);
+    const result = await readback;
+    this.state.stepRan(result.drafts);
+    return result;
+  }
+
+  commit(tokens: readonly number[]): void {
+    this.state.commit(tokens);
+  }
+
+  /**
+   * The logits of the last step (for tests and tools, not the decode loop): the main model's
+   * verify rows, and each MTP module's row at the newest position. Costs its own submit.
+   */
+  async readLogits(depth: number): Promise<{ main: Float32Array[]; mtp: Float32Array[] }> {
+    const V = this.config.vocab_size;
+    const D = this.config.mtp_depth;
+    const rows = 2 * D + 1;
+    const copy = this.device.createBuffer({ label: 'logits readback', size: rows * V * 4, usage: GPUBufferUsage.MAP_READ | GPUBufferUsage.COPY_DST });
+    const encoder = this.device.createCommandEncoder();
+    encoder.copyBufferToBuffer(this.buffers.logits, 0, copy, 0, rows * V * 4);
+    this.device.queue.submit([encoder.finish()]);
+    await copy.mapAsync(GPUMapMode.READ);
+    const all = new Float32Array(copy.getMappedRange().slice(0));
+    copy.destroy();
+    const row = (r: number) => all.slice(r * V, (r + 1) * V);
+    return {
+      main: Array.from({ length: depth + 1 }, (_, j) => row(j)),
+      mtp: Array.from({ length: depth }, (_, k0) => row(D + 1 + k0)),
+    };
+  }
+
+  /** Releases every GPU buffer of this engine (the device stays). */
+  destroy(): void {
+    for (const b of this.buffers.owned) b.destroy();
+    this.kernels.destroy();
+  }
+
+  private encodeStack(pass: GPUComputePassEncoder, stack: Stack, rows: Block, headRows: Block | null): void {
+    for (const d of stack.input) d.encode(pass, rows);
+    for (const d of stack.layers) d.encode(pass, rows);
+    if (headRows) for (const d of stack.head) d.encode(pass, headRows);
+  }
+
+  /** Uploads new tokens and block slots, records `body` in one pass, copies the results out,
+   * submits once and maps the staging buffer once. */
+  private encodeAndSubmit(body: (pass: GPUComputePassEncoder) => void, depth: number): { readback: Promise<StepResult> } {
+    if (this.lost) throw new Error('the WebGPU device was lost; create a new engine');
+    const { tokens, results, staging } = this.buffers;
+    const committed = this.state.tokens;
+    if (this.uploadedTokens < committed.length) {
+      const fresh = Uint32Array.from(committed.slice(this.uploadedTokens));
+      this.device.queue.writeBuffer(tokens, this.uploadedTokens * 4, fresh);
+      this.uploadedTokens = committed.length;
+    }
+    this.kernels.blocks.upload();
+    const encoder = this.device.createCommandEncoder({ label: 'decode step' });
+    const pass = encoder.beginComputePass({ label: 'decode step' });
+    body(pass);
+    pass.end();
+    encoder.copyBufferToBuffer(results, 0, staging, 0, (depth + 1) * 4);
+    if (depth > 0) encoder.copyBufferToBuffer(tokens, committed.length * 4, staging, (depth + 1) * 4, depth * 4);
+    this.device.queue.submit([encoder.finish()]);
+    // The drafts now sit in token slots past the committed length; the next commit overwrites them.
+    this.uploadedTokens = committed.length;
+    const readback = staging.mapAsync(GPUMapMode.READ, 0, (2 * depth + 1) * 4).then(() => {
+      const words = new Uint32Array(staging.getMappedRange(0, (2 * depth + 1) * 4).slice(0));
+      staging.unmap();
+      return { verified: Array.from(words.subarray(0, depth + 1)), drafts: Array.from(words.subarray(depth + 1)) };
+    });
+    return { readback };
+  }
+}

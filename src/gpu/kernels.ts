@@ -1,0 +1,461 @@
+// TypeScript wrappers of the WGSL kernels (shaders/*.wgsl), made to be composed by the engine.
+//
+// Set-up (once):  `const k = await Kernels.create(device)` compiles every pipeline
+// (createComputePipelineAsync); then one call per kernel use, e.g. `k.matmul({...})`, creates that
+// use's small static uniform (sizes, element offsets) and its bind group, and returns a Dispatch.
+// Per step: `k.blocks.set(slot, rows, pos0)` for each block run in the step, `k.blocks.upload()`
+// (one writeBuffer), then `dispatch.encode(pass, block)` for each kernel: setPipeline,
+// setBindGroup with the block's dynamic offset, dispatchWorkgroups. Nothing is created per step.
+//
+// Binding scheme, shared by every kernel (group 0):
+//   binding 0: `Block { rows, pos0 }`, a 16-byte uniform bound with a dynamic offset into
+//              `k.blocks.buffer` (one 256-byte slot per block run, written once per step);
+//   binding 1: the use's static `Params` uniform (created at set-up);
+//   binding 2..: storage buffers, read-only inputs first, the output last.
+//
+// Views: every operand is a `View` of a buffer, in 32-bit elements: row r of a block starts at
+// `base + (positional ? pos0 + r : r) * stride`. A positional view is indexed by absolute position
+// (a KV cache, a per-position hidden-state history, the token buffer); a plain one by row in the
+// block (scratch activations). Views need no alignment, so many tensors can share one buffer.
+import { shaders, type ShaderName } from './shaders.ts';
+
+/** Bytes between per-step uniform slots (WebGPU's default minUniformBufferOffsetAlignment). */
+export const SLOT_BYTES = 256;
+/** Bytes of the per-step `Block` uniform each kernel reads. */
+const BLOCK_BYTES = 16;
+/** Largest block the decode matmul takes; larger blocks use the tiled (prefill) variant. */
+export const DECODE_MAX_ROWS = 4;
+/** Longest context the attention kernel holds in workgroup memory (attention.wgsl MAX_KV). */
+export const ATTENTION_MAX_LEN = 1024;
+/** Largest head the attention kernel takes (attention.wgsl `qs`). */
+export const ATTENTION_MAX_HEAD_DIM = 256;
+
+/** A range of a buffer seen as rows of 32-bit elements (see the header). */
+export interface View {
+  buffer: GPUBuffer;
+  /** First element (32-bit words, not bytes). Default 0. */
+  base?: number;
+  /** Elements from one row to the next. Default: the operand's row width. */
+  stride?: number;
+  /** Rows are absolute positions: row r of a block is row pos0 + r. Default false. */
+  positional?: boolean;
+}
+
+/** One block run's per-step values, as written in a slot of `Kernels.blocks`. */
+export interface Block {
+  readonly slot: number;
+  /** Byte offset of the slot: the dynamic offset of binding 0. */
+  readonly offset: number;
+  /** Rows in the block (M). */
+  readonly rows: number;
+  /** Absolute position of the block's first row. */
+  readonly pos0: number;
+}
+
+/** One kernel use, bound to its buffers at set-up. */
+export interface Dispatch {
+  /** The kernel family (shader file), for profiles. */
+  readonly kernel: ShaderName;
+  readonly label: string;
+  /** Records the kernel for `block` into a compute pass. */
+  encode(pass: GPUComputePassEncoder, block: Block): void;
+}
+
+export type MatmulVariant = 'decode' | 'tiled';
+
+export interface MatmulDispatch extends Dispatch {
+  /** `encode` with a chosen variant (tests; `encode` picks decode for rows <= 4, else tiled). */
+  encodeVariant(pass: GPUComputePassEncoder, block: Block, variant: MatmulVariant): void;
+}
+
+export interface SoftmaxDispatch extends Dispatch {
+  /** Rewrites the static uniform (queue.writeBuffer): for a change of setting, not per step. */
+  setTemperature(temperature: number): void;
+}
+
+/**
+ * The per-step uniform buffer: `capacity` slots of 256 bytes, each a `Block { rows, pos0 }`.
+ * `set` writes a CPU copy; `upload` sends the slots written since the last upload in one writeBuffer
+ * (queue-ordered, so it lands before the next submit and after the previous one).
+ */
+export class BlockParams {
+  readonly buffer: GPUBuffer;
+  private readonly words: Uint32Array<ArrayBuffer>;
+  private dirtyFrom = Infinity;
+  private dirtyTo = 0;
+
+  constructor(
+    private readonly device: GPUDevice,
+    readonly capacity: number,
+  ) {
+    if (!Number.isInteger(capacity) || capacity < 1) throw new RangeError(`block slots: ${capacity}`);
+    this.buffer = device.createBuffer({
+      label: 'block params',
+      size: capacity * SLOT_BYTES,
+      usage: GPUBufferUsage.UNIFORM | GPUBufferUsage.COPY_DST,
+    });
+    this.words = new Uint32Array((capacity * SLOT_BYTES) / 4);
+  }
+
+  /** Sets slot `slot` to a block of `rows` rows starting at absolute position `pos0`. */
+  set(slot: number, rows: number, pos0: number): Block {
+    if (!Number.isInteger(slot) || slot < 0 || slot >= this.capacity)
+      throw new RangeError(`block slot ${slot} is outside 0..${this.capacity - 1}`);
+    if (!Number.isInteger(rows) || rows < 0) throw new RangeError(`block rows: ${rows}`);
+    if (!Number.isInteger(pos0) || pos0 < 0) throw new RangeError(`block pos0: ${pos0}`);
+    const w = (slot * SLOT_BYTES) / 4;
+    this.words[w] = rows;
+    this.words[w + 1] = pos0;
+    this.dirtyFrom = Math.min(this.dirtyFrom, slot);
+    this.dirtyTo = Math.max(this.dirtyTo, slot + 1);
+    return { slot, offset: slot * SLOT_BYTES, rows, pos0 };
+  }
+
+  /** Writes the slots set since the last upload to the GPU (no-op when none). */
+  upload(): void {
+    if (this.dirtyTo <= this.dirtyFrom) return;
+    const from = (this.dirtyFrom * SLOT_BYTES) / 4;
+    const to = ((this.dirtyTo - 1) * SLOT_BYTES + BLOCK_BYTES) / 4;
+    this.device.queue.writeBuffer(this.buffer, from * 4, this.words, from, to - from);
+    this.dirtyFrom = Infinity;
+    this.dirtyTo = 0;
+  }
+
+  destroy(): void {
+    this.buffer.destroy();
+  }
+}
+
+/** cos/sin of every (position, pair index), rounded to float32 exactly as ops.rope computes them. */
+export function ropeTableData(headDim: number, maxLen: number, theta: number): Float32Array {
+  const half = headDim / 2;
+  const table = new Float32Array(maxLen * half * 2);
+  for (let pos = 0; pos < maxLen; pos++)
+    for (let j = 0; j < half; j++) {
+      const angle = pos * Math.pow(theta, (-2 * j) / headDim);
+      table[(pos * half + j) * 2] = Math.cos(angle);
+      table[(pos * half + j) * 2 + 1] = Math.sin(angle);
+    }
+  return table;
+}
+
+type Access = 'read' | 'rw';
+type Word = number | { f32: number };
+
+interface Family {
+  layout: GPUBindGroupLayout;
+  paramsBytes: number;
+  storage: Access[];
+}
+
+// Static uniform sizes (bytes) of each shader's `Params`, and its storage bindings from binding 2 on.
+const FAMILIES: Record<ShaderName, { paramsBytes: number; storage: Access[]; entries: string[] }> = {
+  embedding: { paramsBytes: 48, storage: ['read', 'read', 'rw'], entries: ['main'] },
+  rmsnorm: { paramsBytes: 64, storage: ['read', 'read', 'read', 'read', 'rw'], entries: ['main'] },
+  matmul: { paramsBytes: 48, storage: ['read', 'read', 'rw'], entries: ['decode', 'prefill'] },
+  rope: { paramsBytes: 32, storage: ['read', 'rw'], entries: ['main'] },
+  attention: { paramsBytes: 64, storage: ['read', 'read', 'read', 'rw'], entries: ['main'] },
+  ffn: { paramsBytes: 48, storage: ['read', 'read', 'rw'], entries: ['main'] },
+  argmax: { paramsBytes: 32, storage: ['read', 'rw'], entries: ['main'] },
+  softmax: { paramsBytes: 32, storage: ['read', 'rw'], entries: ['main'] },
+};
+
+const ceilDiv = (a: number, b: number) => Math.ceil(a / b);
+
+function checkCount(what: string, n: number, min = 1): void {
+  if (!Number.isInteger(n) || n < min) throw new RangeError(`${what} must be an integer >= ${min}, got ${n}`);
+}
+
+/** The three words a view contributes to a Params struct: base, stride, positional. */
+function viewWords(name: string, view: View, width: number): number[] {
+  const base = view.base ?? 0;
+  const stride = view.stride ?? width;
+  checkCount(`${name}.base`, base, 0);
+  checkCount(`${name}.stride`, stride, 0);
+  return [base, stride, view.positional ? 1 : 0];
+}
+
+export class Kernels {
+  private readonly owned: GPUBuffer[] = [];
+
+  private constructor(
+    readonly device: GPUDevice,
+    /** The per-step uniform slots every Dispatch reads its Block from. */
+    readonly blocks: BlockParams,
+    private readonly families: Record<ShaderName, Family>,
+    private readonly pipelines: Map<string, GPUComputePipeline>,
+  ) {}
+
+  /** Compiles every kernel. `slots`: how many block runs one step may set (default 64). */
+  static async create(device: GPUDevice, options: { slots?: number } = {}): Promise<Kernels> {
+    const families = {} as Record<ShaderName, Family>;
+    const pending: Promise<[string, GPUComputePipeline]>[] = [];
+    for (const [name, f] of Object.entries(FAMILIES) as [ShaderName, (typeof FAMILIES)[ShaderName]][]) {
+      const layout = device.createBindGroupLayout({
+        label: name,
+        entries: [
+          {
+            binding: 0,
+            visibility: GPUShaderStage.COMPUTE,
+            buffer: { type: 'uniform', hasDynamicOffset: true, minBindingSize: BLOCK_BYTES },
+          },
+          { binding: 1, visibility: GPUShaderStage.COMPUTE, buffer: { type: 'uniform', minBindingSize: f.paramsBytes } },
+          ...f.storage.map((access, i) => ({
+            binding: i + 2,
+            visibility: GPUShaderStage.COMPUTE,
+            buffer: { type: access === 'read' ? ('read-only-storage' as const) : ('storage' as const) },
+          })),
+        ],
+      });
+      families[name] = { layout, paramsBytes: f.paramsBytes, storage: f.storage };
+      const module = device.createShaderModule({ label: name, code: shaders[name] });
+      const pipelineLayout = device.createPipelineLayout({ label: name, bindGroupLayouts: [layout] });
+      for (const entryPoint of f.entries)
+        pending.push(
+          device
+            .createComputePipelineAsync({
+              label: `${name}.${entryPoint}`,
+              layout: pipelineLayout,
+              compute: { module, entryPoint },
+            })
+            .then((p): [string, GPUComputePipeline] => [`${name}.${entryPoint}`, p]),
+        );
+    }
+    const pipelines = new Map(await Promise.all(pending));
+    return new Kernels(device, new BlockParams(device, options.slots ?? 64), families, pipelines);
+  }
+
+  /** A storage buffer holding the RoPE cos/sin table, for `rope`. */
+  ropeTable(headDim: number, maxLen: number, theta: number): GPUBuffer {
+    const data = ropeTableData(headDim, maxLen, theta);
+    const buffer = this.device.createBuffer({
+      label: 'rope table',
+      size: data.byteLength,
+      usage: GPUBufferUsage.STORAGE,
+      mappedAtCreation: true,
+    });
+    new Float32Array(buffer.getMappedRange()).set(data);
+    buffer.unmap();
+    this.owned.push(buffer);
+    return buffer;
+  }
+
+  /** out[r, :] = table[tokens[r], :] (token ids read on the GPU; ids >= vocab clamp to vocab - 1). */
+  embedding(o: { table: View; tokens: View; out: View; d: number; vocab: number; label?: string }): Dispatch {
+    checkCount('d', o.d);
+    checkCount('vocab', o.vocab);
+    const words = [o.d, o.vocab, o.table.base ?? 0, ...viewWords('tokens', o.tokens, 1), ...viewWords('out', o.out, o.d)];
+    return this.simple('embedding', o.label, words, [o.table.buffer, o.tokens.buffer, o.out.buffer], (rows) => [
+      ceilDiv(o.d, 64),
+      rows,
+    ]);
+  }
+
+  /**
+   * RMSNorm of `n` wide rows: out = norm(x) * weight. With `second`, the MTP input pair:
+   * out[r] = [norm(x[r]) * weight ; norm(second.x[r]) * second.weight], 2n wide.
+   */
+  rmsnorm(o: {
+    x: View;
+    weight: View;
+    out: View;
+    n: number;
+    eps: number;
+    second?: { x: View; weight: View };
+    label?: string;
+  }): Dispatch {
+    checkCount('n', o.n);
+    const parts = o.second ? 2 : 1;
+    const b = o.second ?? { x: o.x, weight: o.weight };
+    const words: Word[] = [
+      o.n,
+      { f32: o.eps },
+      ...viewWords('x', o.x, o.n),
+      ...viewWords('second.x', b.x, o.n),
+      o.weight.base ?? 0,
+      b.weight.base ?? 0,
+      ...viewWords('out', o.out, parts * o.n),
+    ];
+    const buffers = [o.x.buffer, b.x.buffer, o.weight.buffer, b.weight.buffer, o.out.buffer];
+    return this.simple('rmsnorm', o.label, words, buffers, (rows) => [rows, parts]);
+  }
+
+  /**
+   * out[r, n] = x[r, :] . w[n, :] for an [N, K] weight (PyTorch's [out, in]); with `residual`,
+   * out[r, n] += that (in place: the output view is the residual stream). Every element is the same
+   * sequential fma chain over k in both variants, so results are bit-identical whatever the block size.
+   */
+  matmul(o: { x: View; w: View; out: View; K: number; N: number; residual?: boolean; label?: string }): MatmulDispatch {
+    checkCount('K', o.K);
+    checkCount('N', o.N);
+    const words = [
+      o.K,
+      o.N,
+      ...viewWords('x', o.x, o.K),
+      o.w.base ?? 0,
+      ...viewWords('out', o.out, o.N),
+      o.residual ? 1 : 0,
+    ];
+    const bindGroup = this.bindGroup('matmul', o.label, words, [o.x.buffer, o.w.buffer, o.out.buffer]);
+    const decode = this.pipeline('matmul.decode');
+    const tiled = this.pipeline('matmul.prefill');
+    const encodeVariant = (pass: GPUComputePassEncoder, block: Block, variant: MatmulVariant) => {
+      if (block.rows === 0) return;
+      if (variant === 'decode' && block.rows > DECODE_MAX_ROWS)
+        throw new RangeError(`the decode matmul takes at most ${DECODE_MAX_ROWS} rows, got ${block.rows}`);
+      pass.setPipeline(variant === 'decode' ? decode : tiled);
+      pass.setBindGroup(0, bindGroup, [block.offset]);
+      if (variant === 'decode') pass.dispatchWorkgroups(ceilDiv(o.N, 64));
+      else pass.dispatchWorkgroups(ceilDiv(o.N, 64), ceilDiv(block.rows, 64));
+    };
+    return {
+      kernel: 'matmul',
+      label: o.label ?? 'matmul',
+      encodeVariant,
+      encode: (pass, block) => encodeVariant(pass, block, block.rows <= DECODE_MAX_ROWS ? 'decode' : 'tiled'),
+    };
+  }
+
+  /** RoPE in place on the rows of `x` (q or k), row r at position pos0 + r; `table` from ropeTable. */
+  rope(o: { x: View; table: GPUBuffer; nHeads: number; headDim: number; label?: string }): Dispatch {
+    checkCount('nHeads', o.nHeads);
+    checkCount('headDim', o.headDim, 2);
+    if (o.headDim % 2 !== 0) throw new RangeError(`headDim must be even, got ${o.headDim}`);
+    const words = [o.nHeads, o.headDim, ...viewWords('x', o.x, o.nHeads * o.headDim)];
+    const pairs = (o.nHeads * o.headDim) / 2;
+    return this.simple('rope', o.label, words, [o.table, o.x.buffer], (rows) => [ceilDiv(pairs, 64), rows]);
+  }
+
+  /**
+   * Causal attention of the block's query rows over a KV cache (rows = absolute positions; the
+   * block's own rows already written): row r attends to cache rows 0..pos0 + r. `k`/`v` views are
+   * always positional (their `positional` flag is ignored).
+   */
+  attention(o: { q: View; k: View; v: View; out: View; nHeads: number; headDim: number; label?: string }): Dispatch {
+    checkCount('nHeads', o.nHeads);
+    checkCount('headDim', o.headDim);
+    if (o.headDim > ATTENTION_MAX_HEAD_DIM) throw new RangeError(`headDim ${o.headDim} > ${ATTENTION_MAX_HEAD_DIM}`);
+    const d = o.nHeads * o.headDim;
+    const words: Word[] = [
+      o.nHeads,
+      o.headDim,
+      { f32: 1 / Math.sqrt(o.headDim) },
+      ...viewWords('q', o.q, d),
+      ...viewWords('k', o.k, d).slice(0, 2),
+      ...viewWords('v', o.v, d).slice(0, 2),
+      ...viewWords('out', o.out, d),
+    ];
+    const buffers = [o.q.buffer, o.k.buffer, o.v.buffer, o.out.buffer];
+    return this.simple('attention', o.label, words, buffers, (rows, pos0) => {
+      if (pos0 + rows > ATTENTION_MAX_LEN)
+        throw new RangeError(`attention over ${pos0 + rows} positions exceeds ${ATTENTION_MAX_LEN}`);
+      return [o.nHeads, rows];
+    });
+  }
+
+  /** SwiGLU's gate: out = silu(gate) * up, `n` wide (gate and up may be views of one buffer). */
+  siluMul(o: { gate: View; up: View; out: View; n: number; label?: string }): Dispatch {
+    checkCount('n', o.n);
+    const words = [o.n, ...viewWords('gate', o.gate, o.n), ...viewWords('up', o.up, o.n), ...viewWords('out', o.out, o.n)];
+    return this.simple('ffn', o.label, words, [o.gate.buffer, o.up.buffer, o.out.buffer], (rows) => [ceilDiv(o.n, 64), rows]);
+  }
+
+  /** out[r] (u32) = argmax of the `n` logits of row r, ties to the lowest index. */
+  argmax(o: { logits: View; out: View; n: number; label?: string }): Dispatch {
+    checkCount('n', o.n);
+    const words = [o.n, 0, ...viewWords('logits', o.logits, o.n), ...viewWords('out', o.out, 1)];
+    return this.simple('argmax', o.label, words, [o.logits.buffer, o.out.buffer], (rows) => [rows]);
+  }
+
+  /** out[r, :] = softmax(logits[r, :] / temperature). */
+  softmax(o: { logits: View; out: View; n: number; temperature: number; label?: string }): SoftmaxDispatch {
+    checkCount('n', o.n);
+    const words = (t: number): Word[] => {
+      if (!(t > 0) || !Number.isFinite(t)) throw new RangeError(`temperature must be > 0, got ${t}`);
+      return [o.n, { f32: 1 / t }, ...viewWords('logits', o.logits, o.n), ...viewWords('out', o.out, o.n)];
+    };
+    const params = this.params('softmax', o.label, words(o.temperature));
+    const dispatch = this.simple('softmax', o.label, params, [o.logits.buffer, o.out.buffer], (rows) => [rows]);
+    return {
+      ...dispatch,
+      setTemperature: (t: number) => this.device.queue.writeBuffer(params, 0, packWords(words(t), 32)),
+    };
+  }
+
+  /** Destroys the buffers this object created (block slots, static uniforms, RoPE tables). */
+  destroy(): void {
+    for (const b of this.owned.splice(0)) b.destroy();
+    this.blocks.destroy();
+  }
+
+  private pipeline(key: string): GPUComputePipeline {
+    const p = this.pipelines.get(key);
+    if (!p) throw new Error(`no pipeline ${key}`);
+    return p;
+  }
+
+  private params(kernel: ShaderName, label: string | undefined, words: Word[]): GPUBuffer {
+    const bytes = this.families[kernel].paramsBytes;
+    const buffer = this.device.createBuffer({
+      label: `${label ?? kernel} params`,
+      size: bytes,
+      usage: GPUBufferUsage.UNIFORM | GPUBufferUsage.COPY_DST,
+      mappedAtCreation: true,
+    });
+    new Uint8Array(buffer.getMappedRange()).set(new Uint8Array(packWords(words, bytes)));
+    buffer.unmap();
+    this.owned.push(buffer);
+    return buffer;
+  }
+
+  private bindGroup(kernel: ShaderName, label: string | undefined, params: Word[] | GPUBuffer, storage: GPUBuffer[]): GPUBindGroup {
+    const family = this.families[kernel];
+    if (storage.length !== family.storage.length) throw new Error(`${kernel}: ${storage.length} storage buffers`);
+    const paramsBuffer = Array.isArray(params) ? this.params(kernel, label, params) : params;
+    return this.device.createBindGroup({
+      label: label ?? kernel,
+      layout: family.layout,
+      entries: [
+        { binding: 0, resource: { buffer: this.blocks.buffer, offset: 0, size: BLOCK_BYTES } },
+        { binding: 1, resource: { buffer: paramsBuffer } },
+        ...storage.map((buffer, i) => ({ binding: i + 2, resource: { buffer } })),
+      ],
+    });
+  }
+
+  /** A Dispatch of a single-entry-point kernel whose workgroup grid depends on the block. */
+  private simple(
+    kernel: ShaderName,
+    label: string | undefined,
+    params: Word[] | GPUBuffer,
+    storage: GPUBuffer[],
+    grid: (rows: number, pos0: number) => number[],
+  ): Dispatch {
+    const bindGroup = this.bindGroup(kernel, label, params, storage);
+    const pipeline = this.pipeline(`${kernel}.main`);
+    return {
+      kernel,
+      label: label ?? kernel,
+      encode(pass, block) {
+        if (block.rows === 0) return;
+        const [x, y = 1, z = 1] = grid(block.rows, block.pos0);
+        pass.setPipeline(pipeline);
+        pass.setBindGroup(0, bindGroup, [block.offset]);
+        pass.dispatchWorkgroups(x, y, z);
+      },
+    };
+  }
+}
+
+/** Packs u32 / f32 words into `bytes` bytes (zero padded). */
+function packWords(words: Word[], bytes: number): ArrayBuffer {
+  if (words.length * 4 > bytes) throw new Error(`${words.length} words do not fit ${bytes} bytes`);
+  const data = new ArrayBuffer(bytes);
+  const u = new Uint32Array(data);
+  const f = new Float32Array(data);
+  words.forEach((w, i) => {
+    if (typeof w === 'number') u[i] = w;
+    else f[i] = w.f32;
+  });
+  return data;
+}

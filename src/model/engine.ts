@@ -1,0 +1,189 @@
+// The contract between the decode loop and an inference engine (the WebGPU engine in
+// src/gpu, or the CPU reference engine below), and the bookkeeping both share.
+//
+// State: `length` tokens are committed (positions 0..length-1). Between steps the main
+// model has processed every committed token but the last one, the "bonus" (the main
+// model's own next token, or a sampled one). One step:
+//   1. MTP catch-up: module k runs over every position whose input token became known since
+//      it last ran; at the newest position the chain drafts tokens length .. length+depth-1.
+//   2. Verify: the main model runs on [bonus, draft_1, .., draft_depth] and reports its
+//      argmax at each of those positions.
+// The caller then commits the accepted drafts plus one more token; positions beyond them
+// are rolled back (they are recomputed, and their KV slots overwritten, before any read).
+import type { ModelConfig } from './config.ts';
+import { argmax } from './ops.ts';
+import { ReferenceModel, type ModelCache } from './reference.ts';
+
+export interface StepResult {
+  /** Drafted tokens for positions length .. length + depth - 1. */
+  drafts: number[];
+  /** Main model's argmax at each verify position: row j predicts position length + j. */
+  verified: number[];
+}
+
+export interface DecodeEngine {
+  readonly config: ModelConfig;
+  /** Human-readable name ("CPU reference", the adapter's description, ...). */
+  readonly name: string;
+  /** Committed tokens. */
+  readonly length: number;
+  /** Clears all state and runs the prompt through the main model (and the MTP modules up to
+   * `depth` over the positions whose next tokens are known). Returns the main model's argmax
+   * after the prompt; nothing is committed beyond the prompt until `commit`. */
+  prefill(prompt: readonly number[], depth: number): Promise<number>;
+  /** One draft-and-verify step with `depth` drafts (0 = plain decoding). */
+  step(depth: number): Promise<StepResult>;
+  /** Commits tokens after a prefill or a step: the accepted drafts, then one final token. */
+  commit(tokens: readonly number[]): void;
+}
+
+/** Position bookkeeping shared by the engines (no model code). */
+export class DecodeState {
+  /** Committed tokens. */
+  tokens: number[] = [];
+  /** Last position the main model processed with committed tokens (-1: none). */
+  mainValid = -1;
+  /** Last position the most recent main pass processed (committed or drafted input). */
+  mainProcessed = -1;
+  /** mtpNext[k - 1]: first position module k has to (re)compute. */
+  mtpNext: number[];
+  /** Drafts of the last step, which its verify block read after the bonus token. */
+  private drafts: number[] = [];
+  constructor(
+    private readonly maxDepth: number,
+    private readonly maxSeqLen: number,
+  ) {
+    this.mtpNext = new Array(maxDepth).fill(0);
+  }
+
+  reset(prompt: readonly number[], depth: number): void {
+    if (prompt.length === 0) throw new RangeError('the prompt must hold at least one token');
+    if (prompt.length > this.maxSeqLen)
+      throw new RangeError(`prompt of ${prompt.length} tokens exceeds the context (${this.maxSeqLen})`);
+    this.checkDepth(depth);
+    this.tokens = [...prompt];
+    this.drafts = [];
+    this.mainProcessed = prompt.length - 1;
+    this.mainValid = prompt.length - 1;
+    // Module k runs at positions 0..length-1-k (their token i + k is in the prompt).
+    this.mtpNext = this.mtpNext.map((_, k0) => (k0 < depth ? Math.max(0, prompt.length - (k0 + 1)) : 0));
+  }
+
+  /** Positions each MTP module computes in a step of `depth` drafts: [from, to] inclusive. */
+  planStep(depth: number): { verifyFrom: number; mtp: { from: number; to: number }[] } {
+    this.checkDepth(depth);
+    const length = this.tokens.length;
+    if (this.mainValid !== length - 2) throw new Error('step() needs exactly one uncommitted-by-the-main-model token; call commit() first');
+    if (length + depth > this.maxSeqLen)
+      throw new RangeError(`a step of depth ${depth} at length ${length} would pass the context (${this.maxSeqLen})`);
+    const q = this.mainValid;
+    const mtp = [];
+    for (let k = 1; k <= depth; k++) mtp.push({ from: this.mtpNext[k - 1], to: q });
+    return { verifyFrom: q + 1, mtp };
+  }
+
+  /** Records that a step ran, with the drafts its verify block read. */
+  stepRan(drafts: readonly number[]): void {
+    const depth = drafts.length;
+    const length = this.tokens.length;
+    this.drafts = [...drafts];
+    this.mainProcessed = length - 1 + depth;
+    // Module k saw true tokens up to position length - 1, so positions <= length - 1 - k are final.
+    for (let k = 1; k <= depth; k++) this.mtpNext[k - 1] = length - k;
+  }
+
+  commit(newTokens: readonly number[]): void {
+    if (newTokens.length === 0) throw new RangeError('commit needs at least one token');
+    if (newTokens.length > this.drafts.length + 1)
+      throw new RangeError(`commit of ${newTokens.length} tokens after ${this.drafts.length} drafts: at most the drafts plus one token`);
+    // The verify block computed the main model on the drafts: only they can be accepted.
+    newTokens.slice(0, -1).forEach((t, i) => {
+      if (t !== this.drafts[i]) throw new RangeError(`committed token ${i} (${t}) is not the draft (${this.drafts[i]}) the main model verified`);
+    });
+    this.drafts = [];
+    if (this.tokens.length + newTokens.length > this.maxSeqLen + 1)
+      throw new RangeError('commit would pass the context');
+    this.tokens.push(...newTokens);
+    this.mainValid = Math.min(this.mainProcessed, this.tokens.length - 2);
+  }
+
+  private checkDepth(depth: number): void {
+    if (!Number.isInteger(depth) || depth < 0 || depth > this.maxDepth)
+      throw new RangeError(`draft depth ${depth} is outside 0..${this.maxDepth}`);
+  }
+}
+
+/**
+ * The engine on the CPU reference: slow, but the same mechanics, so the demo still shows
+ * speculative decoding without WebGPU, and the decode loop can be tested against it.
+ */
+export class CpuEngine implements DecodeEngine {
+  readonly name = 'CPU reference (no WebGPU)';
+  readonly config: ModelConfig;
+  private readonly state: DecodeState;
+  private cache: ModelCache;
+  /** hidden[k][pos]: h^k at each position (k = 0 main, k >= 1 MTP module k). */
+  private hidden: Float32Array[][];
+  /** Logits of the last step: main verify rows, each module's row at the newest position. */
+  lastLogits: { main: Float32Array[]; mtp: Float32Array[] } = { main: [], mtp: [] };
+
+  constructor(private readonly model: ReferenceModel) {
+    this.config = model.config;
+    this.state = new DecodeState(model.config.mtp_depth, model.config.max_seq_len);
+    this.cache = model.newCache();
+    this.hidden = Array.from({ length: model.config.mtp_depth + 1 }, () => []);
+  }
+
+  get length(): number {
+    return this.state.tokens.length;
+  }
+
+  async prefill(prompt: readonly number[], depth: number): Promise<number> {
+    this.state.reset(prompt, depth);
+    this.cache = this.model.newCache();
+    let logits: Float32Array = new Float32Array();
+    prompt.forEach((t, pos) => {
+      const out = this.model.main(this.cache, t, pos);
+      this.hidden[0][pos] = out.hidden;
+      logits = out.logits;
+    });
+    for (let k = 1; k <= depth; k++)
+      for (let i = 0; i + k < prompt.length; i++) this.runMtp(k, i, prompt[i + k]);
+    return argmax(logits);
+  }
+
+  async step(depth: number): Promise<StepResult> {
+    const plan = this.state.planStep(depth);
+    const tokens = this.state.tokens;
+    const drafts: number[] = [];
+    this.lastLogits = { main: [], mtp: [] };
+    const tokenAt = (pos: number) => (pos < tokens.length ? tokens[pos] : drafts[pos - tokens.length]);
+    plan.mtp.forEach(({ from, to }, k0) => {
+      const k = k0 + 1;
+      let logits: Float32Array = new Float32Array();
+      for (let i = from; i <= to; i++) logits = this.runMtp(k, i, tokenAt(i + k));
+      drafts.push(argmax(logits)); // module k at the newest position drafts position length + k - 1
+      this.lastLogits.mtp.push(logits);
+    });
+    const verified: number[] = [];
+    for (let j = 0; j <= depth; j++) {
+      const pos = plan.verifyFrom + j;
+      const out = this.model.main(this.cache, tokenAt(pos), pos);
+      this.hidden[0][pos] = out.hidden;
+      verified.push(argmax(out.logits));
+      this.lastLogits.main.push(out.logits);
+    }
+    this.state.stepRan(drafts);
+    return { drafts, verified };
+  }
+
+  commit(tokens: readonly number[]): void {
+    this.state.commit(tokens);
+  }
+
+  private runMtp(k: number, pos: number, tokenAhead: number): Float32Array {
+    const out = this.model.mtp(k, this.cache, this.hidden[k - 1][pos], tokenAhead, pos);
+    this.hidden[k][pos] = out.hidden;
+    return out.logits;
+  }
+}

