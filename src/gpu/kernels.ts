@@ -186,11 +186,15 @@ export class Kernels {
     private readonly pipelines: Map<string, GPUComputePipeline>,
   ) {}
 
-  /** Compiles every kernel. `slots`: how many block runs one step may set (default 64). */
-  static async create(device: GPUDevice, options: { slots?: number } = {}): Promise<Kernels> {
+  /**
+   * Compiles the kernels. `slots`: how many block runs one step may set (default 64). `only`: compile
+   * just these families (tests; SwiftShader takes seconds per pipeline), the others then throw.
+   */
+  static async create(device: GPUDevice, options: { slots?: number; only?: ShaderName[] } = {}): Promise<Kernels> {
     const families = {} as Record<ShaderName, Family>;
     const pending: Promise<[string, GPUComputePipeline]>[] = [];
     for (const [name, f] of Object.entries(FAMILIES) as [ShaderName, (typeof FAMILIES)[ShaderName]][]) {
+      if (options.only && !options.only.includes(name)) continue;
       const layout = device.createBindGroupLayout({
         label: name,
         entries: [
@@ -395,7 +399,7 @@ export class Kernels {
   }
 
   private params(kernel: ShaderName, label: string | undefined, words: Word[]): GPUBuffer {
-    const bytes = this.families[kernel].paramsBytes;
+    const bytes = FAMILIES[kernel].paramsBytes;
     const buffer = this.device.createBuffer({
       label: `${label ?? kernel} params`,
       size: bytes,
@@ -410,6 +414,7 @@ export class Kernels {
 
   private bindGroup(kernel: ShaderName, label: string | undefined, params: Word[] | GPUBuffer, storage: GPUBuffer[]): GPUBindGroup {
     const family = this.families[kernel];
+    if (!family) throw new Error(`kernel family ${kernel} was not compiled (Kernels.create's "only")`);
     if (storage.length !== family.storage.length) throw new Error(`${kernel}: ${storage.length} storage buffers`);
     const paramsBuffer = Array.isArray(params) ? this.params(kernel, label, params) : params;
     return this.device.createBindGroup({

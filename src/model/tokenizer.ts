@@ -20,6 +20,7 @@ export const PRETOKEN_PATTERN =
   "'(?:s|t|re|ve|m|ll|d)| ?\\p{L}+| ?\\p{N}+| ?[^\\s\\p{L}\\p{N}]+|\\s+(?!\\S)|\\s+";
 
 const utf8 = new TextEncoder();
+const MAX_PIECE_BYTES = 256;
 
 export class Tokenizer {
   readonly vocabSize: number;
@@ -58,8 +59,18 @@ export class Tokenizer {
     return ids;
   }
 
-  /** Applies the merges to one pre-token, lowest rank first (standard BPE). */
+  /**
+   * Applies the merges to one pre-token, lowest rank first (standard BPE). This is quadratic
+   * in the piece's length, so a pasted 30k-character "word" would freeze the tab: pieces past
+   * MAX_PIECE_BYTES are encoded in chunks (no such word occurs in the training corpus).
+   */
   private encodeBytes(bytes: Uint8Array): number[] {
+    if (bytes.length > MAX_PIECE_BYTES) {
+      const ids: number[] = [];
+      for (let at = 0; at < bytes.length; at += MAX_PIECE_BYTES)
+        for (const id of this.encodeBytes(bytes.subarray(at, at + MAX_PIECE_BYTES))) ids.push(id);
+      return ids;
+    }
     const ids = Array.from(bytes);
     for (;;) {
       let bestRank = Infinity;
@@ -99,7 +110,8 @@ export class Tokenizer {
  * character; those bytes are held back until the character is complete.
  */
 export class StreamDecoder {
-  private decoder = new TextDecoder('utf-8', { fatal: false });
+  // ignoreBOM: a U+FEFF the model writes at the start is text, not a byte-order mark to drop.
+  private decoder = new TextDecoder('utf-8', { fatal: false, ignoreBOM: true });
   constructor(private readonly tokenizer: Tokenizer) {}
 
   push(ids: readonly number[]): string {
@@ -111,7 +123,7 @@ export class StreamDecoder {
   /** Ends the stream: a held-back incomplete character becomes U+FFFD. */
   flush(): string {
     const out = this.decoder.decode();
-    this.decoder = new TextDecoder('utf-8', { fatal: false });
+    this.decoder = new TextDecoder('utf-8', { fatal: false, ignoreBOM: true });
     return out;
   }
 }

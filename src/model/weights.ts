@@ -21,6 +21,13 @@ const MAX_NAMES_LISTED = 5;
 export function loadWeights(buffer: ArrayBuffer): LoadedWeights {
   const { metadata, tensors } = parseSafetensors(buffer);
   const config = readConfig(metadata);
+  // Every layer and MTP module needs tensors of its own: a config that asks for more of them than
+  // the file has tensors is wrong, and listing its names first could take unbounded time and memory.
+  if (config.n_layers + config.mtp_depth > tensors.size)
+    throw new WeightsFormatError(
+      `weights: the config asks for ${config.n_layers} layers and ${config.mtp_depth} MTP modules, ` +
+        `but the file has only ${tensors.size} tensors`,
+    );
   const expected = expectedTensors(config);
 
   const missing = [...expected.keys()].filter((name) => !tensors.has(name));
