@@ -15,13 +15,16 @@
 //   4 Y: storage rw     f32, row r at y_base + (y_pos * pos0 + r) * y_stride
 //        (x_pos / y_pos = 1: the buffer is indexed by absolute position, e.g. a KV cache)
 //
-// Workgroup layout:
-//   decode:  64 invocations, one output column each, all M <= 4 rows of that column; dispatch
-//            (ceil(N / 64), 1, 1). Each W element is read from memory once per block, through a
-//            64 x 32 workgroup tile (coalesced loads), X through a 4 x 32 tile.
-//   prefill: 16 x 16 invocations, a 64 x 64 output tile, 4 x 4 elements each (rows ly + 16 i,
-//            columns lx + 16 j); dispatch (ceil(N / 64), ceil(M / 64), 1); K in chunks of 16
-//            through workgroup memory (2 x 64 x 17 floats).
+// Workgroup layout, two entry points:
+//   rows:  64 invocations, one output column each, for a group of up to 4 rows (r0 = 4 * workgroup y);
+//          dispatch (ceil(N / 64), ceil(M / 4), 1). For a decode block (M <= 4) that is one row group:
+//          each weight is read from memory once per block and used for all M rows. Each invocation
+//          streams its own W row (no workgroup memory, no barriers).
+//   tiled: 16 x 16 invocations, a 64 x 64 output tile, 4 x 4 elements each (rows ly + 16 i, columns
+//          lx + 16 j); dispatch (ceil(N / 64), ceil(M / 64), 1); K in chunks of 16 through workgroup
+//          memory (2 x 64 x 17 floats), so each W element is read once per 64 rows.
+//   On SwiftShader (a CPU) `rows` is about 3x faster than `tiled` even at M = 256 (workgroup memory
+//   and barriers are expensive there); on a GPU `tiled` is the prefill kernel. Kernels.create picks.
 
 struct Block { rows: u32, pos0: u32, _pad0: u32, _pad1: u32 }
 struct Params {
@@ -51,57 +54,36 @@ fn store(r: u32, n: u32, acc: f32) {
   }
 }
 
-// ---- decode: M <= 4 ----
-const DN: u32 = 64u;      // output columns per workgroup (= invocations)
-const DK: u32 = 32u;      // K chunk
-const DPAD: u32 = 33u;    // padded tile row (bank conflicts)
-var<workgroup> d_w: array<f32, 2112>;   // DN x DPAD
-var<workgroup> d_x: array<f32, 128>;    // 4 x DK
-
+// ---- rows: groups of up to 4 rows ----
 @compute @workgroup_size(64)
-fn decode(@builtin(workgroup_id) wg: vec3<u32>, @builtin(local_invocation_index) t: u32) {
-  let n0 = wg.x * DN;
-  let n = n0 + t;
-  let M = min(blk.rows, 4u);
+fn rows(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(workgroup_id) wg: vec3<u32>) {
+  let n = gid.x;
+  let r0 = wg.y * 4u;
+  if (n >= p.N || r0 >= blk.rows) { return; }
+  let M = min(blk.rows - r0, 4u);
+  let wr = p.w_base + n * p.K;
+  let x0 = x_row(r0);
+  let x1 = x_row(r0 + min(1u, M - 1u));
+  let x2 = x_row(r0 + min(2u, M - 1u));
+  let x3 = x_row(r0 + min(3u, M - 1u));
   var a0 = 0.0;
   var a1 = 0.0;
   var a2 = 0.0;
   var a3 = 0.0;
-  for (var k0 = 0u; k0 < p.K; k0 += DK) {
-    let kn = min(DK, p.K - k0);
-    for (var i = t; i < DN * DK; i += DN) {
-      let row = i / DK;
-      let col = i % DK;
-      var v = 0.0;
-      if (n0 + row < p.N && col < kn) { v = W[p.w_base + (n0 + row) * p.K + k0 + col]; }
-      d_w[row * DPAD + col] = v;
-    }
-    for (var i = t; i < 4u * DK; i += DN) {
-      let m = i / DK;
-      let col = i % DK;
-      var v = 0.0;
-      if (m < M && col < kn) { v = X[x_row(m) + k0 + col]; }
-      d_x[i] = v;
-    }
-    workgroupBarrier();
-    for (var kk = 0u; kk < kn; kk++) {
-      let w = d_w[t * DPAD + kk];
-      a0 = fma(d_x[kk], w, a0);
-      a1 = fma(d_x[DK + kk], w, a1);
-      a2 = fma(d_x[2u * DK + kk], w, a2);
-      a3 = fma(d_x[3u * DK + kk], w, a3);
-    }
-    workgroupBarrier();
+  for (var k = 0u; k < p.K; k++) {
+    let w = W[wr + k];
+    a0 = fma(X[x0 + k], w, a0);
+    a1 = fma(X[x1 + k], w, a1);
+    a2 = fma(X[x2 + k], w, a2);
+    a3 = fma(X[x3 + k], w, a3);
   }
-  if (n < p.N) {
-    if (M > 0u) { store(0u, n, a0); }
-    if (M > 1u) { store(1u, n, a1); }
-    if (M > 2u) { store(2u, n, a2); }
-    if (M > 3u) { store(3u, n, a3); }
-  }
+  if (M > 0u) { store(r0, n, a0); }
+  if (M > 1u) { store(r0 + 1u, n, a1); }
+  if (M > 2u) { store(r0 + 2u, n, a2); }
+  if (M > 3u) { store(r0 + 3u, n, a3); }
 }
 
-// ---- prefill: any M ----
+// ---- tiled: any M, through workgroup memory ----
 const TT: u32 = 64u;      // tile rows and columns
 const TK: u32 = 16u;      // K chunk
 const TPAD: u32 = 17u;
@@ -109,8 +91,8 @@ var<workgroup> t_x: array<f32, 1088>;   // TT x TPAD
 var<workgroup> t_w: array<f32, 1088>;
 
 @compute @workgroup_size(16, 16)
-fn prefill(@builtin(workgroup_id) wg: vec3<u32>, @builtin(local_invocation_id) lid: vec3<u32>,
-           @builtin(local_invocation_index) t: u32) {
+fn tiled(@builtin(workgroup_id) wg: vec3<u32>, @builtin(local_invocation_id) lid: vec3<u32>,
+         @builtin(local_invocation_index) t: u32) {
   let r0 = wg.y * TT;
   let n0 = wg.x * TT;
   let M = blk.rows;

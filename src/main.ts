@@ -1,51 +1,59 @@
-// The page's entry point: acquires the WebGPU device and hands plain data to the UI.
-// `#app[data-state]` is 'loading' until a device is acquired ('done') or not ('error'), set once
-// the report shows it; the browser tests wait on it.
-import { acquireDevice, describeMissingWebGPU, WebGPUUnavailableError, type AcquiredDevice } from './gpu/device.ts';
-import type { AdapterFailure } from './ui/adapter-report.ts';
-import './ui/adapter-report.ts';
+// The page's entry point: loads the model, builds the race's engines (src/app) and shows the race
+// (src/ui). Updates are coalesced: however many steps finish in a frame, the page renders once.
+//
+// Hooks for the browser tests: #app[data-state] is idle | loading | running | done | error, set
+// once the page shows that state; when a run is done, its figures (RaceResult) are on
+// #app[data-metrics] as JSON and on window.__raceResult.
+import { createBackend, fetchModel } from './app/backend.ts';
+import { RaceController, type RaceResult } from './app/race.ts';
+import { VisibleClock } from './app/visible-clock.ts';
+import type { RunDetail } from './ui/race-controls.ts';
+import './ui/race-view.ts';
 
-type AppState = 'loading' | 'done' | 'error';
+declare global {
+  interface Window {
+    __raceResult?: RaceResult;
+    /** The controller, for tests and the console (dev server only). */
+    __race?: RaceController;
+  }
+}
 
 const app = document.querySelector<HTMLElement>('#app')!;
-const report = app.querySelector('adapter-report')!;
+const view = app.querySelector('race-view')!;
 
-/** Sets the report's state, and #app's once the report has rendered it. */
-async function setState(state: AppState): Promise<void> {
-  report.state = state;
-  await report.updateComplete;
-  app.dataset.state = state;
+const controller = new RaceController({
+  loadModel: () => fetchModel(`${import.meta.env.BASE_URL}models/brown-mtp`),
+  // navigator.gpu is typed as always present; in browsers without WebGPU it is undefined.
+  createBackend: (weights) =>
+    createBackend(weights, {
+      gpu: (navigator as Partial<Navigator>).gpu,
+      userAgent: navigator.userAgent,
+      secureContext: window.isSecureContext,
+    }),
+  clock: new VisibleClock(document),
+  onChange: schedule,
+});
+if (import.meta.env.DEV) window.__race = controller;
+
+let frame = 0;
+function schedule(): void {
+  if (!frame) frame = requestAnimationFrame(render);
 }
 
-function fail(failure: AdapterFailure): Promise<void> {
-  report.failure = failure;
-  return setState('error');
-}
-
-/** The device the page runs on, once acquired (the demo's engine will take it from here). */
-let current: AcquiredDevice | undefined;
-
-async function start(): Promise<AcquiredDevice | undefined> {
-  await setState('loading');
-  let gpu: AcquiredDevice;
-  try {
-    // navigator.gpu is typed as always present; in browsers without WebGPU it is undefined.
-    gpu = await acquireDevice({ gpu: (navigator as Partial<Navigator>).gpu });
-  } catch (e) {
-    const advice = describeMissingWebGPU(navigator.userAgent, { secureContext: window.isSecureContext });
-    if (e instanceof WebGPUUnavailableError) await fail({ reason: e.reason, message: e.message, advice });
-    else await fail({ reason: 'unexpected', message: e instanceof Error ? e.message : String(e), advice });
-    return undefined;
+async function render(): Promise<void> {
+  frame = 0;
+  const data = controller.view();
+  view.view = data;
+  await view.updateComplete;
+  if (data.result) {
+    window.__raceResult = data.result;
+    app.dataset.metrics = JSON.stringify(data.result);
+  } else {
+    delete window.__raceResult;
+    delete app.dataset.metrics;
   }
-  report.report = { adapterInfo: gpu.adapterInfo, features: gpu.features, limits: gpu.limits };
-  current = gpu;
-  await setState('done');
-  void gpu.lost.then((info) => {
-    if (current === gpu) current = undefined;
-    if (info.reason === 'destroyed') return;
-    void fail({ reason: 'lost', message: `The GPU device was lost: ${info.message || 'no reason given'}. Reload the page to start again.` });
-  });
-  return gpu;
+  app.dataset.state = data.phase;
 }
 
-void start();
+view.addEventListener('race-run', (e) => void controller.run((e as CustomEvent<RunDetail>).detail));
+void controller.start();

@@ -2,14 +2,18 @@
 // them in one step, the longest agreeing prefix is accepted, plus the main model's own next
 // token. depth = 0 is the baseline (one token a step). Because every kernel computes a row
 // the same way whatever the block size, the output equals the baseline's token for token.
+//
+// `GreedyRun` advances one step at a time, so a caller can interleave two runs (the demo's
+// race) or time each step; `decodeGreedy` runs one to the end.
 import type { DecodeEngine } from '../model/engine.ts';
 
 export type StopReason = 'max-tokens' | 'end-of-text' | 'context-full' | 'aborted';
 
 export interface StepEvent {
-  /** Tokens committed by this step, in order (accepted drafts first, then one more). */
+  /** Tokens committed by this step, in order (accepted drafts first, then one more), cut at
+   * maxTokens and after the boundary token. */
   tokens: number[];
-  /** How many of them were drafts accepted (0..depth). */
+  /** How many of them were drafts accepted (0..proposed). */
   accepted: number;
   /** Drafts proposed by this step (its depth). */
   proposed: number;
@@ -46,46 +50,72 @@ export function acceptedPrefix(drafts: readonly number[], verified: readonly num
   return a;
 }
 
-export async function decodeGreedy(engine: DecodeEngine, prompt: readonly number[], options: DecodeOptions): Promise<DecodeResult> {
-  const now = options.now ?? (() => performance.now());
-  const maxSeq = engine.config.max_seq_len;
-  const out: number[] = [];
-  const t0 = now();
-  const first = await engine.prefill(prompt, options.depth);
-  engine.commit([first]);
-  out.push(first);
-  const prefillMs = now() - t0;
-  let steps = 0;
-  let stop: StopReason | undefined = finished(out, options, engine.length, maxSeq);
-  const tDecode = now();
-  while (!stop) {
-    if (options.signal?.aborted) {
-      stop = 'aborted';
-      break;
-    }
-    const tStep = now();
-    // Near the end of the context, draft only what still fits.
-    const depth = Math.min(options.depth, maxSeq - engine.length);
-    const { drafts, verified } = await engine.step(depth);
-    const accepted = acceptedPrefix(drafts, verified);
-    const tokens = [...drafts.slice(0, accepted), verified[accepted]];
-    engine.commit(tokens);
-    steps++;
-    out.push(...tokens);
-    stop = finished(out, options, engine.length, maxSeq);
-    options.onStep?.({ tokens, accepted, proposed: depth, drafts, ms: now() - tStep });
+export class GreedyRun {
+  /** Generated tokens so far (the prompt excluded). */
+  readonly tokens: number[] = [];
+  steps = 0;
+  prefillMs = 0;
+  /** Wall-clock milliseconds spent in steps (prefill excluded). */
+  decodeMs = 0;
+  stop: StopReason | undefined;
+  private readonly now: () => number;
+
+  constructor(
+    private readonly engine: DecodeEngine,
+    private readonly options: DecodeOptions,
+  ) {
+    this.now = options.now ?? (() => performance.now());
   }
-  const decodeMs = now() - tDecode;
-  // A step may overshoot maxTokens or run past the boundary token: cut there.
-  const eot = options.endOfText === undefined ? -1 : out.indexOf(options.endOfText);
-  const end = Math.min(options.maxTokens, eot >= 0 ? eot + 1 : Infinity);
-  return { tokens: out.slice(0, end), stop, steps, prefillMs, decodeMs };
+
+  /** Runs the prompt; the main model's first token is the first generated token. */
+  async prefill(prompt: readonly number[]): Promise<void> {
+    const t0 = this.now();
+    const first = await this.engine.prefill(prompt, this.options.depth);
+    this.engine.commit([first]);
+    this.tokens.push(first);
+    this.prefillMs = this.now() - t0;
+    this.stop = this.finished();
+  }
+
+  /** One draft-and-verify step; returns undefined once the run has stopped. */
+  async step(): Promise<StepEvent | undefined> {
+    if (!this.stop && this.options.signal?.aborted) this.stop = 'aborted';
+    if (this.stop) return undefined;
+    const t0 = this.now();
+    const maxSeq = this.engine.config.max_seq_len;
+    // Near the end of the context, draft only what still fits.
+    const depth = Math.min(this.options.depth, maxSeq - this.engine.length);
+    const { drafts, verified } = await this.engine.step(depth);
+    const accepted = acceptedPrefix(drafts, verified);
+    const committed = [...drafts.slice(0, accepted), verified[accepted]];
+    this.engine.commit(committed);
+    this.steps++;
+    const room = this.options.maxTokens - this.tokens.length;
+    const eot = this.options.endOfText === undefined ? -1 : committed.indexOf(this.options.endOfText);
+    const emitted = committed.slice(0, Math.min(room, eot >= 0 ? eot + 1 : Infinity));
+    this.tokens.push(...emitted);
+    this.stop = this.finished();
+    const ms = this.now() - t0;
+    this.decodeMs += ms;
+    const event = { tokens: emitted, accepted: Math.min(accepted, emitted.length), proposed: depth, drafts, ms };
+    this.options.onStep?.(event);
+    return event;
+  }
+
+  private finished(): StopReason | undefined {
+    const { endOfText, maxTokens } = this.options;
+    if (endOfText !== undefined && this.tokens.includes(endOfText)) return 'end-of-text';
+    if (this.tokens.length >= maxTokens) return 'max-tokens';
+    // The newest token sits at position length - 1; the main model's last position is maxSeq - 1.
+    if (this.engine.length > this.engine.config.max_seq_len) return 'context-full';
+    return undefined;
+  }
 }
 
-function finished(out: number[], options: DecodeOptions, length: number, maxSeq: number): StopReason | undefined {
-  if (options.endOfText !== undefined && out.includes(options.endOfText)) return 'end-of-text';
-  if (out.length >= options.maxTokens) return 'max-tokens';
-  // The newest token sits at position length - 1; the main model's last position is maxSeq - 1.
-  if (length > maxSeq) return 'context-full';
-  return undefined;
+/** Decodes to the end: prefill, then steps until a stop condition. */
+export async function decodeGreedy(engine: DecodeEngine, prompt: readonly number[], options: DecodeOptions): Promise<DecodeResult> {
+  const run = new GreedyRun(engine, options);
+  await run.prefill(prompt);
+  while (await run.step());
+  return { tokens: run.tokens, stop: run.stop!, steps: run.steps, prefillMs: run.prefillMs, decodeMs: run.decodeMs };
 }

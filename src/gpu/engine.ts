@@ -18,6 +18,9 @@ import type { Weights } from '../model/reference.ts';
 import { expectedTensors } from '../model/config.ts';
 import { Kernels, type Block, type Dispatch, type View } from './kernels.ts';
 
+/** Largest verify block (rows) the engine is set up for: D + 1, and 4 for the cost curve. */
+export const VERIFY_MAX_ROWS = 4;
+
 /** One model's stack of dispatches for a block of rows (main model or an MTP module). */
 interface Stack {
   /** Input of the block rows: embedding (main) or the MTP input norm + projection. */
@@ -28,10 +31,25 @@ interface Stack {
   head: Dispatch[];
 }
 
-export interface StepTimings {
-  /** Wall-clock milliseconds from encoding to the mapped results. */
-  wallMs: number;
+/** The parts of a step, for profiles: MTP catch-up (and drafting) per module, verify. */
+export type Phase = 'prefill' | `mtp${number}` | 'verify';
+
+/** One kernel use on one block of rows: what a step is made of. */
+export interface Op {
+  dispatch: Dispatch;
+  block: Block;
+  phase: Phase;
 }
+
+/** Runs a step's ops; the default records them all into one compute pass. A profiler's runner
+ * may time them instead (src/gpu/profiler.ts). */
+export type OpRunner = (device: GPUDevice, encoder: GPUCommandEncoder, ops: Op[]) => void | Promise<void>;
+
+export const fusedRunner: OpRunner = (_device, encoder, ops) => {
+  const pass = encoder.beginComputePass({ label: 'decode step' });
+  for (const op of ops) op.dispatch.encode(pass, op.block);
+  pass.end();
+};
 
 export class GpuEngine implements DecodeEngine {
   readonly config: ModelConfig;
@@ -83,9 +101,10 @@ export class GpuEngine implements DecodeEngine {
     // Tokens by absolute position, with room for the drafts past the context's last position.
     const tokens = storage('tokens', S + D + 2, GPUBufferUsage.COPY_DST | GPUBufferUsage.COPY_SRC);
     const tokenView = (ahead: number): View => ({ buffer: tokens, base: ahead, positional: true });
-    // Main argmax of each verify row (and of the prefill's last row).
-    const results = storage('verify argmax', D + 1, GPUBufferUsage.COPY_SRC);
-    const staging = device.createBuffer({ label: 'readback', size: (2 * D + 1) * 4, usage: GPUBufferUsage.MAP_READ | GPUBufferUsage.COPY_DST });
+    // Main argmax of each verify row (and of the prefill's last row); up to 4 rows for T(M).
+    const verifyRows = Math.max(D + 1, VERIFY_MAX_ROWS);
+    const results = storage('verify argmax', verifyRows, GPUBufferUsage.COPY_SRC);
+    const staging = device.createBuffer({ label: 'readback', size: (verifyRows + D) * 4, usage: GPUBufferUsage.MAP_READ | GPUBufferUsage.COPY_DST });
     owned.push(staging);
 
     // Scratch for a block of up to S rows (the prefill) and the head's logits for D + 1 rows.
@@ -96,8 +115,9 @@ export class GpuEngine implements DecodeEngine {
     const up = storage('ffn up', S * h);
     const act = storage('ffn act', S * h);
     const emb = storage('mtp embedding', S * d);
-    // Logits: D + 1 verify rows of the main model, then one row (the newest position) per module.
-    const logits = storage('logits', (2 * D + 1) * V, GPUBufferUsage.COPY_SRC);
+    // Logits: D + 1 verify rows of the main model, then one row (the newest position) per module;
+    // T(M) measures up to 4 main rows, which may spill into the module rows (scratch, unread).
+    const logits = storage('logits', Math.max(2 * D + 1, VERIFY_MAX_ROWS) * V, GPUBufferUsage.COPY_SRC);
     const rope = kernels.ropeTable(hd, S, c.rope_theta);
     const plain = (buffer: GPUBuffer): View => ({ buffer });
 
@@ -168,27 +188,49 @@ export class GpuEngine implements DecodeEngine {
     const slots = this.kernels.blocks;
     const all = slots.set(0, P, 0);
     const last = slots.set(1, 1, P - 1);
-    const mtpBlocks = this.mtp.slice(0, depth).map((_, k0) => slots.set(2 + k0, Math.max(0, P - (k0 + 1)), 0));
-    const { readback } = this.encodeAndSubmit((pass) => {
-      this.encodeStack(pass, this.main, all, last);
-      mtpBlocks.forEach((b, k0) => this.encodeStack(pass, this.mtp[k0], b, null));
-    }, 0);
-    const { verified } = await readback;
+    const ops = this.stackOps(this.main, all, last, 'prefill');
+    this.mtp.slice(0, depth).forEach((stack, k0) => {
+      // Module k runs where its input token (i + k) is in the prompt; it drafts nothing yet.
+      ops.push(...this.stackOps(stack, slots.set(2 + k0, Math.max(0, P - (k0 + 1)), 0), null, 'prefill'));
+    });
+    const { verified } = await this.submit(ops, 0, fusedRunner);
     return verified[0];
   }
 
-  async step(depth: number): Promise<StepResult> {
-    const plan = this.state.planStep(depth);
-    const slots = this.kernels.blocks;
-    const mtpBlocks = plan.mtp.map(({ from, to }, k0) => [slots.set(2 * k0, to - from + 1, from), slots.set(2 * k0 + 1, 1, to)]);
-    const verify = slots.set(2 * depth, depth + 1, plan.verifyFrom);
-    const { readback } = this.encodeAndSubmit((pass) => {
-      mtpBlocks.forEach(([rows, last], k0) => this.encodeStack(pass, this.mtp[k0], rows, last));
-      this.encodeStack(pass, this.main, verify, verify);
-    }, depth);
-    const result = await readback;
+  async step(depth: number, runner: OpRunner = fusedRunner): Promise<StepResult> {
+    const result = await this.submit(this.stepOps(depth), depth, runner);
     this.state.stepRan(result.drafts);
     return result;
+  }
+
+  /** The ops of one step: each module's catch-up (its newest row drafts), then the verify block. */
+  private stepOps(depth: number): Op[] {
+    const plan = this.state.planStep(depth);
+    const slots = this.kernels.blocks;
+    const ops: Op[] = [];
+    plan.mtp.forEach(({ from, to }, k0) => {
+      const rows = slots.set(2 * k0, to - from + 1, from);
+      ops.push(...this.stackOps(this.mtp[k0], rows, slots.set(2 * k0 + 1, 1, to), `mtp${k0 + 1}`));
+    });
+    const verify = slots.set(2 * depth, depth + 1, plan.verifyFrom);
+    ops.push(...this.stackOps(this.main, verify, verify, 'verify'));
+    return ops;
+  }
+
+  /**
+   * Wall-clock milliseconds of a main-model block of `rows` rows (1..4) at the current position,
+   * submit to mapped result, as a step's verify would take: the cost curve T(M). Run between
+   * steps (it reads whatever tokens sit in the buffer; it changes no committed state).
+   */
+  async measureVerify(rows: number, repeats: number): Promise<number> {
+    if (rows < 1 || rows > VERIFY_MAX_ROWS) throw new RangeError(`verify rows must be 1..${VERIFY_MAX_ROWS}`);
+    const pos0 = Math.min(Math.max(0, this.length - 1), this.config.max_seq_len - rows);
+    const block = this.kernels.blocks.set(0, rows, pos0);
+    const ops = this.stackOps(this.main, block, block, 'verify');
+    await this.submit(ops, rows - 1, fusedRunner, false); // warm
+    const t0 = performance.now();
+    for (let i = 0; i < repeats; i++) await this.submit(ops, rows - 1, fusedRunner, false);
+    return (performance.now() - t0) / repeats;
   }
 
   commit(tokens: readonly number[]): void {
@@ -202,7 +244,7 @@ export class GpuEngine implements DecodeEngine {
   async readLogits(depth: number): Promise<{ main: Float32Array[]; mtp: Float32Array[] }> {
     const V = this.config.vocab_size;
     const D = this.config.mtp_depth;
-    const rows = 2 * D + 1;
+    const rows = 2 * D + 1; // main rows 0..D, then module k at row D + k
     const copy = this.device.createBuffer({ label: 'logits readback', size: rows * V * 4, usage: GPUBufferUsage.MAP_READ | GPUBufferUsage.COPY_DST });
     const encoder = this.device.createCommandEncoder();
     encoder.copyBufferToBuffer(this.buffers.logits, 0, copy, 0, rows * V * 4);
@@ -223,15 +265,15 @@ export class GpuEngine implements DecodeEngine {
     this.kernels.destroy();
   }
 
-  private encodeStack(pass: GPUComputePassEncoder, stack: Stack, rows: Block, headRows: Block | null): void {
-    for (const d of stack.input) d.encode(pass, rows);
-    for (const d of stack.layers) d.encode(pass, rows);
-    if (headRows) for (const d of stack.head) d.encode(pass, headRows);
+  private stackOps(stack: Stack, rows: Block, headRows: Block | null, phase: Phase): Op[] {
+    const ops = [...stack.input, ...stack.layers].map((dispatch) => ({ dispatch, block: rows, phase }));
+    if (headRows) for (const dispatch of stack.head) ops.push({ dispatch, block: headRows, phase });
+    return ops;
   }
 
-  /** Uploads new tokens and block slots, records `body` in one pass, copies the results out,
-   * submits once and maps the staging buffer once. */
-  private encodeAndSubmit(body: (pass: GPUComputePassEncoder) => void, depth: number): { readback: Promise<StepResult> } {
+  /** Uploads new tokens and block slots, records the ops, copies the results out, submits once
+   * and maps the staging buffer once. `withDrafts` false: read only the verify argmax rows. */
+  private async submit(ops: Op[], depth: number, runner: OpRunner, withDrafts = true): Promise<StepResult> {
     if (this.lost) throw new Error('the WebGPU device was lost; create a new engine');
     const { tokens, results, staging } = this.buffers;
     const committed = this.state.tokens;
@@ -242,19 +284,17 @@ export class GpuEngine implements DecodeEngine {
     }
     this.kernels.blocks.upload();
     const encoder = this.device.createCommandEncoder({ label: 'decode step' });
-    const pass = encoder.beginComputePass({ label: 'decode step' });
-    body(pass);
-    pass.end();
+    await runner(this.device, encoder, ops);
+    const drafts = withDrafts ? depth : 0;
     encoder.copyBufferToBuffer(results, 0, staging, 0, (depth + 1) * 4);
-    if (depth > 0) encoder.copyBufferToBuffer(tokens, committed.length * 4, staging, (depth + 1) * 4, depth * 4);
+    if (drafts > 0) encoder.copyBufferToBuffer(tokens, committed.length * 4, staging, (depth + 1) * 4, drafts * 4);
     this.device.queue.submit([encoder.finish()]);
     // The drafts now sit in token slots past the committed length; the next commit overwrites them.
     this.uploadedTokens = committed.length;
-    const readback = staging.mapAsync(GPUMapMode.READ, 0, (2 * depth + 1) * 4).then(() => {
-      const words = new Uint32Array(staging.getMappedRange(0, (2 * depth + 1) * 4).slice(0));
-      staging.unmap();
-      return { verified: Array.from(words.subarray(0, depth + 1)), drafts: Array.from(words.subarray(depth + 1)) };
-    });
-    return { readback };
+    const bytes = (depth + 1 + drafts) * 4;
+    await staging.mapAsync(GPUMapMode.READ, 0, bytes);
+    const words = new Uint32Array(staging.getMappedRange(0, bytes).slice(0));
+    staging.unmap();
+    return { verified: Array.from(words.subarray(0, depth + 1)), drafts: Array.from(words.subarray(depth + 1)) };
   }
 }

@@ -23,7 +23,7 @@ import { shaders, type ShaderName } from './shaders.ts';
 export const SLOT_BYTES = 256;
 /** Bytes of the per-step `Block` uniform each kernel reads. */
 const BLOCK_BYTES = 16;
-/** Largest block the decode matmul takes; larger blocks use the tiled (prefill) variant. */
+/** Rows of a matmul block that always use the `rows` variant (each weight read once per block). */
 export const DECODE_MAX_ROWS = 4;
 /** Longest context the attention kernel holds in workgroup memory (attention.wgsl MAX_KV). */
 export const ATTENTION_MAX_LEN = 1024;
@@ -61,10 +61,14 @@ export interface Dispatch {
   encode(pass: GPUComputePassEncoder, block: Block): void;
 }
 
-export type MatmulVariant = 'decode' | 'tiled';
+/**
+ * The two matmul entry points (matmul.wgsl): `rows` (groups of 4 rows, one column per invocation,
+ * no workgroup memory) and `tiled` (64 x 64 tiles through workgroup memory). They give the same bits.
+ */
+export type MatmulVariant = 'rows' | 'tiled';
 
 export interface MatmulDispatch extends Dispatch {
-  /** `encode` with a chosen variant (tests; `encode` picks decode for rows <= 4, else tiled). */
+  /** `encode` with a chosen variant (tests and benchmarks). */
   encodeVariant(pass: GPUComputePassEncoder, block: Block, variant: MatmulVariant): void;
 }
 
@@ -152,7 +156,7 @@ interface Family {
 const FAMILIES: Record<ShaderName, { paramsBytes: number; storage: Access[]; entries: string[] }> = {
   embedding: { paramsBytes: 48, storage: ['read', 'read', 'rw'], entries: ['main'] },
   rmsnorm: { paramsBytes: 64, storage: ['read', 'read', 'read', 'read', 'rw'], entries: ['main'] },
-  matmul: { paramsBytes: 48, storage: ['read', 'read', 'rw'], entries: ['decode', 'prefill'] },
+  matmul: { paramsBytes: 48, storage: ['read', 'read', 'rw'], entries: ['rows', 'tiled'] },
   rope: { paramsBytes: 32, storage: ['read', 'rw'], entries: ['main'] },
   attention: { paramsBytes: 64, storage: ['read', 'read', 'read', 'rw'], entries: ['main'] },
   ffn: { paramsBytes: 48, storage: ['read', 'read', 'rw'], entries: ['main'] },
@@ -182,16 +186,23 @@ export class Kernels {
     readonly device: GPUDevice,
     /** The per-step uniform slots every Dispatch reads its Block from. */
     readonly blocks: BlockParams,
-    private readonly families: Record<ShaderName, Family>,
+    private readonly families: Partial<Record<ShaderName, Family>>,
     private readonly pipelines: Map<string, GPUComputePipeline>,
+    /** The matmul variant for blocks of more than DECODE_MAX_ROWS rows. */
+    readonly prefillMatmul: MatmulVariant,
   ) {}
 
   /**
    * Compiles the kernels. `slots`: how many block runs one step may set (default 64). `only`: compile
    * just these families (tests; SwiftShader takes seconds per pipeline), the others then throw.
+   * `prefillMatmul`: the matmul variant for blocks of more than 4 rows; default `rows` on a CPU
+   * adapter (SwiftShader: measured 3x faster there, see matmul.wgsl), `tiled` on a GPU.
    */
-  static async create(device: GPUDevice, options: { slots?: number; only?: ShaderName[] } = {}): Promise<Kernels> {
-    const families = {} as Record<ShaderName, Family>;
+  static async create(
+    device: GPUDevice,
+    options: { slots?: number; only?: ShaderName[]; prefillMatmul?: MatmulVariant } = {},
+  ): Promise<Kernels> {
+    const families: Partial<Record<ShaderName, Family>> = {};
     const pending: Promise<[string, GPUComputePipeline]>[] = [];
     for (const [name, f] of Object.entries(FAMILIES) as [ShaderName, (typeof FAMILIES)[ShaderName]][]) {
       if (options.only && !options.only.includes(name)) continue;
@@ -226,7 +237,8 @@ export class Kernels {
         );
     }
     const pipelines = new Map(await Promise.all(pending));
-    return new Kernels(device, new BlockParams(device, options.slots ?? 64), families, pipelines);
+    const prefill = options.prefillMatmul ?? (isCpuAdapter(device) ? 'rows' : 'tiled');
+    return new Kernels(device, new BlockParams(device, options.slots ?? 64), families, pipelines, prefill);
   }
 
   /** A storage buffer holding the RoPE cos/sin table, for `rope`. */
@@ -301,22 +313,20 @@ export class Kernels {
       o.residual ? 1 : 0,
     ];
     const bindGroup = this.bindGroup('matmul', o.label, words, [o.x.buffer, o.w.buffer, o.out.buffer]);
-    const decode = this.pipeline('matmul.decode');
-    const tiled = this.pipeline('matmul.prefill');
+    const rows = this.pipeline('matmul.rows');
+    const tiled = this.pipeline('matmul.tiled');
     const encodeVariant = (pass: GPUComputePassEncoder, block: Block, variant: MatmulVariant) => {
       if (block.rows === 0) return;
-      if (variant === 'decode' && block.rows > DECODE_MAX_ROWS)
-        throw new RangeError(`the decode matmul takes at most ${DECODE_MAX_ROWS} rows, got ${block.rows}`);
-      pass.setPipeline(variant === 'decode' ? decode : tiled);
+      pass.setPipeline(variant === 'rows' ? rows : tiled);
       pass.setBindGroup(0, bindGroup, [block.offset]);
-      if (variant === 'decode') pass.dispatchWorkgroups(ceilDiv(o.N, 64));
-      else pass.dispatchWorkgroups(ceilDiv(o.N, 64), ceilDiv(block.rows, 64));
+      pass.dispatchWorkgroups(ceilDiv(o.N, 64), ceilDiv(block.rows, variant === 'rows' ? 4 : 64));
     };
+    const prefill = this.prefillMatmul;
     return {
       kernel: 'matmul',
       label: o.label ?? 'matmul',
       encodeVariant,
-      encode: (pass, block) => encodeVariant(pass, block, block.rows <= DECODE_MAX_ROWS ? 'decode' : 'tiled'),
+      encode: (pass, block) => encodeVariant(pass, block, block.rows <= DECODE_MAX_ROWS ? 'rows' : prefill),
     };
   }
 
@@ -450,6 +460,12 @@ export class Kernels {
       },
     };
   }
+}
+
+/** Whether the device runs on a CPU rasteriser (SwiftShader), where the `rows` matmul is faster. */
+function isCpuAdapter(device: GPUDevice): boolean {
+  const info = (device as { adapterInfo?: GPUAdapterInfo & { isFallbackAdapter?: boolean } }).adapterInfo;
+  return !!info && (info.isFallbackAdapter === true || info.architecture === 'swiftshader' || info.vendor === 'mesa');
 }
 
 /** Packs u32 / f32 words into `bytes` bytes (zero padded). */

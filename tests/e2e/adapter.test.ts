@@ -1,5 +1,7 @@
 // The first page in real headless Chromium: with WebGPU on it reports an adapter (SwiftShader on a
-// machine without a GPU); with WebGPU off it says so plainly, with advice.
+// machine without a GPU); with WebGPU off it says so plainly, with advice. Either way the page ends
+// up ready for the race (#app data-state 'idle'; without WebGPU, on the CPU reference engine), and
+// the report's own state says whether a device was found.
 import { mkdirSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Browser, Page } from 'playwright-core';
@@ -37,7 +39,8 @@ describe('adapter report, WebGPU on', () => {
   it('finds an adapter and shows it', async () => {
     const { page, state, errors } = await openApp(browser);
     expect(await page.title()).toBe('MTP speculative decoding on WebGPU');
-    expect(state).toBe('done');
+    expect(state).toBe('idle');
+    expect(await page.getAttribute('adapter-report', 'state')).toBe('done');
     const adapter = await page.getAttribute('adapter-report', 'data-adapter');
     expect(adapter?.trim()).toBeTruthy();
     // The element's shadow root shows the adapter and its features (playwright's CSS locators pierce it).
@@ -60,7 +63,8 @@ describe('adapter report, WebGPU off', () => {
 
   it('says plainly that WebGPU is unavailable, and why', async () => {
     const { page, state, errors } = await openApp(browser);
-    expect(state).toBe('error');
+    expect(state).toBe('idle');
+    expect(await page.getAttribute('adapter-report', 'state')).toBe('error');
     expect(await page.getAttribute('adapter-report', 'data-adapter')).toBeNull();
     // The report renders in the element's shadow root; data-state is set once it has rendered.
     const text = await page.locator('adapter-report').evaluate((el) => el.shadowRoot?.textContent?.replace(/\s+/g, ' ') ?? '');

@@ -6,9 +6,16 @@
 import { afterAll, beforeAll } from 'vitest';
 import { create, globals } from 'webgpu';
 import { Kernels, type Block } from '../../src/gpu/kernels.ts';
+import type { ShaderName } from '../../src/gpu/shaders.ts';
 
 export interface Gpu {
   device: GPUDevice;
+  /**
+   * The GPU object from `create`. It must stay reachable while the device lives: when it is
+   * garbage collected, Dawn tears its instance down under the device and the process dies
+   * (SIGSEGV, or "terminate called after throwing an instance of 'std::system_error'").
+   */
+  navigatorGpu: GPU;
 }
 
 /**
@@ -27,6 +34,7 @@ export function useGpu(setup?: (device: GPUDevice) => Promise<void> | void): Gpu
     device.addEventListener('uncapturederror', (e) => {
       throw new Error(`uncaptured WebGPU error: ${(e as GPUUncapturedErrorEvent).error.message}`);
     });
+    gpu.navigatorGpu = navigatorGpu;
     gpu.device = device;
     await setup?.(device);
   });
@@ -41,15 +49,17 @@ export interface KernelRig {
   kernels: Kernels;
 }
 
-/** useGpu plus every kernel compiled (Kernels.create) in beforeAll. */
-export function useKernels(): KernelRig {
+/**
+ * useGpu plus the kernel families a test file needs, compiled (Kernels.create) in beforeAll.
+ * (SwiftShader takes 0.1 to 2 s per pipeline, so each file compiles only its own.)
+ */
+export function useKernels(only: ShaderName[]): KernelRig {
   const rig = {} as KernelRig;
-  const gpu = useGpu(async (device) => {
+  useGpu(async (device) => {
     rig.device = device;
-    rig.kernels = await Kernels.create(device);
+    rig.kernels = await Kernels.create(device, { only });
   });
   afterAll(() => rig.kernels?.destroy());
-  void gpu;
   return rig;
 }
 

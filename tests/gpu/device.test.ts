@@ -6,10 +6,12 @@ import { acquireDevice, WebGPUUnavailableError, type AcquiredDevice } from '../.
 
 let got: AcquiredDevice;
 let tooBig: unknown;
+// Dawn's GPU object must stay referenced while its devices live (collected, it crashes Dawn).
+let gpu: GPU;
 
 beforeAll(async () => {
   Object.assign(globalThis, globals);
-  const gpu = create([]);
+  gpu = create([]);
   got = await acquireDevice({ gpu, requiredLimits: { maxStorageBufferBindingSize: 16 << 20 } });
   tooBig = await acquireDevice({ gpu, requiredLimits: { maxComputeWorkgroupStorageSize: 2 ** 31 } }).catch((e: unknown) => e);
 });

@@ -1,11 +1,11 @@
 // matmul.wgsl against ops.matvec, and its bit-exact block-size invariance: a row's outputs are the
-// same bits whatever the block size M and whichever variant (decode, tiled) computed them.
+// same bits whatever the block size M and whichever variant (rows, tiled) computed them.
 import { describe, expect, it } from 'vitest';
 import type { MatmulVariant } from '../../src/gpu/kernels.ts';
 import { matvec } from '../../src/model/ops.ts';
 import { bitDifferences, randomF32, readF32, rng, runBlocks, upload, useKernels, worstError, zeros } from './dawn.ts';
 
-const rig = useKernels();
+const rig = useKernels(['matmul']);
 
 /**
  * Error scale of one output: sum_k |x_k w_nk|. A float32 chain of K fmas is within about
@@ -32,27 +32,34 @@ function reference(x: Float32Array, w: Float32Array, rows: number, K: number, N:
 
 describe('matmul vs ops.matvec', () => {
   const cases: { name: string; M: number; K: number; N: number; residual?: boolean }[] = [
-    { name: 'decode, q/k/v/o shape', M: 3, K: 128, N: 128 },
-    { name: 'decode, output head', M: 1, K: 128, N: 1024 },
-    { name: 'decode, w2 with residual', M: 4, K: 384, N: 128, residual: true },
-    { name: 'tiled, w1 shape', M: 70, K: 128, N: 384 },
-    { name: 'tiled, MTP projection with residual', M: 9, K: 256, N: 128, residual: true },
+    { name: 'q/k/v/o shape', M: 3, K: 128, N: 128 },
+    { name: 'output head', M: 1, K: 128, N: 1024 },
+    { name: 'w2 with residual', M: 4, K: 384, N: 128, residual: true },
+    { name: 'w1 shape, prefill', M: 70, K: 128, N: 384 },
+    { name: 'MTP projection with residual', M: 9, K: 256, N: 128, residual: true },
     { name: 'ragged sizes', M: 5, K: 40, N: 70 },
   ];
   for (const c of cases)
-    it(`${c.name}: M=${c.M} K=${c.K} N=${c.N}`, async () => {
-      const { device, kernels } = rig;
-      const random = rng(c.M * 7919 + c.K * 31 + c.N);
-      const x = randomF32(random, c.M * c.K);
-      const w = randomF32(random, c.N * c.K, 0.1);
-      const r0 = c.residual ? randomF32(random, c.M * c.N) : undefined;
-      const out = r0 ? upload(device, r0) : zeros(device, c.M * c.N);
-      const mm = kernels.matmul({ x: { buffer: upload(device, x) }, w: { buffer: upload(device, w) }, out: { buffer: out }, K: c.K, N: c.N, residual: c.residual });
-      runBlocks(rig, [[c.M, 0]], (pass, block) => mm.encode(pass, block));
-      const got = await readF32(device, out);
-      const { want, bound } = reference(x, w, c.M, c.K, c.N, r0);
-      expect(worstError(got.subarray(0, want.length), want, bound)).toBeLessThanOrEqual(RTOL);
-    });
+    for (const variant of ['rows', 'tiled'] as const)
+      it(`${c.name}: M=${c.M} K=${c.K} N=${c.N}, ${variant}`, async () => {
+        const { device, kernels } = rig;
+        const random = rng(c.M * 7919 + c.K * 31 + c.N);
+        const x = randomF32(random, c.M * c.K);
+        const w = randomF32(random, c.N * c.K, 0.1);
+        const r0 = c.residual ? randomF32(random, c.M * c.N) : undefined;
+        const out = r0 ? upload(device, r0) : zeros(device, c.M * c.N);
+        const mm = kernels.matmul({ x: { buffer: upload(device, x) }, w: { buffer: upload(device, w) }, out: { buffer: out }, K: c.K, N: c.N, residual: c.residual });
+        runBlocks(rig, [[c.M, 0]], (pass, block) => mm.encodeVariant(pass, block, variant));
+        const got = await readF32(device, out);
+        const { want, bound } = reference(x, w, c.M, c.K, c.N, r0);
+        expect(worstError(got.subarray(0, want.length), want, bound)).toBeLessThanOrEqual(RTOL);
+      });
+
+  it('picks the rows variant for prefill on SwiftShader (measured faster there), tiled on a GPU', () => {
+    const info = (rig.device as { adapterInfo?: GPUAdapterInfo }).adapterInfo;
+    if (info?.architecture === 'swiftshader') expect(rig.kernels.prefillMatmul).toBe('rows');
+    else if (info && !(info as { isFallbackAdapter?: boolean }).isFallbackAdapter) expect(rig.kernels.prefillMatmul).toBe('tiled');
+  });
 
   it('reads x, w and out at element offsets, and writes a positional (KV cache) row range', async () => {
     const { device, kernels } = rig;
@@ -114,14 +121,14 @@ describe('matmul block-size invariance (bit-exact)', () => {
     [128, 384],
     [40, 70],
   ])
-    it(`M = 1..4, decode and tiled, K=${K} N=${N}`, async () => {
+    it(`M = 1..4, rows and tiled, K=${K} N=${N}`, async () => {
       const { device } = rig;
       const random = rng(K + N);
       const x = upload(device, randomF32(random, 4 * K));
       const w = upload(device, randomF32(random, N * K, 0.1));
-      const want = await computeAs(x, w, K, N, [1, 1, 1, 1], 'decode');
+      const want = await computeAs(x, w, K, N, [1, 1, 1, 1], 'rows');
       for (const sizes of [[4], [2, 2], [3, 1], [1, 3], [1, 2, 1]])
-        for (const variant of ['decode', 'tiled'] as const) {
+        for (const variant of ['rows', 'tiled'] as const) {
           const got = await computeAs(x, w, K, N, sizes, variant);
           expect(bitDifferences(got, want), `${variant} blocks ${sizes}`).toEqual([]);
         }
@@ -129,26 +136,26 @@ describe('matmul block-size invariance (bit-exact)', () => {
       expect(bitDifferences(tiledSingles, want), 'tiled blocks of 1').toEqual([]);
     });
 
-  it('a prefill block equals the same rows in decode blocks (output head, 100 rows)', async () => {
+  it('a prefill block (tiled, and rows) equals the same rows in decode blocks (output head, 100 rows)', async () => {
     const { device } = rig;
     const [K, N, M] = [128, 1024, 100];
     const random = rng(11);
     const x = upload(device, randomF32(random, M * K));
     const w = upload(device, randomF32(random, N * K, 0.1));
-    const prefill = await computeAs(x, w, K, N, [M], 'auto');
     const decodeBlocks = [...Array<number>(24).fill(4), 3, 1]; // 100 rows in blocks of 4, 3, 1
     const decoded = await computeAs(x, w, K, N, decodeBlocks, 'auto');
-    expect(bitDifferences(prefill, decoded)).toEqual([]);
+    expect(bitDifferences(await computeAs(x, w, K, N, [M], 'tiled'), decoded), 'tiled').toEqual([]);
+    expect(bitDifferences(await computeAs(x, w, K, N, [M], 'rows'), decoded), 'rows').toEqual([]);
   });
 
-  it('with a residual, prefill (70 rows) equals decode blocks', async () => {
+  it('with a residual, a tiled prefill block (70 rows) equals decode blocks', async () => {
     const { device } = rig;
     const [K, N, M] = [384, 128, 70];
     const random = rng(12);
     const x = upload(device, randomF32(random, M * K));
     const w = upload(device, randomF32(random, N * K, 0.1));
     const r0 = randomF32(random, M * N);
-    const prefill = await computeAs(x, w, K, N, [M], 'auto', r0);
+    const prefill = await computeAs(x, w, K, N, [M], 'tiled', r0);
     const decoded = await computeAs(x, w, K, N, [...Array<number>(17).fill(4), 2], 'auto', r0);
     expect(bitDifferences(prefill, decoded)).toEqual([]);
   });

@@ -1,0 +1,70 @@
+// The headless benchmark: the same engine and decode code as the page, in Node through Dawn
+// (the `webgpu` package): on a machine without a GPU on SwiftShader, on one with a GPU the GPU.
+//
+//   npm run bench -- [--prompts FILE] [--tokens N] [--depth D] [--runs R] [--temperature T] [--json OUT]
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { parseArgs } from 'node:util';
+import { fileURLToPath } from 'node:url';
+import { formatReport, runBench } from '../src/decode/bench.ts';
+import { GpuEngine } from '../src/gpu/engine.ts';
+import { acquireDevice } from '../src/gpu/device.ts';
+import { DEFAULT_MODEL, readModel } from './node_model.ts';
+
+const { values } = parseArgs({
+  options: {
+    prompts: { type: 'string', default: fileURLToPath(new URL('bench_prompts.txt', import.meta.url)) },
+    tokens: { type: 'string', default: '48' },
+    depth: { type: 'string', default: '2' },
+    runs: { type: 'string', default: '1' },
+    temperature: { type: 'string', default: '0' },
+    json: { type: 'string' },
+    model: { type: 'string', default: DEFAULT_MODEL },
+  },
+});
+const int = (name: string, v: string, min: number, max: number) => {
+  const n = Number(v);
+  if (!Number.isInteger(n) || n < min || n > max) {
+    console.error(`--${name} must be an integer in ${min}..${max}, got ${v}`);
+    process.exit(2);
+  }
+  return n;
+};
+if (Number(values.temperature) !== 0) {
+  console.error('--temperature > 0 needs speculative sampling, which is not built yet; greedy (0) only.');
+  process.exit(2);
+}
+const prompts = readFileSync(values.prompts!, 'utf8').split('\n').map((l) => l.trim()).filter(Boolean);
+if (prompts.length === 0) {
+  console.error(`${values.prompts}: no prompts (one a line)`);
+  process.exit(2);
+}
+
+// No GPU here: use Chromium's SwiftShader, as the tests do (set VK_ICD_FILENAMES to override).
+const hasGpu = ['/dev/nvidia0', '/dev/dri/renderD128'].some(existsSync);
+if (!hasGpu && process.env.VK_ICD_FILENAMES === undefined) {
+  process.env.VK_ICD_FILENAMES = '/usr/lib/chromium/vk_swiftshader_icd.json';
+}
+const { create, globals } = await import('webgpu');
+Object.assign(globalThis, globals);
+// Keep Dawn's GPU object referenced while the device lives: if it is collected, Dawn crashes.
+const navigatorGpu = create([]);
+const { device, adapterInfo } = await acquireDevice({ gpu: navigatorGpu });
+const { weights, tokenizer } = readModel(values.model);
+const adapterName = adapterInfo.description || `${adapterInfo.vendor} ${adapterInfo.architecture}`.trim();
+const engine = await GpuEngine.create(device, weights, adapterName);
+const depth = int('depth', values.depth!, 1, weights.config.mtp_depth);
+
+const report = await runBench(engine, tokenizer, values.model!, {
+  prompts,
+  tokens: int('tokens', values.tokens!, 2, weights.config.max_seq_len),
+  depth,
+  runs: int('runs', values.runs!, 1, 100),
+  costRepeats: 10,
+  log: (line) => console.log(line),
+});
+console.log('\n' + formatReport(report));
+if (values.json) writeFileSync(values.json, JSON.stringify(report, null, 2) + '\n');
+engine.destroy();
+device.destroy();
+void navigatorGpu;
+process.exit(0);

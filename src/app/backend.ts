@@ -1,0 +1,120 @@
+// The model files and the two engines of the race (baseline and MTP), on one WebGPU device or,
+// where the page has no WebGPU, on the CPU reference.
+import { acquireDevice, describeMissingWebGPU, WebGPUUnavailableError, type DeviceReport, type WebGPUAdvice } from '../gpu/device.ts';
+import { GpuEngine } from '../gpu/engine.ts';
+import { CpuEngine, type DecodeEngine } from '../model/engine.ts';
+import { ReferenceModel } from '../model/reference.ts';
+import { Tokenizer } from '../model/tokenizer.ts';
+import { loadWeights, type LoadedWeights } from '../model/weights.ts';
+
+export interface Model {
+  name: string;
+  weights: LoadedWeights;
+  tokenizer: Tokenizer;
+}
+
+/** Fetches `<base>.safetensors` and `<base>.tokenizer.json` (e.g. base = '/models/brown-mtp'). */
+export async function fetchModel(base: string, fetcher: typeof fetch = fetch): Promise<Model> {
+  const get = async (url: string) => {
+    const response = await fetcher(url);
+    if (!response.ok) throw new Error(`could not load ${url}: HTTP ${response.status} ${response.statusText}`);
+    return response;
+  };
+  const [weightBytes, tokenizerJson] = await Promise.all([
+    get(`${base}.safetensors`).then((r) => r.arrayBuffer()),
+    get(`${base}.tokenizer.json`).then((r) => r.json()),
+  ]);
+  return { name: base.split('/').pop() ?? base, weights: loadWeights(weightBytes), tokenizer: new Tokenizer(tokenizerJson) };
+}
+
+/** Why the page runs on the CPU (no device), as the adapter report shows it. */
+export interface DeviceFailure {
+  reason: string;
+  message: string;
+  advice?: WebGPUAdvice;
+}
+
+export interface Backend {
+  kind: 'webgpu' | 'cpu';
+  /** What the panes say they run on. */
+  label: string;
+  baseline: DecodeEngine;
+  mtp: DecodeEngine;
+  /** The device, when on WebGPU. */
+  report?: DeviceReport;
+  /** Why there is no WebGPU device, when on the CPU. */
+  failure?: DeviceFailure;
+  /** Resolves with a message if the device is lost (never, on the CPU or after dispose). */
+  lost: Promise<string>;
+  /** Releases the engines and the device. */
+  dispose(): void;
+}
+
+export interface BackendEnvironment {
+  /** navigator.gpu (may be missing). */
+  gpu: GPU | null | undefined;
+  userAgent: string;
+  secureContext: boolean;
+}
+
+export const CPU_LABEL = 'CPU reference engine';
+
+/** Two engines on one WebGPU device, or on the CPU reference when the page gets no device. */
+export async function createBackend(weights: LoadedWeights, env: BackendEnvironment): Promise<Backend> {
+  let acquired;
+  try {
+    acquired = await acquireDevice({ gpu: env.gpu, label: 'mtp-race' });
+  } catch (e) {
+    const advice = describeMissingWebGPU(env.userAgent, { secureContext: env.secureContext });
+    const failure =
+      e instanceof WebGPUUnavailableError
+        ? { reason: e.reason, message: e.message, advice }
+        : { reason: 'unexpected', message: e instanceof Error ? e.message : String(e), advice };
+    return cpuBackend(weights, failure);
+  }
+  const { device } = acquired;
+  let disposed = false;
+  const engines: GpuEngine[] = [];
+  try {
+    const info = acquired.adapterInfo;
+    const adapter = info.description || [info.vendor, info.architecture].filter(Boolean).join(' ') || 'WebGPU';
+    const label = `WebGPU · ${adapter}`;
+    engines.push(await GpuEngine.create(device, weights, `${label} (baseline)`));
+    engines.push(await GpuEngine.create(device, weights, `${label} (MTP)`));
+    return {
+      kind: 'webgpu',
+      label,
+      baseline: engines[0],
+      mtp: engines[1],
+      report: { adapterInfo: acquired.adapterInfo, features: acquired.features, limits: acquired.limits },
+      lost: acquired.lost.then((info) =>
+        disposed ? new Promise<string>(() => {}) : `The GPU device was lost (${info.reason}): ${info.message || 'no reason given'}.`,
+      ),
+      dispose() {
+        disposed = true;
+        for (const e of engines) e.destroy();
+        device.destroy();
+      },
+    };
+  } catch (e) {
+    // The device was found but the engine could not be built on it (shader or limit trouble).
+    disposed = true;
+    for (const engine of engines) engine.destroy();
+    device.destroy();
+    const message = `The WebGPU engine could not be built on this device: ${e instanceof Error ? e.message : String(e)}`;
+    return cpuBackend(weights, { reason: 'engine', message });
+  }
+}
+
+export function cpuBackend(weights: LoadedWeights, failure?: DeviceFailure): Backend {
+  const model = new ReferenceModel(weights);
+  return {
+    kind: 'cpu',
+    label: CPU_LABEL,
+    baseline: new CpuEngine(model),
+    mtp: new CpuEngine(model),
+    failure,
+    lost: new Promise(() => {}),
+    dispose() {},
+  };
+}

@@ -1,0 +1,401 @@
+// The race: the same prompt decoded greedily by the baseline (one token a step) and by MTP
+// speculative decoding, on two engines of one device, one step at a time.
+//
+// Fair scheduling: the next step always goes to the side that has used less step time so far
+// (measured), so the text you see grow matches the measured throughputs. Only one step is ever
+// in flight: a new run aborts the old one and waits for its current step before it starts.
+// While the page is hidden, stepping pauses and the step clock stops (see visible-clock.ts).
+//
+// This module owns the engines and the runs; the UI only reads `view()` (plain data) and calls
+// `run()`. It calls `onChange` after every change; the page coalesces those per frame.
+import { GreedyRun, type StepEvent, type StopReason } from '../decode/greedy.ts';
+import { RunMetrics, speedup, type MetricsSnapshot } from '../decode/metrics.ts';
+import type { DecodeEngine } from '../model/engine.ts';
+import type { StreamDecoder, Tokenizer } from '../model/tokenizer.ts';
+import type { LoadedWeights } from '../model/weights.ts';
+import type { Backend, DeviceFailure, Model } from './backend.ts';
+import { maxNewTokens, preparePrompt } from './prompt.ts';
+import type { VisibleClock } from './visible-clock.ts';
+import type { DeviceReport } from '../gpu/device.ts';
+
+export type Phase = 'idle' | 'loading' | 'running' | 'done' | 'error';
+export type SideId = 'baseline' | 'mtp';
+
+/** A run of generated text: `draft` 0 = the main model's own token, k = a draft accepted at position k. */
+export interface Segment {
+  text: string;
+  draft: number;
+}
+
+export interface SideView {
+  id: SideId;
+  depth: number;
+  engine: string;
+  segments: Segment[];
+  /** The generated text so far (the segments' text joined). */
+  text: string;
+  /** Drafts the last step threw away, decoded; `id` changes with every step that had some. */
+  rejected?: { id: number; text: string };
+  metrics: MetricsSnapshot;
+  stop?: StopReason;
+}
+
+export interface Notice {
+  level: 'info' | 'warn' | 'error';
+  text: string;
+}
+
+export interface SideResult {
+  text: string;
+  tokens: number[];
+  stop: StopReason;
+  metrics: MetricsSnapshot;
+}
+
+/** Everything a finished run measured (the page exposes it for tests and tools). */
+export interface RaceResult {
+  prompt: { text: string; tokens: number[]; textTokens: number; keptTokens: number };
+  depth: number;
+  maxTokens: number;
+  backend: 'webgpu' | 'cpu';
+  engine: string;
+  baseline: SideResult;
+  mtp: SideResult;
+  speedup: number | null;
+}
+
+export interface RaceView {
+  phase: Phase;
+  model?: { name: string; maxDepth: number; maxSeqLen: number };
+  backend?: { kind: 'webgpu' | 'cpu'; label: string };
+  device: { state: 'loading' | 'done' | 'error'; report?: DeviceReport; failure?: DeviceFailure };
+  /** About the device and the engines (they outlive runs). */
+  deviceNotices: Notice[];
+  /** About the current run: what was done to the prompt, errors. */
+  runNotices: Notice[];
+  /** The prompt as the model sees it (decoded; the start cut when the prompt was too long). */
+  prompt?: { text: string; cut: boolean };
+  depth?: number;
+  maxTokens?: number;
+  baseline?: SideView;
+  mtp?: SideView;
+  speedup: number | null;
+  result?: RaceResult;
+}
+
+export interface RunRequest {
+  text: string;
+  depth: number;
+  maxTokens: number;
+}
+
+export interface RaceControllerOptions {
+  loadModel: () => Promise<Model>;
+  createBackend: (weights: LoadedWeights) => Promise<Backend>;
+  clock: VisibleClock;
+  onChange?: () => void;
+  /** Lets the page render between steps (a macrotask by default). */
+  yieldTask?: () => Promise<void>;
+}
+
+/** A macrotask: the CPU engine's steps never await anything real, and the page must still paint. */
+export function macrotask(): Promise<void> {
+  return new Promise((resolve) => {
+    const channel = new MessageChannel();
+    channel.port1.onmessage = () => {
+      channel.port1.close();
+      resolve();
+    };
+    channel.port2.postMessage(0);
+  });
+}
+
+/** Numbers the rejected-draft flashes across runs, so each one is a new element (and animation). */
+let flashes = 0;
+
+class Side {
+  readonly metrics: RunMetrics;
+  readonly run: GreedyRun;
+  private readonly decoder: StreamDecoder;
+  private segments: Segment[] = [];
+  private text = '';
+  private rejected?: { id: number; text: string };
+
+  constructor(
+    readonly id: SideId,
+    engine: DecodeEngine,
+    private readonly engineLabel: string,
+    readonly depth: number,
+    private readonly tokenizer: Tokenizer,
+    options: { maxTokens: number; signal: AbortSignal; now: () => number },
+  ) {
+    this.metrics = new RunMetrics(depth);
+    this.decoder = tokenizer.streamDecoder();
+    this.run = new GreedyRun(engine, { depth, maxTokens: options.maxTokens, endOfText: tokenizer.endOfText, signal: options.signal, now: options.now });
+  }
+
+  async prefill(prompt: readonly number[]): Promise<void> {
+    await this.run.prefill(prompt);
+    this.metrics.setPrefill(this.run.prefillMs, this.run.tokens.length);
+    this.append(this.run.tokens, 0);
+    this.finishIfStopped();
+  }
+
+  async step(): Promise<StepEvent | undefined> {
+    const event = await this.run.step();
+    if (!event) return undefined;
+    this.metrics.add(event);
+    this.append(event.tokens, event.accepted);
+    const cutShort = event.tokens.length <= event.accepted;
+    const thrown = cutShort ? [] : event.drafts.slice(event.accepted);
+    if (thrown.length > 0) {
+      const text = thrown.map((t) => (t === this.tokenizer.endOfText ? '<|endoftext|>' : this.tokenizer.decode([t]))).join('');
+      this.rejected = { id: ++flashes, text };
+    }
+    this.finishIfStopped();
+    return event;
+  }
+
+  get stopped(): boolean {
+    return this.run.stop !== undefined;
+  }
+
+  get decodeMs(): number {
+    return this.run.decodeMs;
+  }
+
+  view(): SideView {
+    return {
+      id: this.id,
+      depth: this.depth,
+      engine: this.engineLabel,
+      segments: this.segments.map((s) => ({ ...s })),
+      text: this.text,
+      rejected: this.rejected,
+      metrics: this.metrics.snapshot(),
+      stop: this.run.stop,
+    };
+  }
+
+  result(): SideResult {
+    return { text: this.text, tokens: [...this.run.tokens], stop: this.run.stop!, metrics: this.metrics.snapshot() };
+  }
+
+  private append(tokens: readonly number[], accepted: number): void {
+    tokens.forEach((t, i) => this.push(this.decoder.push([t]), i < accepted ? i + 1 : 0));
+  }
+
+  private push(text: string, draft: number): void {
+    if (!text) return;
+    this.text += text;
+    const last = this.segments[this.segments.length - 1];
+    if (last && last.draft === draft) last.text += text;
+    else this.segments.push({ text, draft });
+  }
+
+  private finishIfStopped(): void {
+    // The end of the stream: an incomplete UTF-8 character left over becomes U+FFFD.
+    if (this.run.stop && this.run.stop !== 'aborted') this.push(this.decoder.flush(), 0);
+  }
+}
+
+export class RaceController {
+  private phase: Phase = 'idle';
+  private model?: Model;
+  private backend?: Backend;
+  private backendStale = false;
+  private device: RaceView['device'] = { state: 'loading' };
+  private deviceNotices: Notice[] = [];
+  private runNotices: Notice[] = [];
+  private promptView?: RaceView['prompt'];
+  private depth?: number;
+  private maxTokens?: number;
+  private sides?: { baseline: Side; mtp: Side };
+  private result?: RaceResult;
+  /** The latest run (or the start-up), which the next run waits for. */
+  private current: Promise<void> = Promise.resolve();
+  private abort?: AbortController;
+  private generation = 0;
+  private readonly yieldTask: () => Promise<void>;
+
+  constructor(private readonly options: RaceControllerOptions) {
+    this.yieldTask = options.yieldTask ?? macrotask;
+  }
+
+  /** Loads the model and builds the engines; the page is 'idle' (ready) after it, or 'error'. */
+  start(): Promise<void> {
+    const task = (async () => {
+      this.setPhase('loading');
+      try {
+        this.model = await this.options.loadModel();
+        await this.buildBackend();
+        this.setPhase('idle');
+      } catch (e) {
+        this.runNotices = [{ level: 'error', text: `Could not start: ${message(e)}` }];
+        this.device = this.device.state === 'loading' ? { state: 'error', failure: { reason: 'unexpected', message: message(e) } } : this.device;
+        this.setPhase('error');
+      }
+    })();
+    this.current = task;
+    return task;
+  }
+
+  /**
+   * Starts a run. A run in progress is aborted first, and this one starts only once the old
+   * one's current step has finished (one step on the device at a time).
+   */
+  run(request: RunRequest): Promise<void> {
+    const generation = ++this.generation;
+    this.abort?.abort();
+    const abort = new AbortController();
+    this.abort = abort;
+    const previous = this.current;
+    const task = (async () => {
+      await previous.catch(() => {});
+      if (abort.signal.aborted) return;
+      await this.execute(generation, request, abort.signal);
+    })();
+    this.current = task;
+    return task;
+  }
+
+  /** Plain data for the UI. */
+  view(): RaceView {
+    const config = this.model?.weights.config;
+    return {
+      phase: this.phase,
+      model: this.model && config ? { name: this.model.name, maxDepth: config.mtp_depth, maxSeqLen: config.max_seq_len } : undefined,
+      backend: this.backend ? { kind: this.backend.kind, label: this.backend.label } : undefined,
+      device: this.device,
+      deviceNotices: this.deviceNotices,
+      runNotices: this.runNotices,
+      prompt: this.promptView,
+      depth: this.depth,
+      maxTokens: this.maxTokens,
+      baseline: this.sides?.baseline.view(),
+      mtp: this.sides?.mtp.view(),
+      speedup: this.sides ? speedup(this.sides.baseline.metrics.snapshot(), this.sides.mtp.metrics.snapshot()) : null,
+      result: this.result,
+    };
+  }
+
+  /** Most tokens a run may ask for at this depth. */
+  maxTokensFor(depth: number): number {
+    const config = this.model?.weights.config;
+    return config ? maxNewTokens(config.max_seq_len, depth) : 0;
+  }
+
+  /** For tests: the engines (to lose their device, for instance). */
+  get currentBackend(): Backend | undefined {
+    return this.backend;
+  }
+
+  private async execute(generation: number, request: RunRequest, signal: AbortSignal): Promise<void> {
+    const model = this.model;
+    if (!model) {
+      this.runNotices = [{ level: 'error', text: 'The model is not loaded; reload the page.' }];
+      this.setPhase('error');
+      return;
+    }
+    const isCurrent = () => generation === this.generation && !signal.aborted;
+    try {
+      if (!this.backend || this.backendStale) {
+        this.setPhase('loading');
+        await this.buildBackend();
+        if (!isCurrent()) return;
+      }
+      const backend = this.backend!;
+      const config = model.weights.config;
+      const depth = Math.max(Math.min(1, config.mtp_depth), Math.min(config.mtp_depth, Math.floor(request.depth) || 1));
+      const prepared = preparePrompt(model.tokenizer, request.text, { maxSeqLen: config.max_seq_len, depth, maxTokens: request.maxTokens });
+      const cut = prepared.keptTokens < prepared.textTokens;
+      this.promptView = { text: model.tokenizer.decode(prepared.tokens.slice(1)), cut };
+      this.depth = depth;
+      this.maxTokens = prepared.maxTokens;
+      this.runNotices = prepared.notes.map((text) => ({ level: 'info', text }));
+      this.result = undefined;
+      const sideOptions = { maxTokens: prepared.maxTokens, signal, now: this.options.clock.now };
+      const baseline = new Side('baseline', backend.baseline, backend.label, 0, model.tokenizer, sideOptions);
+      const mtp = new Side('mtp', backend.mtp, backend.label, depth, model.tokenizer, sideOptions);
+      this.sides = { baseline, mtp };
+      this.setPhase('running');
+
+      for (const side of [baseline, mtp]) {
+        await this.options.clock.waitVisible(signal);
+        if (!isCurrent()) return;
+        await side.prefill(prepared.tokens);
+        this.changed();
+      }
+      for (;;) {
+        await this.options.clock.waitVisible(signal);
+        if (!isCurrent()) return;
+        const open = [baseline, mtp].filter((s) => !s.stopped);
+        if (open.length === 0) break;
+        // The side that has used less step time goes next (the baseline on a tie).
+        const next = open.reduce((a, b) => (b.decodeMs < a.decodeMs ? b : a));
+        await next.step();
+        this.changed();
+        await this.yieldTask();
+      }
+      if (!isCurrent()) return;
+      this.result = {
+        prompt: { text: request.text, tokens: prepared.tokens, textTokens: prepared.textTokens, keptTokens: prepared.keptTokens },
+        depth,
+        maxTokens: prepared.maxTokens,
+        backend: backend.kind,
+        engine: backend.label,
+        baseline: baseline.result(),
+        mtp: mtp.result(),
+        speedup: speedup(baseline.metrics.snapshot(), mtp.metrics.snapshot()),
+      };
+      this.setPhase('done');
+    } catch (e) {
+      if (!isCurrent()) return;
+      const lostNote = this.backendStale ? ' The engines will be rebuilt on a new device at the next Run.' : '';
+      this.runNotices = [...this.runNotices, { level: 'error', text: `The run failed: ${message(e)}.${lostNote}` }];
+      this.setPhase('error');
+    }
+  }
+
+  private async buildBackend(): Promise<void> {
+    const model = this.model!;
+    this.backend?.dispose();
+    this.backend = undefined;
+    this.backendStale = false;
+    this.device = { state: 'loading' };
+    this.changed();
+    const backend = await this.options.createBackend(model.weights);
+    this.backend = backend;
+    this.device = backend.report ? { state: 'done', report: backend.report } : { state: 'error', failure: backend.failure };
+    this.deviceNotices =
+      backend.kind === 'cpu'
+        ? [
+            {
+              level: 'warn',
+              text: `WebGPU is unavailable here (why: see the device report below). The race runs on the ${backend.label} instead: the same decoding, in plain JavaScript, one position at a time.`,
+            },
+          ]
+        : [];
+    void backend.lost.then((why) => {
+      if (this.backend !== backend) return;
+      this.backendStale = true;
+      this.device = { state: 'error', failure: { reason: 'lost', message: why } };
+      this.deviceNotices = [{ level: 'warn', text: `${why} The engines will be rebuilt on a new device at the next Run.` }];
+      this.changed();
+    });
+  }
+
+  private setPhase(phase: Phase): void {
+    this.phase = phase;
+    this.changed();
+  }
+
+  private changed(): void {
+    this.options.onChange?.();
+  }
+}
+
+function message(e: unknown): string {
+  const text = e instanceof Error ? e.message : String(e);
+  return text.replace(/\.$/, '');
+}

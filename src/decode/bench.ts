@@ -1,0 +1,115 @@
+// The benchmark's measurement, shared by the Node command (scripts/bench.ts) and the browser
+// one (bench.html): baseline (depth 0) and MTP (depth D) alternate per prompt on the same
+// engine, same prompt, same length; tokens/s counts decoded tokens over summed step time
+// (prefill apart); the cost curve T(M) times a verify block of M rows alone.
+import type { DecodeEngine } from '../model/engine.ts';
+import type { Tokenizer } from '../model/tokenizer.ts';
+import { GreedyRun } from './greedy.ts';
+import { RunMetrics, type MetricsSnapshot } from './metrics.ts';
+
+export interface BenchOptions {
+  prompts: string[];
+  tokens: number;
+  depth: number;
+  runs: number;
+  /** Rows 1..4 of a verify block, timed `costRepeats` times each; none when the engine can't. */
+  costRepeats?: number;
+  log?: (line: string) => void;
+}
+
+/** What an engine must offer for the cost curve (GpuEngine does). */
+export interface CostCurveEngine extends DecodeEngine {
+  measureVerify(rows: number, repeats: number): Promise<number>;
+}
+
+export interface BenchReport {
+  adapter: string;
+  model: string;
+  tokens: number;
+  baseline: { tokens_per_s: number; ms_per_step: number };
+  mtp: { depth: number; tokens_per_s: number; ms_per_step: number; tokens_per_step: number; acceptance: Record<string, number> };
+  speedup: number;
+  outputs_identical: boolean;
+  cost_curve_ms: Record<string, number>;
+  /** speedup / (tokens_per_step * T(1) / T(depth + 1)): 1 = perfect overlap. */
+  efficiency: number | null;
+  per_prompt: { prompt: string; speedup: number; acceptance: Record<string, number>; tokens_per_step: number }[];
+}
+
+async function runOnce(engine: DecodeEngine, prompt: number[], depth: number, tokens: number, ...into: RunMetrics[]): Promise<number[]> {
+  const run = new GreedyRun(engine, { depth, maxTokens: tokens });
+  await run.prefill(prompt);
+  for (let event = await run.step(); event; event = await run.step()) for (const m of into) m.add(event);
+  return run.tokens;
+}
+
+function acceptanceOf(s: MetricsSnapshot): Record<string, number> {
+  return Object.fromEntries(s.acceptance.map((a) => [String(a.position), a.rate ?? NaN]));
+}
+
+export async function runBench(engine: DecodeEngine, tokenizer: Tokenizer, modelName: string, o: BenchOptions): Promise<BenchReport> {
+  const log = o.log ?? (() => {});
+  const encode = (text: string) => [tokenizer.endOfText, ...tokenizer.encode(text)];
+  // Warm-up: compile and page in everything both modes touch.
+  await runOnce(engine, encode(o.prompts[0]), 0, 8, new RunMetrics(0));
+  await runOnce(engine, encode(o.prompts[0]), o.depth, 8, new RunMetrics(o.depth));
+
+  const base = new RunMetrics(0);
+  const mtp = new RunMetrics(o.depth);
+  const perPrompt: BenchReport['per_prompt'] = [];
+  let identical = true;
+  for (const text of o.prompts) {
+    const prompt = encode(text);
+    const pb = new RunMetrics(0);
+    const pm = new RunMetrics(o.depth);
+    for (let r = 0; r < o.runs; r++) {
+      const b = await runOnce(engine, prompt, 0, o.tokens, pb, base);
+      const m = await runOnce(engine, prompt, o.depth, o.tokens, pm, mtp);
+      identical &&= b.length === m.length && b.every((t, i) => t === m[i]);
+    }
+    const sb = pb.snapshot();
+    const sm = pm.snapshot();
+    perPrompt.push({ prompt: text, speedup: sm.tokensPerSecond! / sb.tokensPerSecond!, acceptance: acceptanceOf(sm), tokens_per_step: sm.meanTokensPerStep! });
+    log(`${text.slice(0, 40).padEnd(40)}  speedup ${(sm.tokensPerSecond! / sb.tokensPerSecond!).toFixed(2)}x  accept ${sm.acceptance.map((a) => a.rate?.toFixed(2)).join(' / ')}  tokens/step ${sm.meanTokensPerStep!.toFixed(2)}`);
+  }
+  const sb = base.snapshot();
+  const sm = mtp.snapshot();
+
+  const cost: Record<string, number> = {};
+  if (o.costRepeats && 'measureVerify' in engine) {
+    const e = engine as CostCurveEngine;
+    await runOnce(e, encode(o.prompts[0]), 0, 1, new RunMetrics(0));
+    for (let M = 1; M <= 4; M++) cost[String(M)] = await e.measureVerify(M, o.costRepeats);
+  }
+  const speedup = sm.tokensPerSecond! / sb.tokensPerSecond!;
+  const ideal = cost['1'] && cost[String(o.depth + 1)] ? (sm.meanTokensPerStep! * cost['1']) / cost[String(o.depth + 1)] : null;
+  return {
+    adapter: engine.name,
+    model: modelName,
+    tokens: o.tokens,
+    baseline: { tokens_per_s: sb.tokensPerSecond!, ms_per_step: sb.msPerStep! },
+    mtp: { depth: o.depth, tokens_per_s: sm.tokensPerSecond!, ms_per_step: sm.msPerStep!, tokens_per_step: sm.meanTokensPerStep!, acceptance: acceptanceOf(sm) },
+    speedup,
+    outputs_identical: identical,
+    cost_curve_ms: cost,
+    efficiency: ideal ? speedup / ideal : null,
+    per_prompt: perPrompt,
+  };
+}
+
+/** A readable table of a report. */
+export function formatReport(r: BenchReport): string {
+  const f = (x: number, d = 1) => (Number.isFinite(x) ? x.toFixed(d) : '—');
+  const lines = [
+    `adapter ${r.adapter}   model ${r.model}   ${r.tokens} tokens a run`,
+    ``,
+    `                 tokens/s   ms/step   tokens/step`,
+    `baseline         ${f(r.baseline.tokens_per_s).padStart(8)}  ${f(r.baseline.ms_per_step).padStart(8)}   ${f(1, 2).padStart(8)}`,
+    `MTP depth ${r.mtp.depth}      ${f(r.mtp.tokens_per_s).padStart(8)}  ${f(r.mtp.ms_per_step).padStart(8)}   ${f(r.mtp.tokens_per_step, 2).padStart(8)}`,
+    ``,
+    `speedup ${f(r.speedup, 2)}x   acceptance ${Object.entries(r.mtp.acceptance).map(([k, a]) => `@${k} ${f(a, 3)}`).join('  ')}   outputs identical: ${r.outputs_identical}`,
+    `cost curve T(M) ms: ${Object.entries(r.cost_curve_ms).map(([m, t]) => `T(${m}) ${f(t)}`).join('  ')}` +
+      (r.efficiency === null ? '' : `   efficiency ${f(r.efficiency, 2)}`),
+  ];
+  return lines.join('\n');
+}

@@ -1,0 +1,218 @@
+// <race-controls>: the prompt box, preset prompts, draft depth, max tokens and the Run button.
+// Fires `race-run` (detail: RunRequest) on Run or on Enter in the prompt box (Shift+Enter: a new line).
+import { LitElement, css, html } from 'lit';
+import { customElement, property, state } from 'lit/decorators.js';
+
+export interface RunDetail {
+  text: string;
+  depth: number;
+  maxTokens: number;
+}
+
+/** Openings in the style of the Brown corpus (news, fiction, reportage, learned prose). */
+export const PRESETS: { label: string; text: string }[] = [
+  { label: 'News', text: 'The city council voted Tuesday night to approve the new budget for the public schools, and the mayor said that' },
+  { label: 'Fiction', text: 'She stood at the window for a long time, watching the rain on the empty street. When he came into the room,' },
+  { label: 'Press', text: 'The President told a news conference yesterday that the United States would' },
+  { label: 'History', text: 'In the years after the war, the small college in the valley' },
+];
+
+@customElement('race-controls')
+export class RaceControls extends LitElement {
+  /** Deepest draft the model has (its number of MTP modules). */
+  @property({ type: Number }) maxDepth = 2;
+  /** Most new tokens a run may ask for. */
+  @property({ type: Number }) maxTokensCap = 200;
+  /** No Run while the engines load. */
+  @property({ type: Boolean }) disabled = false;
+  @property({ type: Boolean }) running = false;
+
+  @state() private text = PRESETS[0].text;
+  @state() private depth = 2;
+  @state() private maxTokens = 64;
+
+  static override styles = css`
+    :host {
+      display: block;
+    }
+    .prompt {
+      display: block;
+      width: 100%;
+      box-sizing: border-box;
+      min-height: 4.2rem;
+      padding: 0.6rem 0.75rem;
+      border: 1px solid var(--line, #d0d4dc);
+      border-radius: 6px;
+      font: inherit;
+      font-size: 1rem;
+      line-height: 1.45;
+      resize: vertical;
+    }
+    .prompt:focus-visible,
+    select:focus-visible,
+    input:focus-visible,
+    button:focus-visible {
+      outline: 2px solid #2563eb;
+      outline-offset: 1px;
+    }
+    .presets {
+      display: flex;
+      flex-wrap: wrap;
+      align-items: center;
+      gap: 0.4rem;
+      margin: 0.55rem 0 0.8rem;
+      color: #5b6270;
+      font-size: 0.9rem;
+    }
+    .presets button {
+      padding: 0.15rem 0.7rem;
+      border: 1px solid var(--line, #d0d4dc);
+      border-radius: 999px;
+      background: #fff;
+      color: #1c1f26;
+      font: inherit;
+      cursor: pointer;
+    }
+    .presets button:hover {
+      background: #eef2ff;
+    }
+    .row {
+      display: flex;
+      flex-wrap: wrap;
+      align-items: end;
+      gap: 0.75rem 1.5rem;
+    }
+    label {
+      display: grid;
+      gap: 0.2rem;
+      color: #5b6270;
+      font-size: 0.85rem;
+    }
+    select,
+    input[type='number'] {
+      padding: 0.3rem 0.4rem;
+      border: 1px solid var(--line, #d0d4dc);
+      border-radius: 6px;
+      font: inherit;
+      font-size: 0.95rem;
+      color: #1c1f26;
+      background: #fff;
+    }
+    input[type='number'] {
+      width: 5.5rem;
+    }
+    .sampling {
+      opacity: 0.75;
+    }
+    .sampling span {
+      display: flex;
+      align-items: center;
+      gap: 0.5rem;
+    }
+    .sampling em {
+      font-style: normal;
+      font-size: 0.8rem;
+      padding: 0 0.45rem;
+      border-radius: 999px;
+      background: #eceef2;
+    }
+    .run {
+      margin-left: auto;
+      padding: 0.5rem 1.6rem;
+      border: 0;
+      border-radius: 6px;
+      background: #2563eb;
+      color: #fff;
+      font: inherit;
+      font-weight: 600;
+      cursor: pointer;
+    }
+    .run:hover {
+      background: #1d4ed8;
+    }
+    .run[disabled] {
+      background: #9ca3af;
+      cursor: progress;
+    }
+    .hint {
+      color: #5b6270;
+      font-size: 0.8rem;
+    }
+  `;
+
+  protected override willUpdate(): void {
+    this.depth = Math.max(1, Math.min(this.depth, this.maxDepth));
+    this.maxTokens = Math.max(1, Math.min(this.maxTokens, this.maxTokensCap));
+  }
+
+  protected override render() {
+    const depths = Array.from({ length: Math.max(1, this.maxDepth) }, (_, i) => i + 1);
+    return html`
+      <textarea
+        class="prompt"
+        aria-label="Prompt"
+        placeholder="Type the start of a text (empty: the model starts a new document)"
+        .value=${this.text}
+        @input=${(e: Event) => (this.text = (e.target as HTMLTextAreaElement).value)}
+        @keydown=${this.onKey}
+      ></textarea>
+      <div class="presets">
+        Try:
+        ${PRESETS.map((p) => html`<button type="button" title=${p.text} @click=${() => this.usePreset(p.text)}>${p.label}</button>`)}
+      </div>
+      <div class="row">
+        <label>
+          Draft depth (MTP modules)
+          <select aria-label="Draft depth" @change=${(e: Event) => (this.depth = Number((e.target as HTMLSelectElement).value))}>
+            ${depths.map((d) => html`<option value=${d} ?selected=${d === this.depth}>${d}</option>`)}
+          </select>
+        </label>
+        <label>
+          Max tokens
+          <input
+            type="number"
+            aria-label="Max tokens"
+            min="1"
+            max=${this.maxTokensCap}
+            .value=${String(this.maxTokens)}
+            @change=${(e: Event) => {
+              const v = Math.round(Number((e.target as HTMLInputElement).value));
+              this.maxTokens = Number.isFinite(v) ? v : 64;
+              (e.target as HTMLInputElement).value = String(Math.max(1, Math.min(this.maxTokens, this.maxTokensCap)));
+            }}
+          />
+        </label>
+        <label class="sampling" title="Greedy decoding only for now: speculative sampling is not built yet">
+          Temperature
+          <span><input type="range" min="0" max="2" step="0.1" value="0" disabled aria-label="Temperature (disabled)" /> 0 · greedy <em>sampling: coming</em></span>
+        </label>
+        <button class="run" data-action="run" ?disabled=${this.disabled} @click=${this.fire}>Run</button>
+      </div>
+      <p class="hint">${this.running ? 'Running: Run again restarts with the current prompt.' : 'Enter runs, Shift+Enter starts a new line.'}</p>
+    `;
+  }
+
+  private usePreset(text: string): void {
+    this.text = text;
+    this.renderRoot.querySelector<HTMLTextAreaElement>('.prompt')?.focus();
+  }
+
+  private onKey = (e: KeyboardEvent): void => {
+    if (e.key === 'Enter' && !e.shiftKey && !e.isComposing) {
+      e.preventDefault();
+      this.fire();
+    }
+  };
+
+  private fire = (): void => {
+    if (this.disabled) return;
+    const detail: RunDetail = { text: this.text, depth: this.depth, maxTokens: Math.max(1, Math.min(this.maxTokens, this.maxTokensCap)) };
+    this.dispatchEvent(new CustomEvent<RunDetail>('race-run', { detail, bubbles: true, composed: true }));
+  };
+}
+
+declare global {
+  interface HTMLElementTagNameMap {
+    'race-controls': RaceControls;
+  }
+}

@@ -1,0 +1,222 @@
+// <race-pane>: one side of the race, its text growing as it decodes and its tokens/s.
+// In the MTP pane, tokens that were drafted and accepted are marked by draft position, and the
+// drafts a step threw away flash struck-through at the end of the text for a moment.
+// Text is always rendered as text (Lit escapes it), never as HTML.
+import { LitElement, css, html, nothing } from 'lit';
+import { customElement, property } from 'lit/decorators.js';
+import { keyed } from 'lit/directives/keyed.js';
+import type { Segment, SideView } from '../app/race.ts';
+import { formatMs, formatRate } from './format.ts';
+
+const STOP_LABELS: Record<string, string> = {
+  'max-tokens': 'max tokens reached',
+  'end-of-text': 'end of document',
+  'context-full': 'context full',
+  aborted: 'cancelled',
+};
+
+/** Longest prompt tail shown above the generated text. */
+const PROMPT_TAIL = 160;
+
+@customElement('race-pane')
+export class RacePane extends LitElement {
+  @property({ reflect: true }) side: 'baseline' | 'mtp' = 'baseline';
+  @property() heading = '';
+  @property() subtitle = '';
+  /** What it runs on ("WebGPU · …" or "CPU reference engine"). */
+  @property() engine = '';
+  @property({ attribute: false }) view?: SideView;
+  /** The prompt as the model sees it. */
+  @property() prompt = '';
+  @property({ type: Boolean }) promptCut = false;
+  @property({ type: Boolean }) running = false;
+
+  static override styles = css`
+    :host {
+      display: flex;
+      flex-direction: column;
+      min-width: 0;
+      border: 1px solid var(--line, #d0d4dc);
+      border-top: 4px solid var(--side-color, #8a93a3);
+      border-radius: 8px;
+      background: var(--card, #fff);
+    }
+    :host([side='mtp']) {
+      --side-color: #2563eb;
+    }
+    header {
+      display: flex;
+      justify-content: space-between;
+      align-items: start;
+      gap: 1rem;
+      padding: 0.75rem 1rem 0.5rem;
+      border-bottom: 1px solid #eceef2;
+    }
+    h2 {
+      margin: 0;
+      font-size: 1.1rem;
+    }
+    .sub {
+      margin: 0.1rem 0 0;
+      color: #5b6270;
+      font-size: 0.85rem;
+    }
+    .engine {
+      display: inline-block;
+      margin-top: 0.25rem;
+      padding: 0 0.45rem;
+      border-radius: 4px;
+      background: #eceef2;
+      color: #3b4250;
+      font-size: 0.78rem;
+    }
+    .engine.cpu {
+      background: #fff4d6;
+      color: #7a5200;
+    }
+    .rate {
+      text-align: right;
+      white-space: nowrap;
+    }
+    .rate .num {
+      display: block;
+      font-size: 1.9rem;
+      font-weight: 650;
+      line-height: 1.1;
+      font-variant-numeric: tabular-nums;
+      color: var(--side-color, #8a93a3);
+    }
+    .rate .unit {
+      color: #5b6270;
+      font-size: 0.8rem;
+    }
+    .text {
+      flex: 1;
+      margin: 0;
+      padding: 0.8rem 1rem;
+      min-height: 9rem;
+      font: 1rem/1.65 Georgia, 'Iowan Old Style', 'Times New Roman', serif;
+      white-space: pre-wrap;
+      overflow-wrap: anywhere;
+    }
+    .prompt {
+      color: #8a93a3;
+    }
+    .d1 {
+      background: #d7f5df;
+      box-shadow: inset 0 -2px 0 #2f9e55;
+    }
+    .d2 {
+      background: #e6dcff;
+      box-shadow: inset 0 -2px 0 #7c4dde;
+    }
+    .rejected {
+      color: #c62828;
+      text-decoration: line-through;
+      animation: fade 600ms ease-in forwards;
+    }
+    @keyframes fade {
+      from {
+        opacity: 1;
+      }
+      to {
+        opacity: 0;
+      }
+    }
+    @media (prefers-reduced-motion: reduce) {
+      .rejected {
+        animation: fade 600ms steps(1, end) forwards;
+      }
+    }
+    .cursor {
+      display: inline-block;
+      width: 0.5ch;
+      height: 1.1em;
+      vertical-align: text-bottom;
+      background: var(--side-color, #8a93a3);
+      opacity: 0.5;
+    }
+    footer {
+      display: flex;
+      flex-wrap: wrap;
+      gap: 0.25rem 1rem;
+      padding: 0.5rem 1rem 0.7rem;
+      border-top: 1px solid #eceef2;
+      color: #5b6270;
+      font-size: 0.82rem;
+      font-variant-numeric: tabular-nums;
+    }
+    footer b {
+      color: #1c1f26;
+      font-weight: 600;
+    }
+    .legend {
+      display: flex;
+      flex-wrap: wrap;
+      gap: 0.25rem 1rem;
+      width: 100%;
+      margin-top: 0.25rem;
+    }
+    .legend span {
+      white-space: nowrap;
+    }
+    .swatch {
+      padding: 0 0.3rem;
+      border-radius: 2px;
+      color: #1c1f26;
+    }
+    .rejected-mark {
+      color: #c62828;
+    }
+  `;
+
+  protected override render() {
+    const v = this.view;
+    const m = v?.metrics;
+    const rateMetric = this.side === 'mtp' ? 'mtp-tps' : 'baseline-tps';
+    const tail = this.prompt.length > PROMPT_TAIL ? this.prompt.slice(-PROMPT_TAIL) : this.prompt;
+    const elided = this.promptCut || tail.length < this.prompt.length;
+    return html`
+      <header>
+        <div>
+          <h2>${this.heading}</h2>
+          <p class="sub">${this.subtitle}</p>
+          ${this.engine ? html`<span class="engine ${this.engine.startsWith('CPU') ? 'cpu' : ''}" data-engine>${this.engine}</span>` : nothing}
+        </div>
+        <div class="rate">
+          <span class="num" data-metric=${rateMetric}>${formatRate(m?.tokensPerSecond)}</span>
+          <span class="unit">tokens/s</span>
+        </div>
+      </header>
+      <p class="text"><span class="prompt">${elided ? '…' : ''}${tail}</span><span data-output=${this.side}>${v?.segments.map(renderSegment)}</span>${v?.rejected ? keyed(v.rejected.id, html`<s class="rejected" aria-hidden="true">${v.rejected.text}</s>`) : nothing}${this.running && !v?.stop ? html`<span class="cursor"></span>` : nothing}</p>
+      <footer>
+        <span><b>${m ? m.tokens + m.prefillTokens : 0}</b> tokens</span>
+        <span><b>${m?.steps ?? 0}</b> steps</span>
+        <span><b>${formatMs(m?.msPerStep)}</b> ms/step</span>
+        <span>prefill <b>${formatMs(m?.prefillMs || null)}</b> ms</span>
+        ${v?.stop ? html`<span>${STOP_LABELS[v.stop] ?? v.stop}</span>` : nothing}
+        ${this.side === 'mtp'
+          ? html`<div class="legend">
+              <span><span class="swatch d1">draft 1</span> accepted first draft</span>
+              <span><span class="swatch d2">draft 2</span> accepted second draft</span>
+              <span><s class="swatch rejected-mark">draft</s> rejected (shown briefly)</span>
+              <span>plain: the main model's own token</span>
+            </div>`
+          : nothing}
+      </footer>
+    `;
+  }
+}
+
+/** An accepted-draft run is marked without its leading and trailing white space. */
+function renderSegment(s: Segment) {
+  if (!s.draft) return s.text;
+  const [, lead, body, trail] = /^(\s*)([\s\S]*?)(\s*)$/.exec(s.text)!;
+  return body ? html`${lead}<span class="d${Math.min(s.draft, 2)}">${body}</span>${trail}` : s.text;
+}
+
+declare global {
+  interface HTMLElementTagNameMap {
+    'race-pane': RacePane;
+  }
+}

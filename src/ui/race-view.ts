@@ -1,0 +1,189 @@
+// <race-view>: the whole demo page below the title: controls, notices, the two panes, the
+// figures and the device. It renders a RaceView (plain data from src/app/race.ts) and fires
+// `race-run` from its controls; it never touches an engine or the GPU.
+import { LitElement, css, html, nothing } from 'lit';
+import { customElement, property } from 'lit/decorators.js';
+import type { Notice, RaceView as RaceViewData } from '../app/race.ts';
+import './adapter-report.ts';
+import './race-controls.ts';
+import './race-figures.ts';
+import './race-pane.ts';
+
+const EMPTY: RaceViewData = {
+  phase: 'loading',
+  device: { state: 'loading' },
+  deviceNotices: [],
+  runNotices: [],
+  speedup: null,
+};
+
+@customElement('race-view')
+export class RaceView extends LitElement {
+  @property({ attribute: false }) view: RaceViewData = EMPTY;
+
+  static override styles = css`
+    :host {
+      display: grid;
+      gap: 1rem;
+    }
+    .card {
+      padding: 1rem 1.25rem;
+      border: 1px solid var(--line, #d0d4dc);
+      border-radius: 8px;
+      background: var(--card, #fff);
+    }
+    .status {
+      margin: 0;
+      color: #5b6270;
+      font-size: 0.9rem;
+    }
+    .status b {
+      color: #1c1f26;
+    }
+    .notices {
+      display: grid;
+      gap: 0.4rem;
+      margin: 0;
+      padding: 0;
+      list-style: none;
+    }
+    .notices li {
+      padding: 0.45rem 0.8rem;
+      border-left: 4px solid #2563eb;
+      border-radius: 4px;
+      background: #eef2ff;
+      font-size: 0.92rem;
+    }
+    .notices li.warn {
+      border-color: #d99a00;
+      background: #fff8e1;
+    }
+    .notices li.error {
+      border-color: #d9534f;
+      background: #fdecea;
+    }
+    .panes {
+      display: grid;
+      grid-template-columns: 1fr 1fr;
+      gap: 1rem;
+    }
+    @media (max-width: 760px) {
+      .panes {
+        grid-template-columns: 1fr;
+      }
+    }
+    .device {
+      display: grid;
+      grid-template-columns: minmax(0, 44rem) minmax(12rem, 1fr);
+      gap: 1rem;
+      align-items: start;
+    }
+    .device h2 {
+      margin: 0 0 0.4rem;
+      font-size: 1rem;
+    }
+    .device p {
+      margin: 0 0 0.5rem;
+      color: #5b6270;
+      font-size: 0.88rem;
+    }
+    adapter-report {
+      font-size: 14px;
+    }
+    @media (max-width: 760px) {
+      .device {
+        grid-template-columns: 1fr;
+      }
+    }
+  `;
+
+  /** Resolves once this element and the components inside it have rendered. */
+  protected override async getUpdateComplete(): Promise<boolean> {
+    const done = await super.getUpdateComplete();
+    const children = [...this.renderRoot.querySelectorAll('race-controls, race-pane, race-figures, adapter-report')] as LitElement[];
+    await Promise.all(children.map((c) => c.updateComplete));
+    // race-figures renders tps-chart inside it.
+    await Promise.all(children.map((c) => c.renderRoot.querySelector<LitElement>('tps-chart')?.updateComplete));
+    return done;
+  }
+
+  protected override render() {
+    const v = this.view;
+    const depth = v.depth ?? Math.min(2, v.model?.maxDepth ?? 2);
+    const running = v.phase === 'running';
+    const notices: Notice[] = [...v.deviceNotices, ...v.runNotices];
+    const engine = v.backend?.label ?? '';
+    return html`
+      <section class="card">
+        <race-controls
+          .maxDepth=${v.model?.maxDepth ?? 2}
+          .maxTokensCap=${(v.model?.maxSeqLen ?? 256) - (v.model?.maxDepth ?? 2)}
+          ?disabled=${v.phase === 'loading'}
+          ?running=${running}
+        ></race-controls>
+      </section>
+      <p class="status" role="status">${this.statusLine()}</p>
+      ${notices.length
+        ? html`<ul class="notices">
+            ${notices.map((n) => html`<li class=${n.level}>${n.text}</li>`)}
+          </ul>`
+        : nothing}
+      <div class="panes">
+        <race-pane
+          side="baseline"
+          heading="Baseline"
+          subtitle="Plain decoding: one token a step"
+          .engine=${engine}
+          .view=${v.baseline}
+          .prompt=${v.prompt?.text ?? ''}
+          ?promptCut=${v.prompt?.cut ?? false}
+          ?running=${running}
+        ></race-pane>
+        <race-pane
+          side="mtp"
+          heading="MTP speculative decoding"
+          subtitle=${`${depth} draft${depth === 1 ? '' : 's'} a step, verified by the main model in one pass`}
+          .engine=${engine}
+          .view=${v.mtp}
+          .prompt=${v.prompt?.text ?? ''}
+          ?promptCut=${v.prompt?.cut ?? false}
+          ?running=${running}
+        ></race-pane>
+      </div>
+      <race-figures .baseline=${v.baseline?.metrics} .mtp=${v.mtp?.metrics} .speedup=${v.speedup} .depth=${depth}></race-figures>
+      <section class="device">
+        <adapter-report .state=${v.device.state} .report=${v.device.report} .failure=${v.device.failure}></adapter-report>
+        <div>
+          <h2>How the race is measured</h2>
+          <p>Both sides run on ${v.backend?.kind === 'cpu' ? 'the CPU reference engine' : engine ? `one device (${engine})` : 'the same engine'}, one step at a time: the next step always goes to the side that has used less step time, so the race you see is the measured one.</p>
+          <p>Figures count decode steps only (prefill apart); stepping pauses while the tab is hidden.</p>
+        </div>
+      </section>
+    `;
+  }
+
+  private statusLine() {
+    const v = this.view;
+    const model = v.model ? html`Model <b>${v.model.name}</b> · ` : nothing;
+    switch (v.phase) {
+      case 'loading':
+        return html`${model}Loading the model and building the engines…`;
+      case 'idle':
+        return html`${model}Ready on <b>${v.backend?.label}</b>. Pick or type a prompt and press Run.`;
+      case 'running':
+        return html`${model}Racing: greedy decoding, both sides must produce the same text.`;
+      case 'done': {
+        const same = v.result && v.result.baseline.text === v.result.mtp.text;
+        return html`${model}Done. ${v.result ? (same ? 'Both texts are identical, as greedy speculative decoding promises.' : html`<b>The texts differ.</b>`) : nothing}`;
+      }
+      case 'error':
+        return html`${model}Something went wrong (see below).`;
+    }
+  }
+}
+
+declare global {
+  interface HTMLElementTagNameMap {
+    'race-view': RaceView;
+  }
+}

@@ -1,0 +1,228 @@
+// The live race in real headless Chromium: WebGPU on (SwiftShader without a GPU) and off (the CPU
+// reference engine). Greedy speculative decoding must give the baseline's text, the figures the
+// page shows must be the ones its metrics report, and a second Run mid-run must cancel cleanly.
+// SwiftShader is slow: runs are kept to a few dozen tokens.
+import { mkdirSync } from 'node:fs';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { Browser, Page } from 'playwright-core';
+import type { RaceResult } from '../../src/app/race.ts';
+import { decodeGreedy } from '../../src/decode/greedy.ts';
+import { CpuEngine } from '../../src/model/engine.ts';
+import { ReferenceModel } from '../../src/model/reference.ts';
+import { formatPercent, formatRate, formatRatio } from '../../src/ui/format.ts';
+import { readModel } from '../../scripts/node_model.ts';
+import { launchChromium, startDevServer, type DevServer } from './browser.ts';
+
+const { weights, tokenizer } = readModel();
+const reference = new ReferenceModel(weights);
+
+let server: DevServer;
+beforeAll(async () => {
+  server = await startDevServer();
+});
+afterAll(async () => {
+  await server?.close();
+});
+
+interface Opened {
+  page: Page;
+  errors: string[];
+}
+
+/** Opens the page and waits until the engines are built (data-state idle). */
+async function openApp(browser: Browser): Promise<Opened> {
+  const page = await browser.newPage({ viewport: { width: 1280, height: 900 } });
+  const errors: string[] = [];
+  page.on('pageerror', (e) => errors.push(e.message));
+  page.on('console', (m) => {
+    if (m.type() === 'error') errors.push(`${m.text()} (${m.location().url})`);
+  });
+  await page.goto(server.url);
+  await page.waitForSelector('#app[data-state="idle"]', { timeout: 120_000 });
+  return { page, errors };
+}
+
+async function setPrompt(page: Page, text: string, maxTokens: number): Promise<void> {
+  await page.locator('race-controls textarea').fill(text);
+  const max = page.locator('race-controls input[type="number"]');
+  await max.fill(String(maxTokens));
+  await max.dispatchEvent('change');
+}
+
+const clickRun = (page: Page) => page.locator('race-controls [data-action="run"]').click();
+const state = (page: Page) => page.getAttribute('#app', 'data-state');
+const text = async (page: Page, selector: string) => (await page.locator(selector).textContent()) ?? '';
+
+/** Waits for a finished run (of this prompt, when given: the page may still show an older one). */
+async function waitDone(page: Page, prompt?: string): Promise<RaceResult> {
+  await page.waitForFunction(
+    (text) => document.querySelector<HTMLElement>('#app')?.dataset.state === 'done' && (text === null || window.__raceResult?.prompt.text === text),
+    prompt ?? null,
+    { timeout: 180_000 },
+  );
+  const json = await page.getAttribute('#app', 'data-metrics');
+  expect(json).toBeTruthy();
+  const result = JSON.parse(json!) as RaceResult;
+  expect(await page.evaluate(() => window.__raceResult)).toEqual(result);
+  return result;
+}
+
+/** The CPU reference's greedy tokens for the same prompt tokens (the oracle). */
+async function referenceTokens(result: RaceResult): Promise<number[]> {
+  const out = await decodeGreedy(new CpuEngine(reference), result.prompt.tokens, {
+    depth: 0,
+    maxTokens: result.maxTokens,
+    endOfText: tokenizer.endOfText,
+  });
+  return out.tokens;
+}
+
+/** Both panes show the same greedy text, which is the reference's, and the figures are the metrics'. */
+async function checkFinished(page: Page, result: RaceResult): Promise<void> {
+  const baseText = await text(page, '[data-output="baseline"]');
+  const mtpText = await text(page, '[data-output="mtp"]');
+  expect(baseText.length).toBeGreaterThan(0);
+  expect(mtpText).toBe(baseText);
+  expect(result.baseline.text).toBe(baseText);
+  expect(result.mtp.text).toBe(baseText);
+  expect(result.mtp.tokens).toEqual(result.baseline.tokens);
+  expect(tokenizer.decode(result.baseline.tokens)).toBe(baseText);
+  expect(result.baseline.tokens).toEqual(await referenceTokens(result));
+
+  const b = result.baseline.metrics;
+  const m = result.mtp.metrics;
+  expect(b.steps).toBeGreaterThan(0);
+  expect(m.steps).toBeGreaterThan(0);
+  expect(m.steps).toBeLessThanOrEqual(b.steps);
+  expect(b.tokens + b.prefillTokens).toBe(result.baseline.tokens.length);
+  expect(m.tokens + m.prefillTokens).toBe(result.mtp.tokens.length);
+  expect(result.speedup).toBeCloseTo(m.tokensPerSecond! / b.tokensPerSecond!, 10);
+
+  const shown = async (name: string) => text(page, `[data-metric="${name}"]`);
+  for (const name of ['speedup', 'acceptance', 'baseline-tps', 'mtp-tps']) expect(Number.isFinite(Number(await shown(name))), name).toBe(true);
+  expect(await shown('baseline-tps')).toBe(formatRate(b.tokensPerSecond));
+  expect(await shown('mtp-tps')).toBe(formatRate(m.tokensPerSecond));
+  expect(await shown('speedup')).toBe(formatRatio(result.speedup));
+  expect(await shown('acceptance')).toBe(formatPercent(m.pooled.rate));
+  for (const p of m.acceptance) expect(await shown(`acceptance-${p.position}`)).toBe(formatPercent(p.rate));
+}
+
+describe('the race, WebGPU on', () => {
+  let browser: Browser;
+  beforeAll(async () => {
+    browser = await launchChromium({ webgpu: true });
+  });
+  afterAll(async () => {
+    await browser?.close();
+  });
+
+  it('races baseline and MTP to the same text and shows the measured figures', async () => {
+    const { page, errors } = await openApp(browser);
+    expect(await page.getAttribute('adapter-report', 'data-adapter')).toBeTruthy();
+    expect(await text(page, 'race-pane[side="mtp"] [data-engine]')).toMatch(/^WebGPU/);
+    expect(await text(page, '[data-metric="speedup"]')).toBe('—');
+
+    await setPrompt(page, 'The President told a news conference yesterday that the United States would', 24);
+    await clickRun(page);
+    const result = await waitDone(page);
+    expect(result.backend).toBe('webgpu');
+    expect(result.depth).toBe(2);
+    expect(result.maxTokens).toBe(24);
+    expect(result.baseline.tokens.length).toBeLessThanOrEqual(24);
+    await checkFinished(page, result);
+
+    mkdirSync('test-results', { recursive: true });
+    await page.screenshot({ path: 'test-results/race.png', fullPage: true });
+    expect(errors).toEqual([]);
+    await page.close();
+  });
+
+  it('a second Run mid-run cancels the first cleanly and runs the new prompt (any Unicode)', async () => {
+    const { page, errors } = await openApp(browser);
+    await setPrompt(page, 'The city council voted Tuesday night to approve the new budget', 60);
+    await clickRun(page);
+    // Let the first run get going, then run again with another prompt.
+    await page.waitForFunction(() => {
+      const out = document.querySelector('race-view')?.shadowRoot?.querySelector('race-pane[side="mtp"]')?.shadowRoot?.querySelector('[data-output]');
+      return (out?.textContent ?? '').length > 0;
+    }, undefined, { timeout: 120_000 });
+    expect(await state(page)).toBe('running');
+    const second = 'Café «naïve» — 東京 🚀 and then she said';
+    await setPrompt(page, second, 16);
+    await clickRun(page);
+    await clickRun(page); // and once more at once: still one run at a time, ending with this prompt
+    const result = await waitDone(page);
+    expect(result.prompt.text).toBe(second);
+    expect(result.prompt.tokens).toEqual([tokenizer.endOfText, ...tokenizer.encode(second)]);
+    expect(result.maxTokens).toBe(16);
+    await checkFinished(page, result);
+    expect(await page.locator('race-view .notices li.error').count()).toBe(0);
+    expect(errors).toEqual([]);
+    await page.close();
+  });
+
+  it('a lost device: the page says so and rebuilds the engines on a new device at the next Run', async () => {
+    const page = await browser.newPage({ viewport: { width: 1280, height: 900 } });
+    const errors: string[] = [];
+    page.on('pageerror', (e) => errors.push(e.message));
+    // Keep a handle on every device the page creates, to lose one from outside.
+    await page.addInitScript(() => {
+      const w = window as unknown as { __devices: GPUDevice[] };
+      w.__devices = [];
+      const request = GPUAdapter.prototype.requestDevice;
+      GPUAdapter.prototype.requestDevice = async function (this: GPUAdapter, descriptor?: GPUDeviceDescriptor) {
+        const device = await request.call(this, descriptor);
+        w.__devices.push(device);
+        return device;
+      };
+    });
+    await page.goto(server.url);
+    await page.waitForSelector('#app[data-state="idle"]', { timeout: 120_000 });
+    await page.evaluate(() => (window as unknown as { __devices: GPUDevice[] }).__devices[0].destroy());
+    await page.waitForFunction(() => document.querySelector('race-view')?.shadowRoot?.querySelector('.notices')?.textContent?.includes('lost'), undefined, {
+      timeout: 30_000,
+    });
+    expect(await page.getAttribute('adapter-report', 'state')).toBe('error');
+    const prompt = 'The jury said';
+    await setPrompt(page, prompt, 8);
+    await clickRun(page);
+    const result = await waitDone(page, prompt);
+    expect(await page.evaluate(() => (window as unknown as { __devices: GPUDevice[] }).__devices.length)).toBe(2);
+    expect(result.backend).toBe('webgpu');
+    expect(await page.getAttribute('adapter-report', 'state')).toBe('done');
+    await checkFinished(page, result);
+    expect(errors).toEqual([]);
+    await page.close();
+  });
+});
+
+describe('the race, WebGPU off', () => {
+  let browser: Browser;
+  beforeAll(async () => {
+    browser = await launchChromium({ webgpu: false });
+  });
+  afterAll(async () => {
+    await browser?.close();
+  });
+
+  it('says WebGPU is unavailable and runs the race on the CPU reference engine, labelled', async () => {
+    const { page, errors } = await openApp(browser);
+    const report = await page.locator('adapter-report').evaluate((el) => el.shadowRoot?.textContent?.replace(/\s+/g, ' ') ?? '');
+    expect(report).toContain('WebGPU is not available');
+    expect(await text(page, 'race-view .notices')).toContain('WebGPU is unavailable');
+    expect(await text(page, 'race-pane[side="baseline"] [data-engine]')).toBe('CPU reference engine');
+    expect(await text(page, 'race-pane[side="mtp"] [data-engine]')).toBe('CPU reference engine');
+
+    // An empty prompt: the model starts from the document boundary alone, and the page says so.
+    await setPrompt(page, '', 20);
+    await page.locator('race-controls textarea').press('Enter');
+    const result = await waitDone(page);
+    expect(result.backend).toBe('cpu');
+    expect(result.prompt.tokens).toEqual([tokenizer.endOfText]);
+    expect(await text(page, 'race-view .notices')).toContain('Empty prompt');
+    await checkFinished(page, result);
+    await page.screenshot({ path: 'test-results/race-cpu.png', fullPage: true });
+    expect(errors).toEqual([]);
+    await page.close();
+  });
+});

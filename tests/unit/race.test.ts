@@ -1,0 +1,332 @@
+// The race controller (src/app/race.ts) on the CPU reference engine with a fake clock: fair
+// scheduling, one step at a time, cancelling, the prompt's edge cases, a hidden page, a lost device.
+import { describe, expect, it } from 'vitest';
+import type { Backend } from '../../src/app/backend.ts';
+import { preparePrompt, promptBudget } from '../../src/app/prompt.ts';
+import { RaceController, type Phase, type RunRequest } from '../../src/app/race.ts';
+import { VisibleClock, type VisibilitySource } from '../../src/app/visible-clock.ts';
+import { decodeGreedy } from '../../src/decode/greedy.ts';
+import { CpuEngine, type DecodeEngine, type StepResult } from '../../src/model/engine.ts';
+import { ReferenceModel } from '../../src/model/reference.ts';
+import { readModel } from '../../scripts/node_model.ts';
+
+const { weights, tokenizer } = readModel();
+const model = new ReferenceModel(weights);
+const maxSeqLen = weights.config.max_seq_len;
+
+class FakeVisibility implements VisibilitySource {
+  hidden = false;
+  private listeners = new Set<() => void>();
+  addEventListener(_: 'visibilitychange', l: () => void) {
+    this.listeners.add(l);
+  }
+  removeEventListener(_: 'visibilitychange', l: () => void) {
+    this.listeners.delete(l);
+  }
+  set(hidden: boolean) {
+    this.hidden = hidden;
+    for (const l of this.listeners) l();
+  }
+}
+
+/** Shared by a test's engines: the fake time, and a log of every engine call. */
+interface Rig {
+  t: number;
+  inFlight: number;
+  maxInFlight: number;
+  log: { side: string; kind: 'prefill' | 'step'; at: number }[];
+  /** Called before each step with the side's name and how many steps the rig has run. */
+  beforeStep?: (side: string, steps: number) => void;
+  lost?: boolean;
+}
+
+/** A CPU engine whose steps take `cost` ms of fake time and are counted. */
+class TimedEngine implements DecodeEngine {
+  private readonly inner = new CpuEngine(model);
+  readonly name: string;
+  constructor(
+    private readonly rig: Rig,
+    readonly side: string,
+    private readonly cost: number,
+  ) {
+    this.name = `timed ${side}`;
+  }
+  get config() {
+    return this.inner.config;
+  }
+  get length() {
+    return this.inner.length;
+  }
+  async prefill(prompt: readonly number[], depth: number): Promise<number> {
+    return this.timed('prefill', () => this.inner.prefill(prompt, depth));
+  }
+  async step(depth: number): Promise<StepResult> {
+    this.rig.beforeStep?.(this.side, this.rig.log.filter((e) => e.kind === 'step').length);
+    if (this.rig.lost) throw new Error('the WebGPU device was lost; create a new engine');
+    return this.timed('step', () => this.inner.step(depth));
+  }
+  commit(tokens: readonly number[]): void {
+    this.inner.commit(tokens);
+  }
+  private async timed<T>(kind: 'prefill' | 'step', body: () => Promise<T>): Promise<T> {
+    const rig = this.rig;
+    rig.inFlight++;
+    rig.maxInFlight = Math.max(rig.maxInFlight, rig.inFlight);
+    rig.log.push({ side: this.side, kind, at: rig.t });
+    try {
+      const out = await body();
+      await new Promise((r) => setTimeout(r, 0)); // a real await, as on the GPU
+      rig.t += this.cost;
+      return out;
+    } finally {
+      rig.inFlight--;
+    }
+  }
+}
+
+interface Setup {
+  rig: Rig;
+  visibility: FakeVisibility;
+  controller: RaceController;
+  phases: Phase[];
+  backends: { disposed: boolean; loseDevice: (why: string) => void }[];
+}
+
+function setup(costs = { baseline: 10, mtp: 25 }, yieldTask?: () => Promise<void>): Setup {
+  const rig: Rig = { t: 0, inFlight: 0, maxInFlight: 0, log: [] };
+  const visibility = new FakeVisibility();
+  const phases: Phase[] = [];
+  const backends: Setup['backends'] = [];
+  const controller: RaceController = new RaceController({
+    loadModel: async () => ({ name: 'brown-mtp', weights, tokenizer }),
+    createBackend: async () => {
+      let loseDevice!: (why: string) => void;
+      const lost = new Promise<string>((resolve) => (loseDevice = resolve));
+      const record = { disposed: false, loseDevice };
+      backends.push(record);
+      rig.lost = false;
+      const backend: Backend = {
+        kind: 'webgpu',
+        label: `fake device ${backends.length}`,
+        baseline: new TimedEngine(rig, 'baseline', costs.baseline),
+        mtp: new TimedEngine(rig, 'mtp', costs.mtp),
+        report: { adapterInfo: { vendor: 'fake', architecture: '', device: '', description: 'fake', isFallbackAdapter: false } } as Backend['report'],
+        lost,
+        dispose: () => (record.disposed = true),
+      };
+      return backend;
+    },
+    clock: new VisibleClock(visibility, () => rig.t),
+    onChange: () => {
+      const phase = controller.view().phase;
+      if (phases[phases.length - 1] !== phase) phases.push(phase);
+    },
+    yieldTask,
+  });
+  return { rig, visibility, controller, phases, backends };
+}
+
+const reference = (prompt: number[], maxTokens: number) =>
+  decodeGreedy(new CpuEngine(model), prompt, { depth: 0, maxTokens, endOfText: tokenizer.endOfText });
+
+const request = (text: string, maxTokens = 20, depth = 2): RunRequest => ({ text, depth, maxTokens });
+
+describe('RaceController', () => {
+  it('loads, runs both sides to the same greedy text, and reports the figures', async () => {
+    const { controller, phases, rig } = setup();
+    await controller.start();
+    expect(controller.view().phase).toBe('idle');
+    await controller.run(request('The jury said'));
+    const view = controller.view();
+    expect(phases).toEqual(['loading', 'idle', 'running', 'done']);
+    const result = view.result!;
+    const expected = await reference([tokenizer.endOfText, ...tokenizer.encode('The jury said')], 20);
+    expect(result.baseline.tokens).toEqual(expected.tokens);
+    expect(result.mtp.tokens).toEqual(expected.tokens);
+    expect(result.baseline.text).toBe(tokenizer.decode(expected.tokens));
+    expect(view.mtp!.segments.map((s) => s.text).join('')).toBe(result.mtp.text);
+    // Accepted drafts are marked by position; the others are the main model's own tokens.
+    expect(view.mtp!.segments.every((s) => s.draft >= 0 && s.draft <= 2)).toBe(true);
+    expect(view.baseline!.segments.every((s) => s.draft === 0)).toBe(true);
+    // Fake time: baseline steps cost 10, MTP steps 25.
+    expect(result.baseline.metrics.decodeMs).toBe(10 * result.baseline.metrics.steps);
+    expect(result.mtp.metrics.decodeMs).toBe(25 * result.mtp.metrics.steps);
+    expect(result.speedup).toBeCloseTo(result.mtp.metrics.tokensPerSecond! / result.baseline.metrics.tokensPerSecond!, 12);
+    expect(rig.maxInFlight).toBe(1);
+  });
+
+  it('always steps the side that has used less step time', async () => {
+    const { controller, rig } = setup({ baseline: 10, mtp: 25 });
+    await controller.start();
+    await controller.run(request('In the morning, she', 30));
+    const { baseline, mtp } = controller.view().result!;
+    const total = { baseline: baseline.metrics.steps, mtp: mtp.metrics.steps };
+    const used = { baseline: 0, mtp: 0 };
+    const done = { baseline: 0, mtp: 0 };
+    const cost = { baseline: 10, mtp: 25 };
+    for (const e of rig.log.filter((e) => e.kind === 'step')) {
+      const side = e.side as 'baseline' | 'mtp';
+      const other = side === 'baseline' ? 'mtp' : 'baseline';
+      const otherOpen = done[other] < total[other];
+      if (otherOpen) expect(used[side], `step ${done.baseline + done.mtp}`).toBeLessThanOrEqual(used[other]);
+      used[side] += cost[side];
+      done[side]++;
+    }
+    expect(done).toEqual(total);
+  });
+
+  it('a new run cancels the old one after its current step, one step on the device at a time', async () => {
+    const s = setup();
+    await s.controller.start();
+    const later: Promise<void>[] = [];
+    s.rig.beforeStep = (_side, steps) => {
+      if (steps === 5 && later.length === 0) {
+        later.push(s.controller.run(request('The man said that', 12)));
+        later.push(s.controller.run(request('He had never seen', 12))); // and another at once: the last one wins
+      }
+    };
+    await s.controller.run(request('The man said that', 60));
+    await Promise.all(later);
+    const view = s.controller.view();
+    expect(view.phase).toBe('done');
+    expect(view.result!.prompt.text).toBe('He had never seen');
+    const expected = await reference([tokenizer.endOfText, ...tokenizer.encode('He had never seen')], 12);
+    expect(view.result!.baseline.tokens).toEqual(expected.tokens);
+    expect(view.result!.mtp.tokens).toEqual(expected.tokens);
+    expect(s.rig.maxInFlight).toBe(1);
+    // The cancelled runs never reached 'done'.
+    expect(s.phases.filter((p) => p === 'done')).toHaveLength(1);
+    expect(s.phases).not.toContain('error');
+  });
+
+  it('an empty prompt starts from the document-boundary token alone, and says so', async () => {
+    const { controller } = setup();
+    await controller.start();
+    await controller.run(request('', 8));
+    const view = controller.view();
+    expect(view.result!.prompt.tokens).toEqual([tokenizer.endOfText]);
+    expect(view.runNotices.map((n) => n.text).join(' ')).toMatch(/Empty prompt/);
+    expect(view.result!.baseline.tokens).toEqual((await reference([tokenizer.endOfText], 8)).tokens);
+  });
+
+  it('a prompt longer than the context keeps its last tokens, leaving room for max tokens at full depth', async () => {
+    const { controller } = setup({ baseline: 1, mtp: 1 });
+    await controller.start();
+    const text = 'The committee met again on Monday, and nothing was decided. '.repeat(40) + 'At last the chairman said';
+    const maxTokens = 24;
+    await controller.run(request(text, maxTokens));
+    const view = controller.view();
+    const result = view.result!;
+    const budget = promptBudget(maxSeqLen, 2, maxTokens);
+    expect(result.prompt.tokens).toHaveLength(budget);
+    expect(result.prompt.tokens[0]).toBe(tokenizer.endOfText);
+    expect(result.prompt.tokens.slice(1)).toEqual(tokenizer.encode(text).slice(-(budget - 1)));
+    expect(result.prompt.keptTokens).toBeLessThan(result.prompt.textTokens);
+    expect(view.prompt!.cut).toBe(true);
+    expect(view.runNotices.map((n) => n.text).join(' ')).toMatch(/kept its last \d+ tokens/);
+    // Every step drafted at full depth, and the run reached max tokens.
+    expect(result.mtp.metrics.pooled.proposed).toBe(2 * result.mtp.metrics.steps);
+    expect(result.mtp.stop).toBe('max-tokens');
+    expect(result.baseline.tokens).toHaveLength(maxTokens);
+    expect(result.mtp.tokens).toEqual(result.baseline.tokens);
+  });
+
+  it('takes any Unicode', async () => {
+    const { controller } = setup();
+    await controller.start();
+    const text = 'Ünïcödé ✓ 日本語 🚀🚀 «quotes» \u0000 \ud83d';
+    await controller.run(request(text, 8));
+    const result = controller.view().result!;
+    expect(result.prompt.tokens).toEqual([tokenizer.endOfText, ...tokenizer.encode(text)]);
+    expect(result.mtp.tokens).toEqual(result.baseline.tokens);
+  });
+
+  it('pauses while the page is hidden, and the hidden time counts nowhere', async () => {
+    let yields = 0;
+    let visibility!: FakeVisibility;
+    let rig!: Rig;
+    const s = setup({ baseline: 10, mtp: 25 }, async () => {
+      yields++;
+      if (yields === 4) {
+        visibility.set(true);
+        setTimeout(() => {
+          rig.t += 60_000; // a minute away
+          visibility.set(false);
+        }, 30);
+      }
+    });
+    visibility = s.visibility;
+    rig = s.rig;
+    s.rig.beforeStep = () => expect(s.visibility.hidden).toBe(false);
+    await s.controller.start();
+    await s.controller.run(request('The jury said', 16));
+    const { baseline, mtp } = s.controller.view().result!;
+    expect(yields).toBeGreaterThan(4);
+    expect(baseline.metrics.decodeMs).toBe(10 * baseline.metrics.steps);
+    expect(mtp.metrics.decodeMs).toBe(25 * mtp.metrics.steps);
+  });
+
+  it('a lost device: says so, and rebuilds the engines on the next Run', async () => {
+    const s = setup();
+    await s.controller.start();
+    await s.controller.run(request('The jury said', 6));
+    s.backends[0].loseDevice('The GPU device was lost (unknown): gone.');
+    await new Promise((r) => setTimeout(r, 0));
+    let view = s.controller.view();
+    expect(view.device.failure?.reason).toBe('lost');
+    expect(view.deviceNotices.map((n) => n.text).join(' ')).toMatch(/lost.*rebuilt on a new device at the next Run/);
+    await s.controller.run(request('The jury said', 6));
+    view = s.controller.view();
+    expect(s.backends).toHaveLength(2);
+    expect(s.backends[0].disposed).toBe(true);
+    expect(view.phase).toBe('done');
+    expect(view.device.state).toBe('done');
+    expect(view.deviceNotices).toEqual([]);
+  });
+
+  it('a device lost mid-run ends the run in error; the next Run works on new engines', async () => {
+    const s = setup();
+    await s.controller.start();
+    s.rig.beforeStep = (_side, steps) => {
+      if (steps === 3 && !s.rig.lost) {
+        s.rig.lost = true;
+        s.backends[s.backends.length - 1].loseDevice('The GPU device was lost (unknown): gone.');
+      }
+    };
+    await s.controller.run(request('The jury said', 20));
+    await new Promise((r) => setTimeout(r, 0));
+    let view = s.controller.view();
+    expect(view.phase).toBe('error');
+    expect(view.runNotices.some((n) => n.level === 'error' && /device was lost/.test(n.text))).toBe(true);
+    s.rig.beforeStep = undefined;
+    await s.controller.run(request('The jury said', 8));
+    view = s.controller.view();
+    expect(view.phase).toBe('done');
+    expect(s.backends).toHaveLength(2);
+  });
+});
+
+describe('preparePrompt', () => {
+  const opts = { maxSeqLen, depth: 2, maxTokens: 64 };
+  it('puts the boundary token first and keeps a short prompt whole', () => {
+    const p = preparePrompt(tokenizer, 'Hello there', opts);
+    expect(p.tokens).toEqual([tokenizer.endOfText, ...tokenizer.encode('Hello there')]);
+    expect(p.notes).toEqual([]);
+    expect(p.maxTokens).toBe(64);
+  });
+  it('clamps max tokens to what the context allows', () => {
+    const p = preparePrompt(tokenizer, 'Hi', { ...opts, maxTokens: 10_000 });
+    expect(p.maxTokens).toBe(maxSeqLen - 2);
+    expect(p.tokens).toEqual([tokenizer.endOfText]);
+    expect(p.notes.join(' ')).toMatch(/lowered/);
+    expect(preparePrompt(tokenizer, 'Hi', { ...opts, maxTokens: 0 }).maxTokens).toBe(1);
+  });
+  it('a prompt exactly at the budget is kept whole', () => {
+    const budget = promptBudget(maxSeqLen, 2, 64) - 1;
+    const ids = tokenizer.encode('word '.repeat(400)).slice(0, budget);
+    const text = tokenizer.decode(ids);
+    const p = preparePrompt(tokenizer, text, opts);
+    expect(p.keptTokens).toBe(p.textTokens);
+    expect(p.tokens.length).toBeLessThanOrEqual(budget + 1);
+  });
+});
