@@ -49,6 +49,9 @@ def parse_args():
     p.add_argument("--eval-every", type=int, default=250)
     p.add_argument("--checkpoint-minutes", type=float, default=5.0)
     p.add_argument("--resume", action="store_true")
+    p.add_argument("--init-from", default=None, help="start from the weights of checkpoints/<name>.pt (a follow-up run)")
+    p.add_argument("--teacher-temperature", type=float, default=1.0, help="sharpen (<1) the main model's distribution used as the distillation target")
+    p.add_argument("--hard-weight", type=float, default=0.0, help="phase 2: weight of cross-entropy to the main model's argmax")
     for field, default in Config().to_dict().items():
         p.add_argument("--" + field.replace("_", "-"), type=type(default), default=default)
     return p.parse_args()
@@ -58,9 +61,9 @@ def load_tokens(split: str) -> np.ndarray:
     return np.fromfile(os.path.join(HERE, "data", f"{split}.bin"), dtype="<u2").astype(np.int64)
 
 
-def soft_ce(student_logits, teacher_logits):
-    """Cross-entropy of the student against the teacher's (detached) softmax."""
-    teacher = teacher_logits.detach().float().softmax(-1)
+def soft_ce(student_logits, teacher_logits, temperature=1.0):
+    """Cross-entropy of the student against the teacher's (detached) softmax at `temperature`."""
+    teacher = (teacher_logits.detach().float() / temperature).softmax(-1)
     return -(teacher * student_logits.float().log_softmax(-1)).sum(-1).mean()
 
 
@@ -169,8 +172,12 @@ def main():
         state = ck["state"]
         rng = np.random.default_rng([args.seed, state["step"]])
         print(f"resumed at step {state['step']}", flush=True)
-    elif os.path.exists(log_path):
-        os.remove(log_path)
+    else:
+        if os.path.exists(log_path):
+            os.remove(log_path)
+        if args.init_from:
+            model.load_state_dict(torch.load(os.path.join(ckpt_dir, f"{args.init_from}.pt"), map_location=device)["model"])
+            print(f"initialised from {args.init_from}", flush=True)
 
     def save():
         torch.save({"model": model.state_dict(), "opt_joint": opt_joint.state_dict(),
@@ -222,7 +229,10 @@ def main():
             for k, module in enumerate(model.mtp, start=1):
                 h = module(h[:, : L - k], emb[:, k:], model.rope_cos, model.rope_sin)
                 ml = model.head(module.norm(h))
-                terms.append(soft_ce(ml, logits[:, k:]))
+                term = soft_ce(ml, logits[:, k:], args.teacher_temperature)
+                if args.hard_weight > 0:
+                    term = term + args.hard_weight * ce(ml, logits[:, k:].argmax(-1))
+                terms.append(term)
                 mtp_ce.append(ce(ml, targets[:, k:]).item())
             loss = sum(terms) / D
 
