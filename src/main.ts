@@ -56,4 +56,5 @@ async function render(): Promise<void> {
 }
 
 view.addEventListener('race-run', (e) => void controller.run((e as CustomEvent<RunDetail>).detail));
+view.addEventListener('profile-step', () => void controller.profileStep());
 void controller.start();

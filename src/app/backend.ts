@@ -2,10 +2,12 @@
 // where the page has no WebGPU, on the CPU reference.
 import { acquireDevice, describeMissingWebGPU, WebGPUUnavailableError, type DeviceReport, type WebGPUAdvice } from '../gpu/device.ts';
 import { GpuEngine } from '../gpu/engine.ts';
+import { Profiler } from '../gpu/profiler.ts';
 import { CpuEngine, type DecodeEngine } from '../model/engine.ts';
 import { ReferenceModel } from '../model/reference.ts';
 import { Tokenizer } from '../model/tokenizer.ts';
 import { loadWeights, type LoadedWeights } from '../model/weights.ts';
+import { profileOneStep, type ProfiledStep } from './profile.ts';
 
 export interface Model {
   name: string;
@@ -44,6 +46,11 @@ export interface Backend {
   report?: DeviceReport;
   /** Why there is no WebGPU device, when on the CPU. */
   failure?: DeviceFailure;
+  /**
+   * On WebGPU: one profiled step of `depth` drafts on the MTP engine after `prompt`, and the cost
+   * curve (src/app/profile.ts). Only between runs: it re-prefills the MTP engine.
+   */
+  profileStep?(prompt: readonly number[], depth: number): Promise<ProfiledStep>;
   /** Resolves with a message if the device is lost (never, on the CPU or after dispose). */
   lost: Promise<string>;
   /** Releases the engines and the device. */
@@ -58,6 +65,9 @@ export interface BackendEnvironment {
 }
 
 export const CPU_LABEL = 'CPU reference engine';
+
+/** Submissions per block size for the profiler panel's cost curve (SwiftShader: ~50 ms each). */
+const PROFILE_COST_REPEATS = 3;
 
 /** Two engines on one WebGPU device, or on the CPU reference when the page gets no device. */
 export async function createBackend(weights: LoadedWeights, env: BackendEnvironment): Promise<Backend> {
@@ -81,17 +91,23 @@ export async function createBackend(weights: LoadedWeights, env: BackendEnvironm
     const label = `WebGPU · ${adapter}`;
     engines.push(await GpuEngine.create(device, weights, `${label} (baseline)`));
     engines.push(await GpuEngine.create(device, weights, `${label} (MTP)`));
+    let profiler: Profiler | undefined;
     return {
       kind: 'webgpu',
       label,
       baseline: engines[0],
       mtp: engines[1],
       report: { adapterInfo: acquired.adapterInfo, features: acquired.features, limits: acquired.limits },
+      profileStep(prompt, depth) {
+        profiler ??= new Profiler(device);
+        return profileOneStep(engines[1], profiler, prompt, depth, { costRepeats: PROFILE_COST_REPEATS });
+      },
       lost: acquired.lost.then((info) =>
         disposed ? new Promise<string>(() => {}) : `The GPU device was lost (${info.reason}): ${info.message || 'no reason given'}.`,
       ),
       dispose() {
         disposed = true;
+        profiler?.destroy();
         for (const e of engines) e.destroy();
         device.destroy();
       },

@@ -14,6 +14,7 @@ import type { DecodeEngine } from '../model/engine.ts';
 import type { StreamDecoder, Tokenizer } from '../model/tokenizer.ts';
 import type { LoadedWeights } from '../model/weights.ts';
 import type { Backend, DeviceFailure, Model } from './backend.ts';
+import type { ProfiledStep } from './profile.ts';
 import { maxNewTokens, preparePrompt } from './prompt.ts';
 import type { VisibleClock } from './visible-clock.ts';
 import type { DeviceReport } from '../gpu/device.ts';
@@ -64,6 +65,20 @@ export interface RaceResult {
   speedup: number | null;
 }
 
+/** The profiler panel's data: the profiled steps so far (newest last) and whether one can be taken now. */
+export interface ProfilerView {
+  /** A step can be profiled now: WebGPU engines, no run in progress, no profile in flight. */
+  available: boolean;
+  /** Why not, when not available. */
+  reason?: string;
+  busy: boolean;
+  steps: readonly ProfiledStep[];
+  error?: string;
+}
+
+/** The prompt a profile uses before any run (after one, the last run's prompt). */
+export const PROFILE_PROMPT = 'The jury said that the city';
+
 export interface RaceView {
   phase: Phase;
   model?: { name: string; maxDepth: number; maxSeqLen: number };
@@ -81,6 +96,7 @@ export interface RaceView {
   mtp?: SideView;
   speedup: number | null;
   result?: RaceResult;
+  profiler: ProfilerView;
 }
 
 export interface RunRequest {
@@ -217,6 +233,11 @@ export class RaceController {
   private abort?: AbortController;
   private generation = 0;
   private readonly yieldTask: () => Promise<void>;
+  private profiles: readonly ProfiledStep[] = [];
+  private profiling = false;
+  private profileError?: string;
+  /** The prompt tokens of the latest run, for profiles. */
+  private lastPrompt?: number[];
 
   constructor(private readonly options: RaceControllerOptions) {
     this.yieldTask = options.yieldTask ?? macrotask;
@@ -276,7 +297,60 @@ export class RaceController {
       mtp: this.sides?.mtp.view(),
       speedup: this.sides ? speedup(this.sides.baseline.metrics.snapshot(), this.sides.mtp.metrics.snapshot()) : null,
       result: this.result,
+      profiler: this.profilerView(),
     };
+  }
+
+  /**
+   * Takes one profiled MTP step (and the cost curve T(M)) on the MTP engine, when no run is in
+   * progress: with the latest run's prompt and depth, or PROFILE_PROMPT before any run. Steps
+   * accumulate in `view().profiler.steps`. Does nothing when `view().profiler.available` is false.
+   */
+  profileStep(): Promise<void> {
+    if (this.profilerUnavailable() !== undefined) return Promise.resolve();
+    const backend = this.backend!;
+    const model = this.model!;
+    const config = model.weights.config;
+    const depth = this.depth ?? config.mtp_depth;
+    const prompt =
+      this.lastPrompt ?? preparePrompt(model.tokenizer, PROFILE_PROMPT, { maxSeqLen: config.max_seq_len, depth, maxTokens: 16 }).tokens;
+    // Room for the warm-up step, the profiled step and the cost curve's 4 rows.
+    const room = config.max_seq_len - 2 * (depth + 1) - 4;
+    const tokens = prompt.length > room ? prompt.slice(prompt.length - room) : prompt;
+    this.profiling = true;
+    this.profileError = undefined;
+    this.changed();
+    const previous = this.current;
+    const task = (async () => {
+      await previous.catch(() => {});
+      try {
+        // A run may have started, or the device been lost, while this waited.
+        if (this.backend !== backend || this.backendStale || this.phase === 'running') throw new Error('the engines changed; try again');
+        const step = await backend.profileStep!(tokens, depth);
+        this.profiles = [...this.profiles, step];
+      } catch (e) {
+        this.profileError = `Profiling failed: ${message(e)}.`;
+      } finally {
+        this.profiling = false;
+        this.changed();
+      }
+    })();
+    this.current = task;
+    return task;
+  }
+
+  private profilerUnavailable(): string | undefined {
+    if (!this.backend || this.phase === 'loading') return 'The engines are not ready yet.';
+    if (!this.backend.profileStep) return 'Profiling needs WebGPU (the race runs on the CPU reference engine).';
+    if (this.backendStale) return 'The GPU device was lost; the engines are rebuilt at the next Run.';
+    if (this.phase === 'running') return 'A race is running; profile when it is done.';
+    if (this.profiling) return 'Profiling…';
+    return undefined;
+  }
+
+  private profilerView(): ProfilerView {
+    const reason = this.profilerUnavailable();
+    return { available: reason === undefined, reason, busy: this.profiling, steps: this.profiles, error: this.profileError };
   }
 
   /** Most tokens a run may ask for at this depth. */
@@ -309,6 +383,7 @@ export class RaceController {
       const depth = Math.max(Math.min(1, config.mtp_depth), Math.min(config.mtp_depth, Math.floor(request.depth) || 1));
       const prepared = preparePrompt(model.tokenizer, request.text, { maxSeqLen: config.max_seq_len, depth, maxTokens: request.maxTokens });
       const cut = prepared.keptTokens < prepared.textTokens;
+      this.lastPrompt = prepared.tokens;
       this.promptView = { text: model.tokenizer.decode(prepared.tokens.slice(1)), cut };
       this.depth = depth;
       this.maxTokens = prepared.maxTokens;

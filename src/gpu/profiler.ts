@@ -2,8 +2,9 @@
 //
 // With the adapter's 'timestamp-query' feature, every op of a profiled step gets its own
 // compute pass with timestampWrites (begin, end), resolved into a buffer and read back with
-// the step: GPU nanoseconds per kernel. Without it (SwiftShader, most browsers without the
-// developer flag), each op is submitted alone and timed wall-clock to onSubmittedWorkDone:
+// the step: GPU nanoseconds per kernel (headless Chromium's SwiftShader offers it too). Without
+// it (adapters or browsers that do not offer it), each op is submitted alone and timed wall-clock
+// to onSubmittedWorkDone:
 // an upper bound that includes submit overhead, labelled as such. Either way a profiled step
 // is slower than a real one, so profile separate steps, never the ones being timed.
 import type { Op, OpRunner, Phase } from './engine.ts';

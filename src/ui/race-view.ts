@@ -5,6 +5,7 @@ import { LitElement, css, html, nothing } from 'lit';
 import { customElement, property } from 'lit/decorators.js';
 import type { Notice, RaceView as RaceViewData } from '../app/race.ts';
 import './adapter-report.ts';
+import './profiler-panel.ts';
 import './race-controls.ts';
 import './race-figures.ts';
 import './race-pane.ts';
@@ -15,6 +16,7 @@ const EMPTY: RaceViewData = {
   deviceNotices: [],
   runNotices: [],
   speedup: null,
+  profiler: { available: false, busy: false, steps: [] },
 };
 
 @customElement('race-view')
@@ -90,6 +92,18 @@ export class RaceView extends LitElement {
     adapter-report {
       font-size: 14px;
     }
+    details.profiler > summary {
+      cursor: pointer;
+      font-weight: 600;
+    }
+    details.profiler[open] > summary {
+      margin-bottom: 0.75rem;
+    }
+    details.profiler .hint {
+      color: #5b6270;
+      font-weight: 400;
+      font-size: 0.88rem;
+    }
     @media (max-width: 760px) {
       .device {
         grid-template-columns: 1fr;
@@ -100,7 +114,7 @@ export class RaceView extends LitElement {
   /** Resolves once this element and the components inside it have rendered. */
   protected override async getUpdateComplete(): Promise<boolean> {
     const done = await super.getUpdateComplete();
-    const children = [...this.renderRoot.querySelectorAll('race-controls, race-pane, race-figures, adapter-report')] as LitElement[];
+    const children = [...this.renderRoot.querySelectorAll('race-controls, race-pane, race-figures, adapter-report, profiler-panel')] as LitElement[];
     await Promise.all(children.map((c) => c.updateComplete));
     // race-figures renders tps-chart inside it.
     await Promise.all(children.map((c) => c.renderRoot.querySelector<LitElement>('tps-chart')?.updateComplete));
@@ -159,6 +173,10 @@ export class RaceView extends LitElement {
           <p>Figures count decode steps only (prefill apart); stepping pauses while the tab is hidden.</p>
         </div>
       </section>
+      <details class="card profiler">
+        <summary>Profiler <span class="hint">· per-kernel GPU time of one MTP step, the cost curve T(M), a Chrome trace</span></summary>
+        <profiler-panel .profiler=${v.profiler} .report=${v.device.report} .adapter=${engine}></profiler-panel>
+      </details>
     `;
   }
 

@@ -5,7 +5,7 @@
 import { mkdirSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Browser, Page } from 'playwright-core';
-import { launchChromium, startDevServer, type DevServer } from './browser.ts';
+import { launchChromium, startDevServer, type DevServer } from '../../scripts/browser.ts';
 
 let server: DevServer;
 

@@ -11,7 +11,7 @@ import { CpuEngine } from '../../src/model/engine.ts';
 import { ReferenceModel } from '../../src/model/reference.ts';
 import { formatPercent, formatRate, formatRatio } from '../../src/ui/format.ts';
 import { readModel } from '../../scripts/node_model.ts';
-import { launchChromium, startDevServer, type DevServer } from './browser.ts';
+import { launchChromium, startDevServer, type DevServer } from '../../scripts/browser.ts';
 
 const { weights, tokenizer } = readModel();
 const reference = new ReferenceModel(weights);

@@ -1,5 +1,6 @@
-// Browser-test rig: the Vite dev server, started in-process on a free port, and Debian's headless
-// Chromium driven by playwright-core (Playwright's own browser download is not used).
+// Browser rig, shared by the e2e tests and scripts/bench_browser.ts: the Vite dev server, started
+// in-process on a free port, and Debian's headless Chromium driven by playwright-core (Playwright's
+// own browser download is not used).
 //
 // On a machine without a GPU, Chromium's WebGPU runs on SwiftShader (a CPU Vulkan driver that the
 // chromium package ships in /usr/lib/chromium). See CHROMIUM_WEBGPU_FLAGS for what that takes.
@@ -7,7 +8,7 @@ import { fileURLToPath } from 'node:url';
 import { chromium, type Browser, type LaunchOptions } from 'playwright-core';
 import { createServer, type ViteDevServer } from 'vite';
 
-const ROOT = fileURLToPath(new URL('../../', import.meta.url));
+const ROOT = fileURLToPath(new URL('../', import.meta.url));
 
 /** Debian's chromium; override with CHROMIUM_PATH. */
 export const CHROMIUM_PATH = process.env.CHROMIUM_PATH || '/usr/bin/chromium';

@@ -1,0 +1,74 @@
+// The browser benchmark page's options (bench.html), carried in its URL query (pure): the same
+// options as `npm run bench`, so scripts/bench_browser.ts can pass its flags through.
+//
+//   bench.html?prompt=The+old+man&prompt=She+looked&tokens=48&depth=2&runs=1&cost=10&model=brown-mtp
+//   bench.html?golden            (no benchmark: the page exposes window.__golden for the e2e test)
+
+export interface BenchQuery {
+  /** One entry per `prompt` parameter; empty: the page uses scripts/bench_prompts.txt. */
+  prompts: string[];
+  tokens: number;
+  /** Draft depth; undefined: the model's D. */
+  depth?: number;
+  runs: number;
+  /** Repeats per block size for the cost curve T(M). */
+  costRepeats: number;
+  /** Model base name in public/models/. */
+  model: string;
+  /** Golden-check mode instead of the benchmark. */
+  golden: boolean;
+}
+
+export const BENCH_DEFAULTS: Omit<BenchQuery, 'prompts' | 'golden'> = { tokens: 48, runs: 1, costRepeats: 10, model: 'brown-mtp' };
+
+/** Limits of the integer options (depth is checked against the model once it is loaded). */
+export const BENCH_LIMITS = { tokens: [2, 4096], depth: [1, 16], runs: [1, 100], cost: [0, 1000] } as const;
+
+export class BenchQueryError extends Error {
+  override readonly name = 'BenchQueryError';
+}
+
+function int(name: keyof typeof BENCH_LIMITS, value: string): number {
+  const [min, max] = BENCH_LIMITS[name];
+  const n = Number(value);
+  if (value.trim() === '' || !Number.isInteger(n) || n < min || n > max)
+    throw new BenchQueryError(`${name} must be an integer in ${min}..${max}, got ${JSON.stringify(value)}`);
+  return n;
+}
+
+/** Reads the options from a query string (`location.search`); throws BenchQueryError on a bad value. */
+export function parseBenchQuery(search: string): BenchQuery {
+  const q = new URLSearchParams(search);
+  const get = (name: string) => q.get(name) ?? undefined;
+  const model = get('model') ?? BENCH_DEFAULTS.model;
+  if (!/^[\w.-]+$/.test(model)) throw new BenchQueryError(`model must be a plain file name, got ${JSON.stringify(model)}`);
+  const depth = get('depth');
+  return {
+    prompts: q.getAll('prompt').map((p) => p.trim()).filter(Boolean),
+    tokens: get('tokens') === undefined ? BENCH_DEFAULTS.tokens : int('tokens', get('tokens')!),
+    depth: depth === undefined ? undefined : int('depth', depth),
+    runs: get('runs') === undefined ? BENCH_DEFAULTS.runs : int('runs', get('runs')!),
+    costRepeats: get('cost') === undefined ? BENCH_DEFAULTS.costRepeats : int('cost', get('cost')!),
+    model,
+    golden: q.has('golden'),
+  };
+}
+
+/** The query string (with its '?') for these options; parseBenchQuery reads it back. */
+export function benchQueryString(o: Partial<BenchQuery>): string {
+  const q = new URLSearchParams();
+  for (const p of o.prompts ?? []) q.append('prompt', p);
+  if (o.tokens !== undefined) q.set('tokens', String(o.tokens));
+  if (o.depth !== undefined) q.set('depth', String(o.depth));
+  if (o.runs !== undefined) q.set('runs', String(o.runs));
+  if (o.costRepeats !== undefined) q.set('cost', String(o.costRepeats));
+  if (o.model !== undefined) q.set('model', o.model);
+  if (o.golden) q.set('golden', '');
+  const s = q.toString();
+  return s ? `?${s}` : '';
+}
+
+/** Prompts from a text file's contents: one a line, blank lines skipped. */
+export function promptLines(text: string): string[] {
+  return text.split('\n').map((l) => l.trim()).filter(Boolean);
+}

@@ -1,0 +1,47 @@
+// One profiled MTP decode step on the race's MTP engine, for the profiler panel (the GPU side;
+// src/ui/profiler-panel.ts only shows the result). Runs only between races: the engine is
+// re-prefilled with the prompt, so whatever state a finished race left in it is replaced.
+import type { GpuEngine } from '../gpu/engine.ts';
+import type { Profiler } from '../gpu/profiler.ts';
+import type { RecordedStep } from '../gpu/trace.ts';
+import { acceptedPrefix } from '../decode/greedy.ts';
+
+/** A profiled step as the panel shows it (and the trace export reads it). */
+export interface ProfiledStep extends RecordedStep {
+  depth: number;
+  position: number;
+  costCurveMs: Record<string, number>;
+  /** Drafts of the profiled step the main model accepted. */
+  accepted: number;
+}
+
+export interface ProfileOptions {
+  /** Submissions per block size for the cost curve T(M), M = 1..4. */
+  costRepeats: number;
+  now?: () => number;
+}
+
+/**
+ * Prefills `prompt`, takes one ordinary step (so the profiled one is a steady-state step, not
+ * the first after a prefill), then one step of `depth` drafts through the profiler, then the
+ * cost curve at that position. Leaves the engine between steps, with the accepted tokens committed.
+ */
+export async function profileOneStep(engine: GpuEngine, profiler: Profiler, prompt: readonly number[], depth: number, options: ProfileOptions): Promise<ProfiledStep> {
+  const now = options.now ?? (() => performance.now());
+  const commitStep = (r: { drafts: number[]; verified: number[] }) => {
+    const a = acceptedPrefix(r.drafts, r.verified);
+    engine.commit([...r.drafts.slice(0, a), r.verified[a]]);
+    return a;
+  };
+  engine.commit([await engine.prefill(prompt, depth)]);
+  commitStep(await engine.step(depth));
+  const position = engine.length;
+  const atMs = now();
+  // GpuEngine.step's optional OpRunner: the profiler's runner times each kernel use.
+  const result = await engine.step(depth, profiler.runner);
+  const profile = await profiler.read();
+  const accepted = commitStep(result);
+  const costCurveMs: Record<string, number> = {};
+  for (let M = 1; M <= 4; M++) costCurveMs[String(M)] = await engine.measureVerify(M, options.costRepeats);
+  return { atMs, profile, depth, position, costCurveMs, accepted };
+}
