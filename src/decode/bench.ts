@@ -2,9 +2,13 @@
 // one (bench.html): baseline (depth 0) and MTP (depth D) alternate per prompt on the same
 // engine, same prompt, same length; tokens/s counts decoded tokens over summed step time
 // (prefill apart); the cost curve T(M) times a verify block of M rows alone.
+//
+// With `sampling` (temperature > 0) both sides sample (speculative sampling on the MTP side), with a
+// seed per run (seed + prompt index * runs + run, the same for both sides). Their outputs then differ
+// by design (the same distribution, not the same tokens), so `outputs_identical` is null.
 import type { DecodeEngine } from '../model/engine.ts';
 import type { Tokenizer } from '../model/tokenizer.ts';
-import { GreedyRun } from './greedy.ts';
+import { GreedyRun, type SamplingOptions } from './greedy.ts';
 import { RunMetrics, type MetricsSnapshot } from './metrics.ts';
 
 export interface BenchOptions {
@@ -14,6 +18,8 @@ export interface BenchOptions {
   runs: number;
   /** Rows 1..4 of a verify block, timed `costRepeats` times each; none when the engine can't. */
   costRepeats?: number;
+  /** Sample instead of greedy decoding (temperature 0 or absent: greedy). */
+  sampling?: SamplingOptions;
   log?: (line: string) => void;
 }
 
@@ -29,15 +35,25 @@ export interface BenchReport {
   baseline: { tokens_per_s: number; ms_per_step: number };
   mtp: { depth: number; tokens_per_s: number; ms_per_step: number; tokens_per_step: number; acceptance: Record<string, number> };
   speedup: number;
-  outputs_identical: boolean;
+  /** Greedy: whether MTP's output equalled the baseline's on every run. Sampling: null (meaningless). */
+  outputs_identical: boolean | null;
+  /** The sampling setting, null for greedy. */
+  sampling: { temperature: number; top_p: number; seed: number } | null;
   cost_curve_ms: Record<string, number>;
   /** speedup / (tokens_per_step * T(1) / T(depth + 1)): 1 = perfect overlap. */
   efficiency: number | null;
   per_prompt: { prompt: string; speedup: number; acceptance: Record<string, number>; tokens_per_step: number }[];
 }
 
-async function runOnce(engine: DecodeEngine, prompt: number[], depth: number, tokens: number, ...into: RunMetrics[]): Promise<number[]> {
-  const run = new GreedyRun(engine, { depth, maxTokens: tokens });
+async function runOnce(
+  engine: DecodeEngine,
+  prompt: number[],
+  depth: number,
+  tokens: number,
+  sampling: SamplingOptions | undefined,
+  ...into: RunMetrics[]
+): Promise<number[]> {
+  const run = new GreedyRun(engine, { depth, maxTokens: tokens, sampling });
   await run.prefill(prompt);
   for (let event = await run.step(); event; event = await run.step()) for (const m of into) m.add(event);
   return run.tokens;
@@ -50,21 +66,23 @@ function acceptanceOf(s: MetricsSnapshot): Record<string, number> {
 export async function runBench(engine: DecodeEngine, tokenizer: Tokenizer, modelName: string, o: BenchOptions): Promise<BenchReport> {
   const log = o.log ?? (() => {});
   const encode = (text: string) => [tokenizer.endOfText, ...tokenizer.encode(text)];
+  const sampling = o.sampling && o.sampling.temperature > 0 ? { topP: 1, seed: 0, ...o.sampling } : undefined;
+  const seeded = (n: number) => sampling && { ...sampling, seed: sampling.seed + n };
   // Warm-up: compile and page in everything both modes touch.
-  await runOnce(engine, encode(o.prompts[0]), 0, 8, new RunMetrics(0));
-  await runOnce(engine, encode(o.prompts[0]), o.depth, 8, new RunMetrics(o.depth));
+  await runOnce(engine, encode(o.prompts[0]), 0, 8, seeded(-1), new RunMetrics(0));
+  await runOnce(engine, encode(o.prompts[0]), o.depth, 8, seeded(-1), new RunMetrics(o.depth));
 
   const base = new RunMetrics(0);
   const mtp = new RunMetrics(o.depth);
   const perPrompt: BenchReport['per_prompt'] = [];
   let identical = true;
-  for (const text of o.prompts) {
+  for (const [i, text] of o.prompts.entries()) {
     const prompt = encode(text);
     const pb = new RunMetrics(0);
     const pm = new RunMetrics(o.depth);
     for (let r = 0; r < o.runs; r++) {
-      const b = await runOnce(engine, prompt, 0, o.tokens, pb, base);
-      const m = await runOnce(engine, prompt, o.depth, o.tokens, pm, mtp);
+      const b = await runOnce(engine, prompt, 0, o.tokens, seeded(i * o.runs + r), pb, base);
+      const m = await runOnce(engine, prompt, o.depth, o.tokens, seeded(i * o.runs + r), pm, mtp);
       identical &&= b.length === m.length && b.every((t, i) => t === m[i]);
     }
     const sb = pb.snapshot();
@@ -78,7 +96,7 @@ export async function runBench(engine: DecodeEngine, tokenizer: Tokenizer, model
   const cost: Record<string, number> = {};
   if (o.costRepeats && 'measureVerify' in engine) {
     const e = engine as CostCurveEngine;
-    await runOnce(e, encode(o.prompts[0]), 0, 1, new RunMetrics(0));
+    await runOnce(e, encode(o.prompts[0]), 0, 1, undefined, new RunMetrics(0));
     for (let M = 1; M <= 4; M++) cost[String(M)] = await e.measureVerify(M, o.costRepeats);
   }
   const speedup = sm.tokensPerSecond! / sb.tokensPerSecond!;
@@ -90,7 +108,8 @@ export async function runBench(engine: DecodeEngine, tokenizer: Tokenizer, model
     baseline: { tokens_per_s: sb.tokensPerSecond!, ms_per_step: sb.msPerStep! },
     mtp: { depth: o.depth, tokens_per_s: sm.tokensPerSecond!, ms_per_step: sm.msPerStep!, tokens_per_step: sm.meanTokensPerStep!, acceptance: acceptanceOf(sm) },
     speedup,
-    outputs_identical: identical,
+    outputs_identical: sampling ? null : identical,
+    sampling: sampling ? { temperature: sampling.temperature, top_p: sampling.topP, seed: sampling.seed } : null,
     cost_curve_ms: cost,
     efficiency: ideal ? speedup / ideal : null,
     per_prompt: perPrompt,
@@ -100,14 +119,19 @@ export async function runBench(engine: DecodeEngine, tokenizer: Tokenizer, model
 /** A readable table of a report. */
 export function formatReport(r: BenchReport): string {
   const f = (x: number, d = 1) => (Number.isFinite(x) ? x.toFixed(d) : '—');
+  const identical =
+    r.outputs_identical === null
+      ? 'n/a (sampling: the same distribution, not the same tokens)'
+      : String(r.outputs_identical);
+  const mode = r.sampling ? `sampling T ${r.sampling.temperature} top-p ${r.sampling.top_p} seed ${r.sampling.seed}` : 'greedy';
   const lines = [
-    `adapter ${r.adapter}   model ${r.model}   ${r.tokens} tokens a run`,
+    `adapter ${r.adapter}   model ${r.model}   ${r.tokens} tokens a run   ${mode}`,
     ``,
     `                 tokens/s   ms/step   tokens/step`,
     `baseline         ${f(r.baseline.tokens_per_s).padStart(8)}  ${f(r.baseline.ms_per_step).padStart(8)}   ${f(1, 2).padStart(8)}`,
     `MTP depth ${r.mtp.depth}      ${f(r.mtp.tokens_per_s).padStart(8)}  ${f(r.mtp.ms_per_step).padStart(8)}   ${f(r.mtp.tokens_per_step, 2).padStart(8)}`,
     ``,
-    `speedup ${f(r.speedup, 2)}x   acceptance ${Object.entries(r.mtp.acceptance).map(([k, a]) => `@${k} ${f(a, 3)}`).join('  ')}   outputs identical: ${r.outputs_identical}`,
+    `speedup ${f(r.speedup, 2)}x   acceptance ${Object.entries(r.mtp.acceptance).map(([k, a]) => `@${k} ${f(a, 3)}`).join('  ')}   outputs identical: ${identical}`,
     `cost curve T(M) ms: ${Object.entries(r.cost_curve_ms).map(([m, t]) => `T(${m}) ${f(t)}`).join('  ')}` +
       (r.efficiency === null ? '' : `   efficiency ${f(r.efficiency, 2)}`),
   ];

@@ -1,11 +1,19 @@
-// The decode loop, greedy: the MTP modules draft `depth` tokens, the main model verifies
-// them in one step, the longest agreeing prefix is accepted, plus the main model's own next
-// token. depth = 0 is the baseline (one token a step). Because every kernel computes a row
-// the same way whatever the block size, the output equals the baseline's token for token.
+// The decode loop: the MTP modules draft `depth` tokens, the main model verifies them in one
+// step, some prefix of the drafts is accepted, plus one more token. depth = 0 is the baseline
+// (one token a step).
+// - Greedy (the default): the longest prefix the main model's argmax agrees with, plus the main
+//   model's own next token. Because every kernel computes a row the same way whatever the block
+//   size, the output equals the baseline's token for token.
+// - Sampling (`sampling` with temperature > 0): drafts are drawn from the MTP modules' own
+//   distributions and accepted or resampled by the speculative-sampling rule
+//   (src/decode/sampling.ts), so every token is distributed exactly as the baseline's plain
+//   sampling (not the same tokens: the same distribution). A run's randomness is its seed.
 //
-// `GreedyRun` advances one step at a time, so a caller can interleave two runs (the demo's
-// race) or time each step; `decodeGreedy` runs one to the end.
-import type { DecodeEngine } from '../model/engine.ts';
+// `GreedyRun` (also exported as `DecodeRun`) advances one step at a time, so a caller can
+// interleave two runs (the demo's race) or time each step; `decodeGreedy` (`decode`) runs one to
+// the end. Both modes emit the same StepEvents, so metrics.ts reads either.
+import type { DecodeEngine, SamplingParams } from '../model/engine.ts';
+import { acceptOrResample, checkSampling, drawStepUniforms, Rng } from './sampling.ts';
 
 export type StopReason = 'max-tokens' | 'end-of-text' | 'context-full' | 'aborted';
 
@@ -23,9 +31,21 @@ export interface StepEvent {
   ms: number;
 }
 
+/** Sampling instead of greedy decoding. */
+export interface SamplingOptions {
+  /** > 0 samples; 0 means greedy (the option is then ignored). */
+  temperature: number;
+  /** Nucleus: keep the most likely tokens holding this much of the mass, 0 < topP <= 1. Default 1. */
+  topP?: number;
+  /** Seed of the run's PRNG (any safe integer). Default 0. */
+  seed?: number;
+}
+
 export interface DecodeOptions {
   depth: number;
   maxTokens: number;
+  /** Sample (speculative sampling) instead of decoding greedily. */
+  sampling?: SamplingOptions;
   /** Stop after emitting this token (the document boundary). */
   endOfText?: number;
   signal?: AbortSignal;
@@ -59,18 +79,27 @@ export class GreedyRun {
   decodeMs = 0;
   stop: StopReason | undefined;
   private readonly now: () => number;
+  /** Set when sampling: the setting and the run's PRNG. */
+  private readonly sampler?: { params: SamplingParams; rng: Rng };
 
   constructor(
     private readonly engine: DecodeEngine,
     private readonly options: DecodeOptions,
   ) {
     this.now = options.now ?? (() => performance.now());
+    const s = options.sampling;
+    if (s && s.temperature !== 0) {
+      const params = { temperature: s.temperature, topP: s.topP ?? 1 };
+      checkSampling(params);
+      this.sampler = { params, rng: new Rng(s.seed ?? 0) };
+    }
   }
 
-  /** Runs the prompt; the main model's first token is the first generated token. */
+  /** Runs the prompt; the main model's first token (argmax, or drawn) is the first generated token. */
   async prefill(prompt: readonly number[]): Promise<void> {
     const t0 = this.now();
-    const first = await this.engine.prefill(prompt, this.options.depth);
+    const sampling = this.sampler && { ...this.sampler.params, uniform: this.sampler.rng.nextF32() };
+    const first = await this.engine.prefill(prompt, this.options.depth, sampling);
     this.engine.commit([first]);
     this.tokens.push(first);
     this.prefillMs = this.now() - t0;
@@ -85,9 +114,22 @@ export class GreedyRun {
     const maxSeq = this.engine.config.max_seq_len;
     // Near the end of the context, draft only what still fits.
     const depth = Math.min(this.options.depth, maxSeq - this.engine.length);
-    const { drafts, verified } = await this.engine.step(depth);
-    const accepted = acceptedPrefix(drafts, verified);
-    const committed = [...drafts.slice(0, accepted), verified[accepted]];
+    let drafts: number[];
+    let accepted: number;
+    let last: number;
+    if (!this.sampler) {
+      const result = await this.engine.step(depth);
+      drafts = result.drafts;
+      accepted = acceptedPrefix(drafts, result.verified);
+      last = result.verified[accepted];
+    } else {
+      const u = drawStepUniforms(this.sampler.rng, depth);
+      const result = await this.engine.step(depth, { ...this.sampler.params, uniforms: u.drafts });
+      if (!result.p || !result.q) throw new Error(`${this.engine.name}: a sampling step returned no probabilities`);
+      drafts = result.drafts;
+      ({ accepted, token: last } = acceptOrResample(result.p, result.q, drafts, u));
+    }
+    const committed = [...drafts.slice(0, accepted), last];
     this.engine.commit(committed);
     this.steps++;
     const room = this.options.maxTokens - this.tokens.length;
@@ -112,10 +154,13 @@ export class GreedyRun {
   }
 }
 
-/** Decodes to the end: prefill, then steps until a stop condition. */
+/** Decodes to the end: prefill, then steps until a stop condition (greedy, or sampling with `options.sampling`). */
 export async function decodeGreedy(engine: DecodeEngine, prompt: readonly number[], options: DecodeOptions): Promise<DecodeResult> {
   const run = new GreedyRun(engine, options);
   await run.prefill(prompt);
   while (await run.step());
   return { tokens: run.tokens, stop: run.stop!, steps: run.steps, prefillMs: run.prefillMs, decodeMs: run.decodeMs };
 }
+
+/** The loop under a name that fits both modes. */
+export { GreedyRun as DecodeRun, decodeGreedy as decode };

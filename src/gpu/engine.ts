@@ -12,11 +12,28 @@
 // its token into the token buffer at the position it predicts; module k+1 and the main
 // model's verify block read it from there. `commit` later overwrites those slots with the
 // true tokens. One small copy (verify argmax + drafts) goes to a staging buffer at the end.
+//
+// Sampling (a step with a `sampling` argument): each module's head ends in the sampling kernel
+// (shaders/sample.wgsl) instead of argmax: it draws the draft from the module's distribution q_k
+// (temperature, top-p) by inverse CDF at a uniform the decode loop drew on the CPU, and writes it into
+// the token buffer as argmax would. The uniforms go up in one small writeBuffer per step. The verify
+// block runs argmax and the sampling kernel (for p_j; its own draws are unused), and the copy also
+// takes p (depth + 1 rows) and q (depth rows) of V floats each: still one submit and one mapAsync.
+// The accept / resample decision is the CPU's (src/decode/sampling.ts).
 import type { ModelConfig } from '../model/config.ts';
-import { DecodeState, type DecodeEngine, type StepResult } from '../model/engine.ts';
+import {
+  checkSampling,
+  checkUniform,
+  DecodeState,
+  type DecodeEngine,
+  type PrefillSampling,
+  type SamplingParams,
+  type StepResult,
+  type StepSampling,
+} from '../model/engine.ts';
 import type { Weights } from '../model/reference.ts';
 import { expectedTensors } from '../model/config.ts';
-import { Kernels, type Block, type Dispatch, type View } from './kernels.ts';
+import { Kernels, type Block, type Dispatch, type SampleDispatch, type View } from './kernels.ts';
 
 /** Largest verify block (rows) the engine is set up for: D + 1, and 4 for the cost curve. */
 export const VERIFY_MAX_ROWS = 4;
@@ -29,7 +46,15 @@ interface Stack {
   layers: Dispatch[];
   /** Final norm, head and argmax for the rows that need logits. */
   head: Dispatch[];
+  /** The sampling kernel on the head's logits rows (after head[0..1], instead of or after argmax). */
+  sample: SampleDispatch;
 }
+
+/** How a stack's head rows end: argmax (greedy), the sampling kernel, or both (a sampling verify). */
+type HeadMode = 'argmax' | 'sample' | 'both';
+
+/** Bytes of the readback before the probabilities (verify argmax and drafts; room to spare). */
+const READBACK_PROBS_AT = 256;
 
 /** The parts of a step, for profiles: MTP catch-up (and drafting) per module, verify. */
 export type Phase = 'prefill' | `mtp${number}` | 'verify';
@@ -56,6 +81,10 @@ export class GpuEngine implements DecodeEngine {
   private readonly state: DecodeState;
   private uploadedTokens = 0;
   private lost = false;
+  /** The sampling setting the sampling kernels' uniforms hold now ('' until the first). */
+  private setting = '';
+  /** CPU copy of the uniforms buffer. */
+  private readonly uniformWords: Float32Array<ArrayBuffer>;
 
   private constructor(
     readonly name: string,
@@ -63,11 +92,24 @@ export class GpuEngine implements DecodeEngine {
     private readonly kernels: Kernels,
     private readonly main: Stack,
     private readonly mtp: Stack[],
-    private readonly buffers: { tokens: GPUBuffer; results: GPUBuffer; staging: GPUBuffer; logits: GPUBuffer; owned: GPUBuffer[] },
+    private readonly buffers: {
+      tokens: GPUBuffer;
+      results: GPUBuffer;
+      staging: GPUBuffer;
+      logits: GPUBuffer;
+      /** Sampling distributions, laid out as `logits`: main rows 0..D, module k at row D + k. */
+      probs: GPUBuffer;
+      /** The main model's drawn token per row (read after a sampling prefill; unused in steps). */
+      sampled: GPUBuffer;
+      /** Uniforms of the draws: module k at k - 1, main row r at D + r. */
+      uniforms: GPUBuffer;
+      owned: GPUBuffer[];
+    },
     config: ModelConfig,
   ) {
     this.config = config;
     this.state = new DecodeState(config.mtp_depth, config.max_seq_len);
+    this.uniformWords = new Float32Array(2 * config.mtp_depth + 1);
     device.lost.then(() => (this.lost = true));
   }
 
@@ -104,8 +146,17 @@ export class GpuEngine implements DecodeEngine {
     // Main argmax of each verify row (and of the prefill's last row); up to 4 rows for T(M).
     const verifyRows = Math.max(D + 1, VERIFY_MAX_ROWS);
     const results = storage('verify argmax', verifyRows, GPUBufferUsage.COPY_SRC);
-    const staging = device.createBuffer({ label: 'readback', size: (verifyRows + D) * 4, usage: GPUBufferUsage.MAP_READ | GPUBufferUsage.COPY_DST });
+    if ((verifyRows + D) * 4 > READBACK_PROBS_AT) throw new RangeError('readback header too small');
+    // Readback: verify argmax and drafts, then (sampling) p and q rows from READBACK_PROBS_AT.
+    const staging = device.createBuffer({
+      label: 'readback',
+      size: READBACK_PROBS_AT + (2 * D + 1) * V * 4,
+      usage: GPUBufferUsage.MAP_READ | GPUBufferUsage.COPY_DST,
+    });
     owned.push(staging);
+    const probs = storage('sampling distributions', (2 * D + 1) * V, GPUBufferUsage.COPY_SRC);
+    const sampled = storage('main drawn tokens', D + 1, GPUBufferUsage.COPY_SRC);
+    const uniforms = storage('draw uniforms', 2 * D + 1, GPUBufferUsage.COPY_DST);
 
     // Scratch for a block of up to S rows (the prefill) and the head's logits for D + 1 rows.
     const x2 = storage('normed', S * 2 * d);
@@ -146,12 +197,25 @@ export class GpuEngine implements DecodeEngine {
       kernels.matmul({ x: plain(x2), w: w('tok_emb.weight'), out: { buffer: logits, base: logitsRow * V }, K: d, N: V, label: `${label} head` }),
       kernels.argmax({ logits: { buffer: logits, base: logitsRow * V }, out: argmaxOut, n: V, label: `${label} argmax` }),
     ];
+    // The setting is a placeholder until the first sampling step sets it (setSampling).
+    const sample = (logitsRow: number, uniform: number, out: View, label: string): SampleDispatch =>
+      kernels.sample({
+        logits: { buffer: logits, base: logitsRow * V },
+        uniforms: { buffer: uniforms, base: uniform },
+        probs: { buffer: probs, base: logitsRow * V },
+        out,
+        n: V,
+        temperature: 1,
+        topP: 1,
+        label: `${label} sample`,
+      });
 
     const mainStream: View = { buffer: storage('main stream h0', S * d), positional: true };
     const main: Stack = {
       input: [kernels.embedding({ table: w('tok_emb.weight'), tokens: tokenView(0), out: mainStream, d, vocab: V, label: 'main embedding' })],
       layers: Array.from({ length: c.n_layers }, (_, i) => block(`layers.${i}`, mainStream, `main L${i}`)).flat(),
       head: head(mainStream, 'norm.weight', 0, plain(results), 'main'),
+      sample: sample(0, D, plain(sampled), 'main'),
     };
     const mtp: Stack[] = [];
     let previous = mainStream;
@@ -170,51 +234,90 @@ export class GpuEngine implements DecodeEngine {
         layers: block(`${p}.block`, stream, `mtp${k}`),
         // The draft goes straight into the token buffer, at the position it predicts (pos + k + 1).
         head: head(stream, `${p}.norm.weight`, D + k, tokenView(k + 1), `mtp${k}`),
+        // Sampling: the drawn draft goes to the same token slot, at the uniform of module k.
+        sample: sample(D + k, k - 1, tokenView(k + 1), `mtp${k}`),
       });
       previous = stream;
     }
     await device.queue.onSubmittedWorkDone();
-    return new GpuEngine(name, device, kernels, main, mtp, { tokens, results, staging, logits, owned }, c);
+    return new GpuEngine(name, device, kernels, main, mtp, { tokens, results, staging, logits, probs, sampled, uniforms, owned }, c);
   }
 
   get length(): number {
     return this.state.tokens.length;
   }
 
-  async prefill(prompt: readonly number[], depth: number): Promise<number> {
+  async prefill(prompt: readonly number[], depth: number, sampling?: PrefillSampling): Promise<number> {
+    if (sampling) {
+      this.useSetting(sampling);
+      this.writeUniforms(this.config.mtp_depth, [sampling.uniform]); // main row 0's uniform
+    }
     this.state.reset(prompt, depth);
     this.uploadedTokens = 0;
     const P = prompt.length;
     const slots = this.kernels.blocks;
     const all = slots.set(0, P, 0);
     const last = slots.set(1, 1, P - 1);
-    const ops = this.stackOps(this.main, all, last, 'prefill');
+    const ops = this.stackOps(this.main, all, last, 'prefill', sampling ? 'sample' : 'argmax');
     this.mtp.slice(0, depth).forEach((stack, k0) => {
       // Module k runs where its input token (i + k) is in the prompt; it drafts nothing yet.
       ops.push(...this.stackOps(stack, slots.set(2 + k0, Math.max(0, P - (k0 + 1)), 0), null, 'prefill'));
     });
-    const { verified } = await this.submit(ops, 0, fusedRunner);
+    const { verified } = await this.submit(ops, 0, fusedRunner, { drafts: false, probs: false, sampledToken: !!sampling });
     return verified[0];
   }
 
-  async step(depth: number, runner: OpRunner = fusedRunner): Promise<StepResult> {
-    const result = await this.submit(this.stepOps(depth), depth, runner);
+  /**
+   * One step (DecodeEngine.step). `step(depth, runner)` (no sampling) is kept for the profiler;
+   * `step(depth, sampling, runner)` profiles a sampling step.
+   */
+  async step(depth: number, sampling?: StepSampling | OpRunner, runner: OpRunner = fusedRunner): Promise<StepResult> {
+    if (typeof sampling === 'function') {
+      runner = sampling;
+      sampling = undefined;
+    }
+    if (sampling) {
+      this.useSetting(sampling);
+      if (sampling.uniforms.length < depth) throw new RangeError(`a sampling step of depth ${depth} needs ${depth} uniforms`);
+      this.writeUniforms(0, sampling.uniforms.slice(0, depth));
+    }
+    const ops = this.stepOps(depth, !!sampling);
+    const result = await this.submit(ops, depth, runner, { drafts: true, probs: !!sampling });
     this.state.stepRan(result.drafts);
     return result;
   }
 
   /** The ops of one step: each module's catch-up (its newest row drafts), then the verify block. */
-  private stepOps(depth: number): Op[] {
+  private stepOps(depth: number, sampling = false): Op[] {
     const plan = this.state.planStep(depth);
     const slots = this.kernels.blocks;
     const ops: Op[] = [];
     plan.mtp.forEach(({ from, to }, k0) => {
       const rows = slots.set(2 * k0, to - from + 1, from);
-      ops.push(...this.stackOps(this.mtp[k0], rows, slots.set(2 * k0 + 1, 1, to), `mtp${k0 + 1}`));
+      ops.push(...this.stackOps(this.mtp[k0], rows, slots.set(2 * k0 + 1, 1, to), `mtp${k0 + 1}`, sampling ? 'sample' : 'argmax'));
     });
     const verify = slots.set(2 * depth, depth + 1, plan.verifyFrom);
-    ops.push(...this.stackOps(this.main, verify, verify, 'verify'));
+    ops.push(...this.stackOps(this.main, verify, verify, 'verify', sampling ? 'both' : 'argmax'));
     return ops;
+  }
+
+  /** Points every sampling kernel at `s` (rewrites their uniforms only when the setting changes). */
+  private useSetting(s: SamplingParams): void {
+    checkSampling(s);
+    const key = `${s.temperature}/${s.topP}`;
+    if (key === this.setting) return;
+    const setting = { temperature: s.temperature, topP: s.topP };
+    this.main.sample.setSampling(setting);
+    for (const stack of this.mtp) stack.sample.setSampling(setting);
+    this.setting = key;
+  }
+
+  /** Writes draw uniforms from slot `at` on (queue-ordered: lands before the next submit). */
+  private writeUniforms(at: number, values: readonly number[]): void {
+    if (values.length === 0) return;
+    values.forEach(checkUniform);
+    this.uniformWords.set(values, at);
+    this.device.queue.writeBuffer(this.buffers.uniforms, at * 4, this.uniformWords, at, values.length);
   }
 
   /**
@@ -227,9 +330,10 @@ export class GpuEngine implements DecodeEngine {
     const pos0 = Math.min(Math.max(0, this.length - 1), this.config.max_seq_len - rows);
     const block = this.kernels.blocks.set(0, rows, pos0);
     const ops = this.stackOps(this.main, block, block, 'verify');
-    await this.submit(ops, rows - 1, fusedRunner, false); // warm
+    const read = { drafts: false, probs: false };
+    await this.submit(ops, rows - 1, fusedRunner, read); // warm
     const t0 = performance.now();
-    for (let i = 0; i < repeats; i++) await this.submit(ops, rows - 1, fusedRunner, false);
+    for (let i = 0; i < repeats; i++) await this.submit(ops, rows - 1, fusedRunner, read);
     return (performance.now() - t0) / repeats;
   }
 
@@ -265,17 +369,29 @@ export class GpuEngine implements DecodeEngine {
     this.kernels.destroy();
   }
 
-  private stackOps(stack: Stack, rows: Block, headRows: Block | null, phase: Phase): Op[] {
+  private stackOps(stack: Stack, rows: Block, headRows: Block | null, phase: Phase, mode: HeadMode = 'argmax'): Op[] {
     const ops = [...stack.input, ...stack.layers].map((dispatch) => ({ dispatch, block: rows, phase }));
-    if (headRows) for (const dispatch of stack.head) ops.push({ dispatch, block: headRows, phase });
+    if (headRows) {
+      const head = mode === 'argmax' ? stack.head : mode === 'both' ? [...stack.head, stack.sample] : [...stack.head.slice(0, 2), stack.sample];
+      for (const dispatch of head) ops.push({ dispatch, block: headRows, phase });
+    }
     return ops;
   }
 
-  /** Uploads new tokens and block slots, records the ops, copies the results out, submits once
-   * and maps the staging buffer once. `withDrafts` false: read only the verify argmax rows. */
-  private async submit(ops: Op[], depth: number, runner: OpRunner, withDrafts = true): Promise<StepResult> {
+  /**
+   * Uploads new tokens and block slots, records the ops, copies the results out, submits once
+   * and maps the staging buffer once. Reads the verify argmax rows (0..depth; with `sampledToken`,
+   * row 0 is the main model's drawn token instead), and with `drafts` the drafts, with `probs`
+   * p (main rows 0..depth) and q (module rows 1..depth).
+   */
+  private async submit(
+    ops: Op[],
+    depth: number,
+    runner: OpRunner,
+    read: { drafts: boolean; probs: boolean; sampledToken?: boolean },
+  ): Promise<StepResult> {
     if (this.lost) throw new Error('the WebGPU device was lost; create a new engine');
-    const { tokens, results, staging } = this.buffers;
+    const { tokens, results, staging, probs, sampled } = this.buffers;
     const committed = this.state.tokens;
     if (this.uploadedTokens < committed.length) {
       const fresh = Uint32Array.from(committed.slice(this.uploadedTokens));
@@ -285,16 +401,30 @@ export class GpuEngine implements DecodeEngine {
     this.kernels.blocks.upload();
     const encoder = this.device.createCommandEncoder({ label: 'decode step' });
     await runner(this.device, encoder, ops);
-    const drafts = withDrafts ? depth : 0;
-    encoder.copyBufferToBuffer(results, 0, staging, 0, (depth + 1) * 4);
+    const drafts = read.drafts ? depth : 0;
+    encoder.copyBufferToBuffer(read.sampledToken ? sampled : results, 0, staging, 0, (depth + 1) * 4);
     if (drafts > 0) encoder.copyBufferToBuffer(tokens, committed.length * 4, staging, (depth + 1) * 4, drafts * 4);
+    const V = this.config.vocab_size;
+    const D = this.config.mtp_depth;
+    const row = V * 4;
+    if (read.probs) {
+      encoder.copyBufferToBuffer(probs, 0, staging, READBACK_PROBS_AT, (depth + 1) * row);
+      if (depth > 0) encoder.copyBufferToBuffer(probs, (D + 1) * row, staging, READBACK_PROBS_AT + (depth + 1) * row, depth * row);
+    }
     this.device.queue.submit([encoder.finish()]);
     // The drafts now sit in token slots past the committed length; the next commit overwrites them.
     this.uploadedTokens = committed.length;
-    const bytes = (depth + 1 + drafts) * 4;
+    const bytes = read.probs ? READBACK_PROBS_AT + (2 * depth + 1) * row : (depth + 1 + drafts) * 4;
     await staging.mapAsync(GPUMapMode.READ, 0, bytes);
-    const words = new Uint32Array(staging.getMappedRange(0, bytes).slice(0));
+    const mapped = staging.getMappedRange(0, bytes).slice(0);
     staging.unmap();
-    return { verified: Array.from(words.subarray(0, depth + 1)), drafts: Array.from(words.subarray(depth + 1)) };
+    const words = new Uint32Array(mapped, 0, depth + 1 + drafts);
+    const result: StepResult = { verified: Array.from(words.subarray(0, depth + 1)), drafts: Array.from(words.subarray(depth + 1)) };
+    if (read.probs) {
+      const rowAt = (r: number) => new Float32Array(mapped, READBACK_PROBS_AT + r * row, V);
+      result.p = Array.from({ length: depth + 1 }, (_, j) => rowAt(j));
+      result.q = Array.from({ length: depth }, (_, k0) => rowAt(depth + 1 + k0));
+    }
+    return result;
   }
 }

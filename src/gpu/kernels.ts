@@ -29,6 +29,8 @@ export const DECODE_MAX_ROWS = 4;
 export const ATTENTION_MAX_LEN = 1024;
 /** Largest head the attention kernel takes (attention.wgsl `qs`). */
 export const ATTENTION_MAX_HEAD_DIM = 256;
+/** Longest row the sampling kernel takes (sample.wgsl: 8 values per invocation, 256 invocations). */
+export const SAMPLE_MAX_N = 2048;
 
 /** A range of a buffer seen as rows of 32-bit elements (see the header). */
 export interface View {
@@ -75,6 +77,17 @@ export interface MatmulDispatch extends Dispatch {
 export interface SoftmaxDispatch extends Dispatch {
   /** Rewrites the static uniform (queue.writeBuffer): for a change of setting, not per step. */
   setTemperature(temperature: number): void;
+}
+
+/** Temperature (> 0) and top-p (0 < topP <= 1; 1 keeps every token) of the sampling kernel. */
+export interface SampleSetting {
+  temperature: number;
+  topP: number;
+}
+
+export interface SampleDispatch extends Dispatch {
+  /** Rewrites the static uniform (queue.writeBuffer): for a change of setting, not per step. */
+  setSampling(setting: SampleSetting): void;
 }
 
 /**
@@ -162,6 +175,7 @@ const FAMILIES: Record<ShaderName, { paramsBytes: number; storage: Access[]; ent
   ffn: { paramsBytes: 48, storage: ['read', 'read', 'rw'], entries: ['main'] },
   argmax: { paramsBytes: 32, storage: ['read', 'rw'], entries: ['main'] },
   softmax: { paramsBytes: 32, storage: ['read', 'rw'], entries: ['main'] },
+  sample: { paramsBytes: 64, storage: ['read', 'read', 'rw', 'rw'], entries: ['main'] },
 };
 
 const ceilDiv = (a: number, b: number) => Math.ceil(a / b);
@@ -393,6 +407,37 @@ export class Kernels {
     return {
       ...dispatch,
       setTemperature: (t: number) => this.device.queue.writeBuffer(params, 0, packWords(words(t), 32)),
+    };
+  }
+
+  /**
+   * Draws a token per row from softmax(logits / temperature) cut to its top-p nucleus (inverse CDF at
+   * the row's uniform in [0, 1), read from `uniforms`), writes the token (u32) to `out` and that
+   * distribution (n floats, 0 outside the nucleus) to `probs`. `out` may be a positional view of the
+   * token buffer, as for argmax. n <= SAMPLE_MAX_N. See shaders/sample.wgsl.
+   */
+  sample(o: { logits: View; uniforms: View; probs: View; out: View; n: number; label?: string } & SampleSetting): SampleDispatch {
+    checkCount('n', o.n);
+    if (o.n > SAMPLE_MAX_N) throw new RangeError(`sample: rows of ${o.n} > ${SAMPLE_MAX_N}`);
+    const words = (s: SampleSetting): Word[] => {
+      if (!(s.temperature > 0) || !Number.isFinite(s.temperature)) throw new RangeError(`temperature must be > 0, got ${s.temperature}`);
+      if (!(s.topP > 0 && s.topP <= 1)) throw new RangeError(`top-p must be in (0, 1], got ${s.topP}`);
+      return [
+        o.n,
+        { f32: 1 / s.temperature },
+        { f32: s.topP },
+        ...viewWords('logits', o.logits, o.n),
+        ...viewWords('uniforms', o.uniforms, 1),
+        ...viewWords('probs', o.probs, o.n),
+        ...viewWords('out', o.out, 1),
+      ];
+    };
+    const params = this.params('sample', o.label, words(o));
+    const buffers = [o.logits.buffer, o.uniforms.buffer, o.probs.buffer, o.out.buffer];
+    const dispatch = this.simple('sample', o.label, params, buffers, (rows) => [rows]);
+    return {
+      ...dispatch,
+      setSampling: (s: SampleSetting) => this.device.queue.writeBuffer(params, 0, packWords(words(s), FAMILIES.sample.paramsBytes)),
     };
   }
 

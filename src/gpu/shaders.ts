@@ -7,8 +7,9 @@ import ffn from '../../shaders/ffn.wgsl?raw';
 import matmul from '../../shaders/matmul.wgsl?raw';
 import rmsnorm from '../../shaders/rmsnorm.wgsl?raw';
 import rope from '../../shaders/rope.wgsl?raw';
+import sample from '../../shaders/sample.wgsl?raw';
 import softmax from '../../shaders/softmax.wgsl?raw';
 
-export const shaders = { argmax, attention, embedding, ffn, matmul, rmsnorm, rope, softmax } as const;
+export const shaders = { argmax, attention, embedding, ffn, matmul, rmsnorm, rope, sample, softmax } as const;
 
 export type ShaderName = keyof typeof shaders;

@@ -8,10 +8,14 @@
 //      it last ran; at the newest position the chain drafts tokens length .. length+depth-1.
 //   2. Verify: the main model runs on [bonus, draft_1, .., draft_depth] and reports its
 //      argmax at each of those positions.
+// Sampling (a `sampling` argument; temperature > 0): each module draws its draft from its own
+// distribution q_k (temperature, then top-p) by inverse CDF at a uniform the caller supplies, and the
+// step also returns the verify rows' distributions p_j and the q_k, for the accept / resample rule
+// (src/decode/sampling.ts). Without it the step is greedy, exactly as before.
 // The caller then commits the accepted drafts plus one more token; positions beyond them
 // are rolled back (they are recomputed, and their KV slots overwritten, before any read).
 import type { ModelConfig } from './config.ts';
-import { argmax } from './ops.ts';
+import { argmax, sampleIndex, samplingDistribution } from './ops.ts';
 import { ReferenceModel, type ModelCache } from './reference.ts';
 
 export interface StepResult {
@@ -19,6 +23,28 @@ export interface StepResult {
   drafts: number[];
   /** Main model's argmax at each verify position: row j predicts position length + j. */
   verified: number[];
+  /** Sampling steps only: p[j] (j = 0..depth), the main model's sampling distribution at verify row j. */
+  p?: Float32Array[];
+  /** Sampling steps only: q[k - 1] (k = 1..depth), the distribution module k drew its draft from. */
+  q?: Float32Array[];
+}
+
+/** How tokens are sampled: softmax(logits / temperature), cut to its top-p nucleus and renormalised
+ * (src/model/ops.ts samplingDistribution). temperature > 0; 0 < topP <= 1 (1: no cut). */
+export interface SamplingParams {
+  temperature: number;
+  topP: number;
+}
+
+/** A step's sampling: the setting and, per draft, the uniform in [0, 1) its module draws it at
+ * (uniforms[k - 1] for module k; float32 values, so both engines draw at the same point). */
+export interface StepSampling extends SamplingParams {
+  uniforms: readonly number[];
+}
+
+/** A prefill's sampling: the first token is drawn from the main model's distribution at `uniform`. */
+export interface PrefillSampling extends SamplingParams {
+  uniform: number;
 }
 
 export interface DecodeEngine {
@@ -29,10 +55,12 @@ export interface DecodeEngine {
   readonly length: number;
   /** Clears all state and runs the prompt through the main model (and the MTP modules up to
    * `depth` over the positions whose next tokens are known). Returns the main model's argmax
-   * after the prompt; nothing is committed beyond the prompt until `commit`. */
-  prefill(prompt: readonly number[], depth: number): Promise<number>;
-  /** One draft-and-verify step with `depth` drafts (0 = plain decoding). */
-  step(depth: number): Promise<StepResult>;
+   * after the prompt (with `sampling`: a token drawn from its distribution); nothing is committed
+   * beyond the prompt until `commit`. */
+  prefill(prompt: readonly number[], depth: number, sampling?: PrefillSampling): Promise<number>;
+  /** One draft-and-verify step with `depth` drafts (0 = plain decoding); with `sampling`, drafts are
+   * drawn (not argmax) and the result carries p and q. */
+  step(depth: number, sampling?: StepSampling): Promise<StepResult>;
   /** Commits tokens after a prefill or a step: the accepted drafts, then one final token. */
   commit(tokens: readonly number[]): void;
 }
@@ -113,6 +141,17 @@ export class DecodeState {
   }
 }
 
+/** Throws unless temperature > 0 (finite) and 0 < topP <= 1. */
+export function checkSampling(s: SamplingParams): void {
+  if (!(s.temperature > 0) || !Number.isFinite(s.temperature)) throw new RangeError(`temperature must be > 0, got ${s.temperature}`);
+  if (!(s.topP > 0 && s.topP <= 1)) throw new RangeError(`top-p must be in (0, 1], got ${s.topP}`);
+}
+
+/** Throws unless `u` is a draw uniform: in [0, 1). */
+export function checkUniform(u: number): void {
+  if (!(u >= 0 && u < 1)) throw new RangeError(`a draw uniform must be in [0, 1), got ${u}`);
+}
+
 /**
  * The engine on the CPU reference: slow, but the same mechanics, so the demo still shows
  * speculative decoding without WebGPU, and the decode loop can be tested against it.
@@ -138,7 +177,7 @@ export class CpuEngine implements DecodeEngine {
     return this.state.tokens.length;
   }
 
-  async prefill(prompt: readonly number[], depth: number): Promise<number> {
+  async prefill(prompt: readonly number[], depth: number, sampling?: PrefillSampling): Promise<number> {
     this.state.reset(prompt, depth);
     this.cache = this.model.newCache();
     let logits: Float32Array = new Float32Array();
@@ -149,11 +188,22 @@ export class CpuEngine implements DecodeEngine {
     });
     for (let k = 1; k <= depth; k++)
       for (let i = 0; i + k < prompt.length; i++) this.runMtp(k, i, prompt[i + k]);
-    return argmax(logits);
+    if (!sampling) return argmax(logits);
+    checkSampling(sampling);
+    checkUniform(sampling.uniform);
+    return sampleIndex(samplingDistribution(logits, sampling.temperature, sampling.topP), sampling.uniform);
   }
 
-  async step(depth: number): Promise<StepResult> {
+  async step(depth: number, sampling?: StepSampling): Promise<StepResult> {
     const plan = this.state.planStep(depth);
+    if (sampling) {
+      checkSampling(sampling);
+      if (sampling.uniforms.length < depth) throw new RangeError(`a sampling step of depth ${depth} needs ${depth} uniforms`);
+      sampling.uniforms.slice(0, depth).forEach(checkUniform);
+    }
+    const dist = (logits: Float32Array) => samplingDistribution(logits, sampling!.temperature, sampling!.topP);
+    const p: Float32Array[] = [];
+    const q: Float32Array[] = [];
     const tokens = this.state.tokens;
     const drafts: number[] = [];
     this.lastLogits = { main: [], mtp: [] };
@@ -162,7 +212,12 @@ export class CpuEngine implements DecodeEngine {
       const k = k0 + 1;
       let logits: Float32Array = new Float32Array();
       for (let i = from; i <= to; i++) logits = this.runMtp(k, i, tokenAt(i + k));
-      drafts.push(argmax(logits)); // module k at the newest position drafts position length + k - 1
+      // Module k at the newest position drafts position length + k - 1.
+      if (sampling) {
+        const qk = dist(logits);
+        drafts.push(sampleIndex(qk, sampling.uniforms[k0]));
+        q.push(Float32Array.from(qk));
+      } else drafts.push(argmax(logits));
       this.lastLogits.mtp.push(logits);
     });
     const verified: number[] = [];
@@ -171,10 +226,11 @@ export class CpuEngine implements DecodeEngine {
       const out = this.model.main(this.cache, tokenAt(pos), pos);
       this.hidden[0][pos] = out.hidden;
       verified.push(argmax(out.logits));
+      if (sampling) p.push(Float32Array.from(dist(out.logits)));
       this.lastLogits.main.push(out.logits);
     }
     this.state.stepRan(drafts);
-    return { drafts, verified };
+    return sampling ? { drafts, verified, p, q } : { drafts, verified };
   }
 
   commit(tokens: readonly number[]): void {

@@ -105,3 +105,67 @@ export function logSumExp(x: ArrayLike<number>): number {
   for (let i = 0; i < x.length; i++) sum += Math.exp(x[i] - max);
   return max + Math.log(sum);
 }
+
+/**
+ * The distribution a token is sampled from (the oracle of shaders/sample.wgsl), in float64:
+ * e_i = exp((x_i - max) / temperature) (NaN logits: 0); with topP < 1, the nucleus is every i with
+ * e_i >= v, where v is the largest of the e values with sum_{e_j >= v} e_j >= topP * sum_j e_j (the
+ * smallest set of most likely tokens holding topP of the mass; tied values are all kept or all
+ * dropped, so the set does not depend on index order); the result is e over the nucleus, normalised,
+ * and 0 elsewhere. temperature > 0, 0 < topP <= 1 (1: no truncation).
+ */
+export function samplingDistribution(logits: ArrayLike<number>, temperature: number, topP: number): Float64Array {
+  const n = logits.length;
+  let max = -Infinity;
+  for (let i = 0; i < n; i++) if (logits[i] > max) max = logits[i];
+  const e = new Float64Array(n);
+  let total = 0;
+  for (let i = 0; i < n; i++) {
+    const x = logits[i];
+    e[i] = Number.isNaN(x) ? 0 : Math.exp((x - max) / temperature);
+    total += e[i];
+  }
+  let threshold = 0;
+  if (topP < 1) {
+    const sorted = Float64Array.from(e).sort(); // ascending
+    const target = topP * total;
+    let cum = 0;
+    for (let i = n - 1; i >= 0; i--) {
+      cum += sorted[i];
+      // Decide only at the end of a run of equal values (ties are kept or dropped together).
+      if ((i === 0 || sorted[i - 1] !== sorted[i]) && cum >= target) {
+        threshold = sorted[i];
+        break;
+      }
+    }
+  }
+  let z = 0;
+  for (let i = 0; i < n; i++) if (e[i] >= threshold) z += e[i];
+  for (let i = 0; i < n; i++) e[i] = e[i] >= threshold ? e[i] / z : 0;
+  return e;
+}
+
+/**
+ * Inverse-CDF draw from non-negative weights (need not be normalised): the first index i whose
+ * running sum sum_{j <= i} w_j exceeds u * sum_j w_j, u in [0, 1). Only an index with w_i > 0 can
+ * be drawn; when rounding leaves none (u * sum at the very top), the last index with w_i > 0.
+ * Throws when no weight is positive. shaders/sample.wgsl draws the same way.
+ */
+export function sampleIndex(weights: ArrayLike<number>, u: number): number {
+  let total = 0;
+  let last = -1;
+  for (let i = 0; i < weights.length; i++)
+    if (weights[i] > 0) {
+      total += weights[i];
+      last = i;
+    }
+  if (last < 0) throw new RangeError('sampleIndex: no positive weight');
+  const cut = u * total;
+  let run = 0;
+  for (let i = 0; i <= last; i++) {
+    if (!(weights[i] > 0)) continue;
+    run += weights[i];
+    if (run > cut) return i;
+  }
+  return last;
+}

@@ -1,0 +1,199 @@
+// sample.wgsl: one token drawn per row from its sampling distribution, and that distribution
+// written out (speculative sampling: the MTP modules draw their drafts with it inside the step, and
+// the decode loop reads the main model's and the drafts' distributions back). Per row r of n logits:
+//   e_i = exp((x_i - max_j x_j) * inv_temp)                          (NaN logits: e_i = 0)
+//   nucleus: top_p >= 1 keeps every i. Otherwise the threshold v is the largest e value with
+//     S(v) = sum_{e_j >= v} e_j >= top_p * S(0), and the nucleus is every i with e_i >= v (tied values
+//     kept together): the smallest set of most likely tokens holding top_p of the mass. Each
+//     invocation sums S at its own values over the whole row (n^2 / 256 adds each; no sort, and only
+//     a few barriers, which is what costs on a CPU rasteriser), then a max picks v.
+//   P[r, i] = e_i / Z inside the nucleus (Z = its sum), 0 outside;
+//   ids[r]  = the first i (index order) whose running nucleus sum C_i exceeds u * Z, u = U[r] in [0, 1)
+//             (inverse CDF). Only an i with e_i > 0 can be drawn; if rounding leaves none, the last one.
+// src/model/ops.ts samplingDistribution / sampleIndex compute the same in float64 (the test oracle).
+//
+// Reduction order (the same bits for a row whatever the block size): invocation t owns the
+// contiguous chunk [t * c, (t + 1) * c), c = ceil(n / 256), summed in index order; the 256 chunk sums
+// go through two fixed levels (16 groups of 16 in order, then the 16 group sums in order), for totals,
+// maxima and the running sums of the draw alike. S(v) is a sequential sum over the row in index order.
+//
+// Bindings (group 0):
+//   0 uniform Block  (dynamic offset): rows M, pos0
+//   1 uniform Params (static, rewritten when the setting changes): n, inv_temp, top_p, views of X, U, P, ids
+//   2 X:   storage read f32 logits,   row r at x_base + (x_pos * pos0 + r) * x_stride
+//   3 U:   storage read f32 uniform,  row r's at u_base + (u_pos * pos0 + r) * u_stride
+//   4 P:   storage rw   f32 distribution, row r at p_base + (p_pos * pos0 + r) * p_stride
+//   5 ids: storage rw   u32 drawn token, row r's at o_base + (o_pos * pos0 + r) * o_stride
+//
+// Workgroup layout: 256 invocations per row, n <= 2048 (the row's e values live in workgroup memory);
+// dispatch (M, 1, 1). Measured on SwiftShader (n = 1024): ~3 ms a row with top_p = 1, ~6 ms with
+// top_p < 1 (softmax.wgsl: ~1 ms); a bisection on the bit patterns instead (30 workgroup sums) took ~11 ms.
+
+struct Block { rows: u32, pos0: u32, _pad0: u32, _pad1: u32 }
+struct Params {
+  n: u32, inv_temp: f32, top_p: f32,
+  x_base: u32, x_stride: u32, x_pos: u32,
+  u_base: u32, u_stride: u32, u_pos: u32,
+  p_base: u32, p_stride: u32, p_pos: u32,
+  o_base: u32, o_stride: u32, o_pos: u32,
+}
+
+@group(0) @binding(0) var<uniform> blk: Block;
+@group(0) @binding(1) var<uniform> p: Params;
+@group(0) @binding(2) var<storage, read> X: array<f32>;
+@group(0) @binding(3) var<storage, read> U: array<f32>;
+@group(0) @binding(4) var<storage, read_write> P: array<f32>;
+@group(0) @binding(5) var<storage, read_write> ids: array<u32>;
+
+const WG: u32 = 256u;
+const MAX_N: u32 = 2048u;
+const GROUPS: u32 = 16u; // second level of every reduction: 16 groups of 16 invocations
+const NONE: u32 = 0xffffffffu;
+var<workgroup> ev: array<f32, MAX_N>;
+var<workgroup> red: array<vec4<f32>, WG>;
+var<workgroup> red2: array<vec4<f32>, GROUPS>;
+var<workgroup> first_hit: atomic<u32>;
+var<workgroup> last_positive: atomic<u32>;
+
+fn row_of(base: u32, stride: u32, positional: u32, r: u32) -> u32 { return base + (positional * blk.pos0 + r) * stride; }
+
+// Four sums at once over the workgroup, in a fixed order: invocation g < 16 adds red[16g .. 16g + 15]
+// in order, then every invocation adds the 16 group sums in order (so all get the same bits).
+// Two barriers; call in uniform control flow.
+fn wg_sum4(t: u32, v: vec4<f32>) -> vec4<f32> {
+  red[t] = v;
+  workgroupBarrier();
+  if (t < GROUPS) {
+    var s = vec4<f32>(0.0);
+    for (var k = 0u; k < GROUPS; k++) { s += red[t * GROUPS + k]; }
+    red2[t] = s;
+  }
+  workgroupBarrier();
+  var total = vec4<f32>(0.0);
+  for (var g = 0u; g < GROUPS; g++) { total += red2[g]; }
+  return total;
+}
+
+@compute @workgroup_size(256)
+fn main(@builtin(workgroup_id) wg: vec3<u32>, @builtin(local_invocation_index) t: u32) {
+  let r = wg.x;
+  let xb = row_of(p.x_base, p.x_stride, p.x_pos, r);
+  let c = (p.n + WG - 1u) / WG;
+  let start = min(t * c, p.n);
+  let end = min(start + c, p.n);
+
+  // Row maximum (NaNs skipped), same two-level order as wg_sum4.
+  var mx = -0x1.fffffep+127f; // lowest finite f32 (a constant -inf is not valid WGSL)
+  for (var i = start; i < end; i++) {
+    let x = X[xb + i];
+    if (x == x) { mx = max(mx, x); }
+  }
+  red[t].x = mx;
+  workgroupBarrier();
+  if (t < GROUPS) {
+    var g = red[t * GROUPS].x;
+    for (var k = 1u; k < GROUPS; k++) { g = max(g, red[t * GROUPS + k].x); }
+    red2[t].x = g;
+  }
+  workgroupBarrier();
+  var m = red2[0].x;
+  for (var g = 1u; g < GROUPS; g++) { m = max(m, red2[g].x); }
+
+  // Unnormalised probabilities of this invocation's chunk, kept in workgroup memory.
+  var chunk_sum = 0.0;
+  for (var i = start; i < end; i++) {
+    let x = X[xb + i];
+    var v = 0.0;
+    if (x == x) { v = exp((x - m) * p.inv_temp); }
+    ev[i] = v;
+    chunk_sum += v;
+  }
+
+  // Top-p threshold: the largest e_i with S(e_i) >= top_p * S(0), S(v) = sum_{e_j >= v} e_j. Each
+  // invocation computes S at its own values (a sequential sum over the row in index order: the same
+  // bits for tied values, and monotone in v, since terms only drop out), then a max over the eligible.
+  var threshold = 0.0;
+  if (p.top_p < 1.0) {
+    let goal = p.top_p * wg_sum4(t, vec4<f32>(chunk_sum, 0.0, 0.0, 0.0)).x; // its barriers publish ev
+    var best = 0.0;
+    for (var b = start; b < end; b += 4u) {
+      var mine = vec4<f32>(2.0); // above every e: a lane past the chunk's end counts nothing
+      for (var k = 0u; k < 4u; k++) {
+        if (b + k < end) { mine[k] = ev[b + k]; }
+      }
+      var s = vec4<f32>(0.0);
+      for (var j = 0u; j < p.n; j++) {
+        let v = ev[j];
+        s += select(vec4<f32>(0.0), vec4<f32>(v), vec4<f32>(v) >= mine);
+      }
+      for (var k = 0u; k < 4u; k++) {
+        if (b + k < end && s[k] >= goal) { best = max(best, mine[k]); }
+      }
+    }
+    red[t].z = best;
+    workgroupBarrier();
+    if (t < GROUPS) {
+      var g = red[t * GROUPS].z;
+      for (var k = 1u; k < GROUPS; k++) { g = max(g, red[t * GROUPS + k].z); }
+      red2[t].z = g;
+    }
+    workgroupBarrier();
+    for (var g = 0u; g < GROUPS; g++) { threshold = max(threshold, red2[g].z); }
+    workgroupBarrier();
+  }
+
+  // The nucleus, and an inclusive scan of the chunk sums in the same two-level order.
+  var kept = 0.0;
+  for (var i = start; i < end; i++) {
+    var v = ev[i];
+    if (v < threshold) { v = 0.0; ev[i] = 0.0; }
+    kept += v;
+  }
+  red[t].x = kept;
+  if (t == 0u) {
+    atomicStore(&first_hit, NONE);
+    atomicStore(&last_positive, 0u);
+  }
+  workgroupBarrier();
+  if (t < GROUPS) {
+    // In-place inclusive scan of group t; its total to red2.
+    var s = 0.0;
+    for (var k = 0u; k < GROUPS; k++) {
+      s += red[t * GROUPS + k].x;
+      red[t * GROUPS + k].y = s;
+    }
+    red2[t].y = s;
+  }
+  workgroupBarrier();
+  let group = t / GROUPS;
+  var z = 0.0;
+  var run = 0.0; // sum of everything before this chunk
+  for (var g = 0u; g < GROUPS; g++) {
+    if (g == group) { run = z; }
+    z += red2[g].y;
+  }
+  if (t % GROUPS > 0u) { run += red[t - 1u].y; }
+
+  // Write the distribution; find the first running sum past u * Z in this chunk.
+  let cut = U[row_of(p.u_base, p.u_stride, p.u_pos, r)] * z;
+  let pb = row_of(p.p_base, p.p_stride, p.p_pos, r);
+  var hit = NONE;
+  var last = NONE;
+  for (var i = start; i < end; i++) {
+    let v = ev[i];
+    P[pb + i] = v / z;
+    if (v > 0.0) {
+      run = run + v;
+      if (hit == NONE && run > cut) { hit = i; }
+      last = i;
+    }
+  }
+  if (hit != NONE) { atomicMin(&first_hit, hit); }
+  if (last != NONE) { atomicMax(&last_positive, last); }
+  workgroupBarrier();
+  if (t == 0u) {
+    var id = atomicLoad(&first_hit);
+    if (id == NONE) { id = atomicLoad(&last_positive); }
+    ids[row_of(p.o_base, p.o_stride, p.o_pos, r)] = id;
+  }
+}
