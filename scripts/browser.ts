@@ -44,14 +44,22 @@ export interface DevServer {
   close(): Promise<void>;
 }
 
+export interface DevServerOptions {
+  /**
+   * Watch the files and push updates to the page, as `npm run dev` does (default false: the tests
+   * serve a fixed tree, and a file saved mid-test must not reload their pages).
+   */
+  hmr?: boolean;
+}
+
 /** Starts the project's Vite dev server (vite.config.ts) on 127.0.0.1 and a free port. */
-export async function startDevServer(): Promise<DevServer> {
+export async function startDevServer(options: DevServerOptions = {}): Promise<DevServer> {
   const server = await createServer({
     root: ROOT,
     configFile: `${ROOT}vite.config.ts`,
     logLevel: 'warn',
     clearScreen: false,
-    server: { host: '127.0.0.1', port: 0, strictPort: true, hmr: false, watch: null },
+    server: { host: '127.0.0.1', port: 0, strictPort: true, ...(options.hmr ? {} : { hmr: false, watch: null }) },
   });
   await server.listen();
   const address = server.httpServer?.address();

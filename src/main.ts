@@ -1,13 +1,18 @@
 // The page's entry point: loads the model, builds the race's engines (src/app) and shows the race
 // (src/ui). Updates are coalesced: however many steps finish in a frame, the page renders once.
 //
+// Conference screens: the address's options (src/app/kiosk.ts) fill in the controls, `?autoplay`
+// cycles prompts with no one at the keyboard (src/app/autoplay.ts), `?large` sets large type.
+//
 // Hooks for the browser tests: #app[data-state] is idle | loading | running | done | error, set
 // once the page shows that state; when a run is done, its figures (RaceResult) are on
 // #app[data-metrics] as JSON and on window.__raceResult.
-import { createBackend, fetchModel } from './app/backend.ts';
+import { Autoplay } from './app/autoplay.ts';
+import * as backendModule from './app/backend.ts';
+import { kioskPrompts, parseKioskQuery } from './app/kiosk.ts';
 import { RaceController, type RaceResult } from './app/race.ts';
 import { VisibleClock } from './app/visible-clock.ts';
-import type { RunDetail } from './ui/race-controls.ts';
+import { PRESETS, type RunDetail } from './ui/race-controls.ts';
 import './ui/race-view.ts';
 
 declare global {
@@ -20,18 +25,29 @@ declare global {
 
 const app = document.querySelector<HTMLElement>('#app')!;
 const view = app.querySelector('race-view')!;
+const kiosk = parseKioskQuery(location.search);
+/** The controls' max tokens when the address gives none. */
+const DEFAULT_TOKENS = 64;
+
+const clock = new VisibleClock(document);
+let autoplay: Autoplay | undefined;
+/** The model and engine code: replaced by a hot update in `npm run dev` (see the end of this file). */
+let backend: typeof backendModule = backendModule;
 
 const controller = new RaceController({
-  loadModel: () => fetchModel(`${import.meta.env.BASE_URL}models/brown-mtp`),
+  loadModel: () => backend.fetchModel(`${import.meta.env.BASE_URL}models/brown-mtp`),
   // navigator.gpu is typed as always present; in browsers without WebGPU it is undefined.
   createBackend: (weights) =>
-    createBackend(weights, {
+    backend.createBackend(weights, {
       gpu: (navigator as Partial<Navigator>).gpu,
       userAgent: navigator.userAgent,
       secureContext: window.isSecureContext,
     }),
-  clock: new VisibleClock(document),
-  onChange: schedule,
+  clock,
+  onChange: () => {
+    autoplay?.update();
+    schedule();
+  },
 });
 if (import.meta.env.DEV) window.__race = controller;
 
@@ -55,6 +71,45 @@ async function render(): Promise<void> {
   app.dataset.state = data.phase;
 }
 
+if (kiosk.large) {
+  document.documentElement.classList.add('large');
+  view.large = true;
+}
+if (kiosk.prompts.length > 0 || kiosk.depth !== undefined || kiosk.tokens !== undefined)
+  view.request = { text: kiosk.prompts[0] ?? PRESETS[0].text, depth: kiosk.depth ?? 2, maxTokens: kiosk.tokens ?? DEFAULT_TOKENS };
+if (kiosk.autoplay) {
+  view.autoplay = true;
+  autoplay = new Autoplay(controller, {
+    prompts: kioskPrompts(kiosk, PRESETS.map((p) => p.text)),
+    depth: kiosk.depth,
+    maxTokens: kiosk.tokens ?? DEFAULT_TOKENS,
+    holdMs: kiosk.holdMs,
+    hidden: () => clock.hidden,
+    onRun: (request) => (view.request = { ...request }),
+    onStall: () => {
+      console.warn('autoplay: no progress for minutes; reloading the page');
+      location.reload();
+    },
+  });
+}
+
 view.addEventListener('race-run', (e) => void controller.run((e as CustomEvent<RunDetail>).detail));
 view.addEventListener('profile-step', () => void controller.profileStep());
 void controller.start();
+
+// Hot reload in `npm run dev`. An edit to a shader (shaders/*.wgsl, imported `?raw` by
+// src/gpu/shaders.ts), or to a module that only src/app/backend.ts leads to (the GPU engine,
+// kernels, device code, the model loaders), reaches this boundary: Vite hands over a fresh
+// backend module, whose imports are fresh too, and the controller loads the model and builds the
+// engines again with it, on a new device (cancelling a run in progress; the profiled steps stay,
+// to compare before and after). A WGSL error makes the engine build fail: the page says so, with
+// the error, and races on the CPU engine until the next save. An edit to any other module (UI,
+// race, decode loop, or one that they import too) reloads the page, Vite's default.
+if (import.meta.hot) {
+  import.meta.hot.accept('./app/backend.ts', (next) => {
+    if (!next) return;
+    backend = next as unknown as typeof backendModule;
+    void controller.restart('Engines rebuilt: the shader or engine code changed (hot reload).');
+  });
+}
+

@@ -103,7 +103,7 @@ export async function createBackend(weights: LoadedWeights, env: BackendEnvironm
         return profileOneStep(engines[1], profiler, prompt, depth, { costRepeats: PROFILE_COST_REPEATS });
       },
       lost: acquired.lost.then((info) =>
-        disposed ? new Promise<string>(() => {}) : `The GPU device was lost (${info.reason}): ${info.message || 'no reason given'}.`,
+        disposed ? new Promise<string>(() => {}) : `The GPU device was lost (${info.reason}): ${(info.message || 'no reason given').replace(/\.$/, '')}.`,
       ),
       dispose() {
         disposed = true;

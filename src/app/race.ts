@@ -76,6 +76,9 @@ export interface ProfilerView {
   error?: string;
 }
 
+/** Profiled steps kept (the oldest go first), so a page left open for hours stays the same size. */
+export const PROFILE_HISTORY = 20;
+
 /** The prompt a profile uses before any run (after one, the last run's prompt). */
 export const PROFILE_PROMPT = 'The jury said that the city';
 
@@ -245,20 +248,51 @@ export class RaceController {
 
   /** Loads the model and builds the engines; the page is 'idle' (ready) after it, or 'error'. */
   start(): Promise<void> {
+    const task = this.load();
+    this.current = task;
+    return task;
+  }
+
+  /**
+   * Loads the model and builds the engines again, with whatever `loadModel` and `createBackend`
+   * do now (the dev server's hot reload calls this once shader or engine code changed). A run in
+   * progress is cancelled first and the last run's text and figures are cleared (they came from
+   * the old engines); the profiled steps stay, to compare. `note` is shown once it is ready.
+   */
+  restart(note?: string): Promise<void> {
+    this.generation++;
+    this.abort?.abort();
+    this.abort = undefined;
+    const previous = this.current;
     const task = (async () => {
-      this.setPhase('loading');
-      try {
-        this.model = await this.options.loadModel();
-        await this.buildBackend();
-        this.setPhase('idle');
-      } catch (e) {
-        this.runNotices = [{ level: 'error', text: `Could not start: ${message(e)}` }];
-        this.device = this.device.state === 'loading' ? { state: 'error', failure: { reason: 'unexpected', message: message(e) } } : this.device;
-        this.setPhase('error');
+      await previous.catch(() => {});
+      this.sides = undefined;
+      this.result = undefined;
+      this.promptView = undefined;
+      this.runNotices = [];
+      this.backend?.dispose();
+      this.backend = undefined;
+      await this.load();
+      if (note && this.phase === 'idle') {
+        this.runNotices = [{ level: 'info', text: note }];
+        this.changed();
       }
     })();
     this.current = task;
     return task;
+  }
+
+  private async load(): Promise<void> {
+    this.setPhase('loading');
+    try {
+      this.model = await this.options.loadModel();
+      await this.buildBackend();
+      this.setPhase('idle');
+    } catch (e) {
+      this.runNotices = [{ level: 'error', text: `Could not start: ${message(e)}` }];
+      this.device = this.device.state === 'loading' ? { state: 'error', failure: { reason: 'unexpected', message: message(e) } } : this.device;
+      this.setPhase('error');
+    }
   }
 
   /**
@@ -304,7 +338,7 @@ export class RaceController {
   /**
    * Takes one profiled MTP step (and the cost curve T(M)) on the MTP engine, when no run is in
    * progress: with the latest run's prompt and depth, or PROFILE_PROMPT before any run. Steps
-   * accumulate in `view().profiler.steps`. Does nothing when `view().profiler.available` is false.
+   * accumulate in `view().profiler.steps` (the latest PROFILE_HISTORY). Does nothing when `view().profiler.available` is false.
    */
   profileStep(): Promise<void> {
     if (this.profilerUnavailable() !== undefined) return Promise.resolve();
@@ -327,7 +361,7 @@ export class RaceController {
         // A run may have started, or the device been lost, while this waited.
         if (this.backend !== backend || this.backendStale || this.phase === 'running') throw new Error('the engines changed; try again');
         const step = await backend.profileStep!(tokens, depth);
-        this.profiles = [...this.profiles, step];
+        this.profiles = [...this.profiles, step].slice(-PROFILE_HISTORY);
       } catch (e) {
         this.profileError = `Profiling failed: ${message(e)}.`;
       } finally {
@@ -357,6 +391,16 @@ export class RaceController {
   maxTokensFor(depth: number): number {
     const config = this.model?.weights.config;
     return config ? maxNewTokens(config.max_seq_len, depth) : 0;
+  }
+
+  /** The phase now (as view().phase, without building the whole view). */
+  get currentPhase(): Phase {
+    return this.phase;
+  }
+
+  /** The model's number of MTP modules, once it is loaded. */
+  get modelDepth(): number | undefined {
+    return this.model?.weights.config.mtp_depth;
   }
 
   /** For tests: the engines (to lose their device, for instance). */
@@ -442,12 +486,16 @@ export class RaceController {
     const backend = await this.options.createBackend(model.weights);
     this.backend = backend;
     this.device = backend.report ? { state: 'done', report: backend.report } : { state: 'error', failure: backend.failure };
+    const why =
+      backend.failure?.reason === 'engine'
+        ? `${message(backend.failure.message)} (a shader error, say).`
+        : 'WebGPU is unavailable here (why: see the device report below).';
     this.deviceNotices =
       backend.kind === 'cpu'
         ? [
             {
               level: 'warn',
-              text: `WebGPU is unavailable here (why: see the device report below). The race runs on the ${backend.label} instead: the same decoding, in plain JavaScript, one position at a time.`,
+              text: `${why} The race runs on the ${backend.label} instead: the same decoding, in plain JavaScript, one position at a time.`,
             },
           ]
         : [];

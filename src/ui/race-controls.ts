@@ -1,6 +1,6 @@
 // <race-controls>: the prompt box, preset prompts, draft depth, max tokens and the Run button.
 // Fires `race-run` (detail: RunRequest) on Run or on Enter in the prompt box (Shift+Enter: a new line).
-import { LitElement, css, html } from 'lit';
+import { LitElement, css, html, type PropertyValues } from 'lit';
 import { customElement, property, state } from 'lit/decorators.js';
 
 export interface RunDetail {
@@ -26,6 +26,8 @@ export class RaceControls extends LitElement {
   /** No Run while the engines load. */
   @property({ type: Boolean }) disabled = false;
   @property({ type: Boolean }) running = false;
+  /** Fills in the prompt, depth and max tokens when set (a new object each time). */
+  @property({ attribute: false }) request?: RunDetail;
 
   @state() private text = PRESETS[0].text;
   @state() private depth = 2;
@@ -140,7 +142,12 @@ export class RaceControls extends LitElement {
     }
   `;
 
-  protected override willUpdate(): void {
+  protected override willUpdate(changed: PropertyValues<this>): void {
+    if (changed.has('request') && this.request) {
+      this.text = this.request.text;
+      this.depth = this.request.depth;
+      this.maxTokens = this.request.maxTokens;
+    }
     this.depth = Math.max(1, Math.min(this.depth, this.maxDepth));
     this.maxTokens = Math.max(1, Math.min(this.maxTokens, this.maxTokensCap));
   }

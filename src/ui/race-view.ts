@@ -3,7 +3,7 @@
 // `race-run` from its controls; it never touches an engine or the GPU.
 import { LitElement, css, html, nothing } from 'lit';
 import { customElement, property } from 'lit/decorators.js';
-import type { Notice, RaceView as RaceViewData } from '../app/race.ts';
+import type { Notice, RaceView as RaceViewData, RunRequest } from '../app/race.ts';
 import './adapter-report.ts';
 import './profiler-panel.ts';
 import './race-controls.ts';
@@ -22,6 +22,12 @@ const EMPTY: RaceViewData = {
 @customElement('race-view')
 export class RaceView extends LitElement {
   @property({ attribute: false }) view: RaceViewData = EMPTY;
+  /** Large type for projectors: the developer sections (device, profiler) are hidden. */
+  @property({ type: Boolean, reflect: true }) large = false;
+  /** Autoplay (kiosk) is on: the status line says the next prompt follows by itself. */
+  @property({ type: Boolean, reflect: true }) autoplay = false;
+  /** Fills in the controls (the kiosk's options, or the prompt autoplay runs). */
+  @property({ attribute: false }) request?: RunRequest;
 
   static override styles = css`
     :host {
@@ -109,6 +115,13 @@ export class RaceView extends LitElement {
         grid-template-columns: 1fr;
       }
     }
+    :host([large]) .device,
+    :host([large]) details.profiler {
+      display: none;
+    }
+    :host([large]) .status {
+      font-size: 1rem;
+    }
   `;
 
   /** Resolves once this element and the components inside it have rendered. */
@@ -130,6 +143,7 @@ export class RaceView extends LitElement {
     return html`
       <section class="card">
         <race-controls
+          .request=${this.request}
           .maxDepth=${v.model?.maxDepth ?? 2}
           .maxTokensCap=${(v.model?.maxSeqLen ?? 256) - (v.model?.maxDepth ?? 2)}
           ?disabled=${v.phase === 'loading'}
@@ -165,7 +179,7 @@ export class RaceView extends LitElement {
         ></race-pane>
       </div>
       <race-figures .baseline=${v.baseline?.metrics} .mtp=${v.mtp?.metrics} .speedup=${v.speedup} .depth=${depth}></race-figures>
-      <section class="device">
+      <section class="device" data-section="developer">
         <adapter-report .state=${v.device.state} .report=${v.device.report} .failure=${v.device.failure}></adapter-report>
         <div>
           <h2>How the race is measured</h2>
@@ -173,7 +187,7 @@ export class RaceView extends LitElement {
           <p>Figures count decode steps only (prefill apart); stepping pauses while the tab is hidden.</p>
         </div>
       </section>
-      <details class="card profiler">
+      <details class="card profiler" data-section="developer">
         <summary>Profiler <span class="hint">· per-kernel GPU time of one MTP step, the cost curve T(M), a Chrome trace</span></summary>
         <profiler-panel .profiler=${v.profiler} .report=${v.device.report} .adapter=${engine}></profiler-panel>
       </details>
@@ -181,6 +195,15 @@ export class RaceView extends LitElement {
   }
 
   private statusLine() {
+    const v = this.view;
+    const line = this.phaseLine();
+    if (!this.autoplay) return line;
+    if (v.phase === 'done') return html`${line} Autoplay: the next prompt follows in a moment.`;
+    if (v.phase === 'error') return html`${line} Autoplay carries on in a moment.`;
+    return line;
+  }
+
+  private phaseLine() {
     const v = this.view;
     const model = v.model ? html`Model <b>${v.model.name}</b> · ` : nothing;
     switch (v.phase) {

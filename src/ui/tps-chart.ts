@@ -23,7 +23,7 @@ export class TpsChart extends LitElement {
     canvas {
       display: block;
       width: 100%;
-      height: 160px;
+      height: 10rem;
     }
     .legend {
       display: flex;
@@ -82,13 +82,15 @@ export class TpsChart extends LitElement {
     const xTicks = Math.max(1, Math.ceil(Math.max(...all.map(([x]) => x), 0.001) / xStep));
     const maxX = xTicks * xStep;
     const maxY = 4 * yStep;
-    const pad = { left: 40, right: 14, top: 8, bottom: 22 };
+    // Sizes in px at the page's usual 16px root font size, scaled with it (the kiosk's large type).
+    const k = (parseFloat(getComputedStyle(document.documentElement).fontSize) || 16) / 16;
+    const pad = { left: 40 * k, right: 14 * k, top: 8 * k, bottom: 22 * k };
     const plotW = width - pad.left - pad.right;
     const plotH = height - pad.top - pad.bottom;
     const sx = (x: number) => pad.left + (x / maxX) * plotW;
     const sy = (y: number) => pad.top + plotH - (y / maxY) * plotH;
 
-    g.font = '11px system-ui, sans-serif';
+    g.font = `${Math.round(11 * k)}px system-ui, sans-serif`;
     g.fillStyle = '#5b6270';
     g.strokeStyle = '#e5e7eb';
     g.lineWidth = 1;
@@ -100,13 +102,13 @@ export class TpsChart extends LitElement {
       g.moveTo(pad.left, Math.round(sy(y)) + 0.5);
       g.lineTo(width - pad.right, Math.round(sy(y)) + 0.5);
       g.stroke();
-      g.fillText(formatTick(y), pad.left - 6, sy(y));
+      g.fillText(formatTick(y), pad.left - 6 * k, sy(y));
     }
     g.textBaseline = 'top';
     for (let i = 0; i <= xTicks; i++) {
       const x = xStep * i;
       g.textAlign = i === 0 ? 'left' : i === xTicks ? 'right' : 'center';
-      g.fillText(`${formatTick(x)} s`, sx(x), height - pad.bottom + 6);
+      g.fillText(`${formatTick(x)} s`, sx(x), height - pad.bottom + 6 * k);
     }
     g.textAlign = 'center';
     if (all.length === 0) {

@@ -4,7 +4,7 @@
 import { describe, expect, it } from 'vitest';
 import type { Backend } from '../../src/app/backend.ts';
 import type { ProfiledStep } from '../../src/app/profile.ts';
-import { PROFILE_PROMPT, RaceController } from '../../src/app/race.ts';
+import { PROFILE_HISTORY, PROFILE_PROMPT, RaceController } from '../../src/app/race.ts';
 import { VisibleClock, type VisibilitySource } from '../../src/app/visible-clock.ts';
 import { CpuEngine } from '../../src/model/engine.ts';
 import { ReferenceModel } from '../../src/model/reference.ts';
@@ -120,4 +120,37 @@ describe('RaceController.profileStep', () => {
     await s.controller.run({ text: 'The jury said', depth: 2, maxTokens: 4 });
     expect(s.controller.view().phase).toBe('done');
   });
+
+  it(`keeps the latest ${PROFILE_HISTORY} profiled steps (a page left open for hours stays the same size)`, async () => {
+    const s = setup('webgpu');
+    await s.controller.start();
+    for (let i = 0; i < PROFILE_HISTORY + 5; i++) await s.controller.profileStep();
+    expect(s.calls).toHaveLength(PROFILE_HISTORY + 5);
+    expect(s.controller.view().profiler.steps).toHaveLength(PROFILE_HISTORY);
+  });
+
+  it('restart (hot reload) rebuilds the engines, cancels a run, clears its figures and keeps the profiled steps', async () => {
+    const s = setup('webgpu');
+    await s.controller.start();
+    await s.controller.profileStep();
+    const first = s.controller.currentBackend;
+    const run = s.controller.run({ text: 'The jury said', depth: 2, maxTokens: 40 });
+    let restarted: Promise<void> | undefined;
+    s.hooks.onChange = () => {
+      if (restarted || s.controller.view().phase !== 'running' || (s.controller.view().baseline?.metrics.steps ?? 0) < 2) return;
+      restarted = s.controller.restart('rebuilt');
+    };
+    await run;
+    await restarted;
+    const view = s.controller.view();
+    expect(view.phase).toBe('idle');
+    expect(s.controller.currentBackend).not.toBe(first);
+    expect(view.baseline).toBeUndefined();
+    expect(view.result).toBeUndefined();
+    expect(view.runNotices).toEqual([{ level: 'info', text: 'rebuilt' }]);
+    expect(view.profiler.steps).toHaveLength(1);
+    await s.controller.run({ text: 'The jury said', depth: 2, maxTokens: 4 });
+    expect(s.controller.view().phase).toBe('done');
+  });
 });
+

@@ -1,7 +1,7 @@
 // The race controller (src/app/race.ts) on the CPU reference engine with a fake clock: fair
 // scheduling, one step at a time, cancelling, the prompt's edge cases, a hidden page, a lost device.
 import { describe, expect, it } from 'vitest';
-import type { Backend } from '../../src/app/backend.ts';
+import { cpuBackend, type Backend } from '../../src/app/backend.ts';
 import { preparePrompt, promptBudget } from '../../src/app/prompt.ts';
 import { RaceController, type Phase, type RunRequest } from '../../src/app/race.ts';
 import { VisibleClock, type VisibilitySource } from '../../src/app/visible-clock.ts';
@@ -330,3 +330,24 @@ describe('preparePrompt', () => {
     expect(p.tokens.length).toBeLessThanOrEqual(budget + 1);
   });
 });
+
+describe('RaceController on the CPU fallback', () => {
+  const controllerWith = (failure: Backend['failure']) =>
+    new RaceController({
+      loadModel: async () => ({ name: 'brown-mtp', weights, tokenizer }),
+      createBackend: async (w) => cpuBackend(w, failure),
+      clock: new VisibleClock(new FakeVisibility(), () => 0),
+    });
+
+  it('says why: no WebGPU, or an engine that would not build (with its error, a WGSL one say)', async () => {
+    const none = controllerWith({ reason: 'no-adapter', message: 'no adapter' });
+    await none.start();
+    expect(none.view().deviceNotices.map((n) => n.text).join(' ')).toMatch(/^WebGPU is unavailable here .* CPU reference engine instead/);
+    const broken = controllerWith({ reason: 'engine', message: 'The WebGPU engine could not be built on this device: expected ")" for function declaration.' });
+    await broken.start();
+    expect(broken.view().deviceNotices.map((n) => n.text).join(' ')).toMatch(
+      /^The WebGPU engine could not be built on this device: expected "\)" for function declaration \(a shader error, say\)\. The race runs on the CPU reference engine instead/,
+    );
+  });
+});
+

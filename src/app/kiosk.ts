@@ -1,0 +1,72 @@
+// Conference-screen ("kiosk") options, read from the page's address (pure: no DOM).
+//
+//   /?autoplay                 cycle the preset prompts forever: run one, hold the result, run the next
+//   /?autoplay&prompt=TEXT     cycle just that prompt (repeat `prompt` to cycle several)
+//   &depth=N                   draft depth (1 .. the model's D; a larger N is lowered to D)
+//   &tokens=N                  max new tokens a run (lowered to what the context allows)
+//   &hold=S                    seconds a finished result stays up before the next run (default 3)
+//   &large                     large type for projectors; hides the developer sections
+//
+// Without `autoplay`, `prompt`, `depth` and `tokens` only fill in the controls. A bad value is
+// ignored (the default stands) with a warning; parsing never throws.
+
+export interface KioskOptions {
+  autoplay: boolean;
+  /** The prompts given with `prompt` (empty: the presets). */
+  prompts: string[];
+  depth?: number;
+  tokens?: number;
+  /** How long a finished run stays up in autoplay (ms). */
+  holdMs: number;
+  large: boolean;
+}
+
+export const KIOSK_DEFAULTS = { holdMs: 3000 } as const;
+
+/** Accepted ranges (depth and tokens are lowered further to what the model allows, at run time). */
+export const KIOSK_LIMITS = { depth: [1, 16], tokens: [1, 4096], hold: [0, 3600] } as const;
+
+const TRUE = new Set(['', '1', 'true', 'yes', 'on']);
+const FALSE = new Set(['0', 'false', 'no', 'off']);
+
+/** Reads the kiosk options from a query string (`location.search`); `warn` hears about bad values. */
+export function parseKioskQuery(search: string, warn: (message: string) => void = (m) => console.warn(m)): KioskOptions {
+  const q = new URLSearchParams(search);
+
+  const flag = (name: string): boolean => {
+    const values = q.getAll(name);
+    if (values.length === 0) return false;
+    const v = values[values.length - 1].trim().toLowerCase();
+    if (TRUE.has(v)) return true;
+    if (FALSE.has(v)) return false;
+    warn(`kiosk: ignoring ${name}=${JSON.stringify(values[values.length - 1])} (use ${name}, ${name}=1 or ${name}=0)`);
+    return false;
+  };
+
+  const number = (name: keyof typeof KIOSK_LIMITS, integer: boolean): number | undefined => {
+    const raw = q.get(name);
+    if (raw === null) return undefined;
+    const [min, max] = KIOSK_LIMITS[name];
+    const n = Number(raw);
+    if (raw.trim() === '' || !Number.isFinite(n) || (integer && !Number.isInteger(n)) || n < min || n > max) {
+      warn(`kiosk: ignoring ${name}=${JSON.stringify(raw)} (${integer ? 'an integer' : 'a number'} in ${min}..${max})`);
+      return undefined;
+    }
+    return n;
+  };
+
+  const hold = number('hold', false);
+  return {
+    autoplay: flag('autoplay'),
+    prompts: q.getAll('prompt'),
+    depth: number('depth', true),
+    tokens: number('tokens', true),
+    holdMs: hold === undefined ? KIOSK_DEFAULTS.holdMs : Math.round(hold * 1000),
+    large: flag('large'),
+  };
+}
+
+/** The prompts autoplay cycles: the ones given in the address, else the presets. */
+export function kioskPrompts(options: Pick<KioskOptions, 'prompts'>, presets: readonly string[]): string[] {
+  return options.prompts.length > 0 ? [...options.prompts] : [...presets];
+}
