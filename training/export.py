@@ -137,6 +137,7 @@ def main():
             "loss": {"main": round(ev["loss_main"], 4), **{f"mtp_{k}": round(v, 4) for k, v in ev["loss_mtp"].items()}},
             "main_perplexity": round(ev["ppl_main"], 3),
             "acceptance": {k: round(v, 4) for k, v in ev["acceptance"].items()},
+            "sampling_acceptance_t1": {k: round(v, 4) for k, v in ev["sampling_acceptance"].items()},
         },
         "loss_curves": curves,
     }

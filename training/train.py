@@ -83,12 +83,14 @@ def window_batches(tokens: np.ndarray, window: int, batch: int):
 @torch.no_grad()
 def evaluate(model: MTPModel, tokens: np.ndarray, device, max_windows=None):
     """Teacher-forced: main loss, each module's loss, and acceptance per depth (module k's
-    argmax at row i equals the main model's argmax at row i + k, the same future token)."""
+    argmax at row i equals the main model's argmax at row i + k, the same future token).
+    sampling_acceptance is the expected acceptance of speculative sampling at temperature 1,
+    sum_x min(p(x), q(x)) with p the main model's and q module k's distribution for that token."""
     model.eval()
     D = model.cfg.mtp_depth
     window = model.cfg.max_seq_len
     nll_main, n_main = 0.0, 0
-    nll_mtp, agree, n_mtp = [0.0] * D, [0] * D, [0] * D
+    nll_mtp, agree, n_mtp, overlap = [0.0] * D, [0] * D, [0] * D, [0.0] * D
     used = 0
     for ids in window_batches(tokens, window, 16):
         if max_windows is not None and used >= max_windows:
@@ -106,6 +108,7 @@ def evaluate(model: MTPModel, tokens: np.ndarray, device, max_windows=None):
             nll_mtp[k - 1] += F.cross_entropy(ml[:, : L - 1].reshape(-1, ml.shape[-1]), tgt.reshape(-1), reduction="sum").item()
             n_mtp[k - 1] += tgt.numel()
             agree[k - 1] += (ml.argmax(-1) == main_argmax[:, k:]).sum().item()
+            overlap[k - 1] += torch.minimum(F.softmax(logits[:, k:], -1), F.softmax(ml, -1)).sum().item()
     model.train()
     rows = lambda k: used * (window - k)
     return {
@@ -114,6 +117,7 @@ def evaluate(model: MTPModel, tokens: np.ndarray, device, max_windows=None):
         "ppl_main": math.exp(nll_main / n_main),
         "loss_mtp": {str(k): nll_mtp[k - 1] / n_mtp[k - 1] for k in range(1, D + 1)},
         "acceptance": {str(k): agree[k - 1] / rows(k) for k in range(1, D + 1)},
+        "sampling_acceptance": {str(k): overlap[k - 1] / rows(k) for k in range(1, D + 1)},
     }
 
 
