@@ -75,14 +75,20 @@ if (kiosk.large) {
   document.documentElement.classList.add('large');
   view.large = true;
 }
-if (kiosk.prompts.length > 0 || kiosk.depth !== undefined || kiosk.tokens !== undefined)
-  view.request = { text: kiosk.prompts[0] ?? PRESETS[0].text, depth: kiosk.depth ?? 2, maxTokens: kiosk.tokens ?? DEFAULT_TOKENS };
+if (kiosk.prompts.length > 0 || kiosk.depth !== undefined || kiosk.tokens !== undefined || kiosk.temperature !== undefined)
+  view.request = {
+    text: kiosk.prompts[0] ?? PRESETS[0].text,
+    depth: kiosk.depth ?? 2,
+    maxTokens: kiosk.tokens ?? DEFAULT_TOKENS,
+    temperature: kiosk.temperature,
+  };
 if (kiosk.autoplay) {
   view.autoplay = true;
   autoplay = new Autoplay(controller, {
     prompts: kioskPrompts(kiosk, PRESETS.map((p) => p.text)),
     depth: kiosk.depth,
     maxTokens: kiosk.tokens ?? DEFAULT_TOKENS,
+    temperature: kiosk.temperature,
     holdMs: kiosk.holdMs,
     hidden: () => clock.hidden,
     onRun: (request) => (view.request = { ...request }),

@@ -29,6 +29,8 @@ export interface AutoplayOptions {
   /** Draft depth; undefined: the model's. */
   depth?: number;
   maxTokens: number;
+  /** 0 or undefined: greedy. */
+  temperature?: number;
   holdMs: number;
   retryMs?: number;
   maxRetryMs?: number;
@@ -119,7 +121,7 @@ export class Autoplay {
       void this.target.start().finally(() => this.settled());
       return;
     }
-    const request: RunRequest = { text: this.prompts[this.next], depth: this.options.depth ?? depth, maxTokens: this.options.maxTokens };
+    const request: RunRequest = { text: this.prompts[this.next], depth: this.options.depth ?? depth, maxTokens: this.options.maxTokens, temperature: this.options.temperature };
     this.next = (this.next + 1) % this.prompts.length;
     this.options.onRun?.(request);
     void this.target.run(request).finally(() => this.settled());

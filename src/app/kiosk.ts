@@ -4,10 +4,11 @@
 //   /?autoplay&prompt=TEXT     cycle just that prompt (repeat `prompt` to cycle several)
 //   &depth=N                   draft depth (1 .. the model's D; a larger N is lowered to D)
 //   &tokens=N                  max new tokens a run (lowered to what the context allows)
+//   &temperature=T             0 (greedy, the default) .. 2: sample instead
 //   &hold=S                    seconds a finished result stays up before the next run (default 3)
 //   &large                     large type for projectors; hides the developer sections
 //
-// Without `autoplay`, `prompt`, `depth` and `tokens` only fill in the controls. A bad value is
+// Without `autoplay`, `prompt`, `depth`, `tokens` and `temperature` only fill in the controls. A bad value is
 // ignored (the default stands) with a warning; parsing never throws.
 
 export interface KioskOptions {
@@ -16,6 +17,7 @@ export interface KioskOptions {
   prompts: string[];
   depth?: number;
   tokens?: number;
+  temperature?: number;
   /** How long a finished run stays up in autoplay (ms). */
   holdMs: number;
   large: boolean;
@@ -24,7 +26,7 @@ export interface KioskOptions {
 export const KIOSK_DEFAULTS = { holdMs: 3000 } as const;
 
 /** Accepted ranges (depth and tokens are lowered further to what the model allows, at run time). */
-export const KIOSK_LIMITS = { depth: [1, 16], tokens: [1, 4096], hold: [0, 3600] } as const;
+export const KIOSK_LIMITS = { depth: [1, 16], tokens: [1, 4096], temperature: [0, 2], hold: [0, 3600] } as const;
 
 const TRUE = new Set(['', '1', 'true', 'yes', 'on']);
 const FALSE = new Set(['0', 'false', 'no', 'off']);
@@ -61,6 +63,7 @@ export function parseKioskQuery(search: string, warn: (message: string) => void 
     prompts: q.getAll('prompt'),
     depth: number('depth', true),
     tokens: number('tokens', true),
+    temperature: number('temperature', false),
     holdMs: hold === undefined ? KIOSK_DEFAULTS.holdMs : Math.round(hold * 1000),
     large: flag('large'),
   };

@@ -1,5 +1,7 @@
-// The race: the same prompt decoded greedily by the baseline (one token a step) and by MTP
-// speculative decoding, on two engines of one device, one step at a time.
+// The race: the same prompt decoded by the baseline (one token a step) and by MTP speculative
+// decoding, on two engines of one device, one step at a time. Greedy by default (both texts must
+// then be identical); with a temperature both sides sample, from one seed per run, and their texts
+// are two draws from the same distribution.
 //
 // Fair scheduling: the next step always goes to the side that has used less step time so far
 // (measured), so the text you see grow matches the measured throughputs. Only one step is ever
@@ -8,7 +10,7 @@
 //
 // This module owns the engines and the runs; the UI only reads `view()` (plain data) and calls
 // `run()`. It calls `onChange` after every change; the page coalesces those per frame.
-import { GreedyRun, type StepEvent, type StopReason } from '../decode/greedy.ts';
+import { GreedyRun, type SamplingOptions, type StepEvent, type StopReason } from '../decode/greedy.ts';
 import { RunMetrics, speedup, type MetricsSnapshot } from '../decode/metrics.ts';
 import type { DecodeEngine } from '../model/engine.ts';
 import type { StreamDecoder, Tokenizer } from '../model/tokenizer.ts';
@@ -58,6 +60,10 @@ export interface RaceResult {
   prompt: { text: string; tokens: number[]; textTokens: number; keptTokens: number };
   depth: number;
   maxTokens: number;
+  /** 0: greedy. */
+  temperature: number;
+  /** The seed both sides sampled with (null when greedy): the run can be repeated with it. */
+  seed: number | null;
   backend: 'webgpu' | 'cpu';
   engine: string;
   baseline: SideResult;
@@ -95,6 +101,9 @@ export interface RaceView {
   prompt?: { text: string; cut: boolean };
   depth?: number;
   maxTokens?: number;
+  /** The current run's temperature (0: greedy) and seed (null when greedy). */
+  temperature?: number;
+  seed?: number | null;
   baseline?: SideView;
   mtp?: SideView;
   speedup: number | null;
@@ -106,6 +115,23 @@ export interface RunRequest {
   text: string;
   depth: number;
   maxTokens: number;
+  /** 0 or absent: greedy. Otherwise clamped to (0, MAX_TEMPERATURE]. */
+  temperature?: number;
+  /** Seed when sampling; absent: a fresh random one each run. */
+  seed?: number;
+}
+
+/** The hottest temperature the race allows (beyond it the tiny model's text is noise). */
+export const MAX_TEMPERATURE = 2;
+
+/** The run's temperature: 0 (greedy) for absent, non-finite or non-positive; else at most MAX_TEMPERATURE. */
+export function runTemperature(t: number | undefined): number {
+  return t !== undefined && Number.isFinite(t) && t > 0 ? Math.min(t, MAX_TEMPERATURE) : 0;
+}
+
+/** A fresh 32-bit seed (crypto where there is one). */
+function freshSeed(): number {
+  return globalThis.crypto?.getRandomValues ? globalThis.crypto.getRandomValues(new Uint32Array(1))[0] : Math.floor(Math.random() * 2 ** 32);
 }
 
 export interface RaceControllerOptions {
@@ -146,11 +172,11 @@ class Side {
     private readonly engineLabel: string,
     readonly depth: number,
     private readonly tokenizer: Tokenizer,
-    options: { maxTokens: number; signal: AbortSignal; now: () => number },
+    options: { maxTokens: number; signal: AbortSignal; now: () => number; sampling?: SamplingOptions },
   ) {
     this.metrics = new RunMetrics(depth);
     this.decoder = tokenizer.streamDecoder();
-    this.run = new GreedyRun(engine, { depth, maxTokens: options.maxTokens, endOfText: tokenizer.endOfText, signal: options.signal, now: options.now });
+    this.run = new GreedyRun(engine, { ...options, depth, endOfText: tokenizer.endOfText });
   }
 
   async prefill(prompt: readonly number[]): Promise<void> {
@@ -229,6 +255,8 @@ export class RaceController {
   private promptView?: RaceView['prompt'];
   private depth?: number;
   private maxTokens?: number;
+  private temperature?: number;
+  private seed?: number | null;
   private sides?: { baseline: Side; mtp: Side };
   private result?: RaceResult;
   /** The latest run (or the start-up), which the next run waits for. */
@@ -327,6 +355,8 @@ export class RaceController {
       prompt: this.promptView,
       depth: this.depth,
       maxTokens: this.maxTokens,
+      temperature: this.temperature,
+      seed: this.seed,
       baseline: this.sides?.baseline.view(),
       mtp: this.sides?.mtp.view(),
       speedup: this.sides ? speedup(this.sides.baseline.metrics.snapshot(), this.sides.mtp.metrics.snapshot()) : null,
@@ -431,9 +461,15 @@ export class RaceController {
       this.promptView = { text: model.tokenizer.decode(prepared.tokens.slice(1)), cut };
       this.depth = depth;
       this.maxTokens = prepared.maxTokens;
+      const temperature = runTemperature(request.temperature);
+      const seed = temperature > 0 ? (request.seed ?? freshSeed()) : null;
+      this.temperature = temperature;
+      this.seed = seed;
       this.runNotices = prepared.notes.map((text) => ({ level: 'info', text }));
       this.result = undefined;
-      const sideOptions = { maxTokens: prepared.maxTokens, signal, now: this.options.clock.now };
+      // Both sides sample from the same seed; their texts still differ (MTP consumes more draws a step).
+      const sampling = seed === null ? undefined : { temperature, seed };
+      const sideOptions = { maxTokens: prepared.maxTokens, signal, now: this.options.clock.now, sampling };
       const baseline = new Side('baseline', backend.baseline, backend.label, 0, model.tokenizer, sideOptions);
       const mtp = new Side('mtp', backend.mtp, backend.label, depth, model.tokenizer, sideOptions);
       this.sides = { baseline, mtp };
@@ -461,6 +497,8 @@ export class RaceController {
         prompt: { text: request.text, tokens: prepared.tokens, textTokens: prepared.textTokens, keptTokens: prepared.keptTokens },
         depth,
         maxTokens: prepared.maxTokens,
+        temperature,
+        seed,
         backend: backend.kind,
         engine: backend.label,
         baseline: baseline.result(),

@@ -1,4 +1,4 @@
-// <race-controls>: the prompt box, preset prompts, draft depth, max tokens and the Run button.
+// <race-controls>: the prompt box, preset prompts, draft depth, max tokens, temperature and the Run button.
 // Fires `race-run` (detail: RunRequest) on Run or on Enter in the prompt box (Shift+Enter: a new line).
 import { LitElement, css, html, type PropertyValues } from 'lit';
 import { customElement, property, state } from 'lit/decorators.js';
@@ -7,7 +7,12 @@ export interface RunDetail {
   text: string;
   depth: number;
   maxTokens: number;
+  /** 0: greedy. */
+  temperature: number;
 }
+
+/** The temperature slider's range (0 = greedy; src/app/race.ts clamps to the same top). */
+const TEMPERATURE = { max: 2, step: 0.1 } as const;
 
 /** Openings in the style of the Brown corpus (news, fiction, reportage, learned prose). */
 export const PRESETS: { label: string; text: string }[] = [
@@ -26,12 +31,13 @@ export class RaceControls extends LitElement {
   /** No Run while the engines load. */
   @property({ type: Boolean }) disabled = false;
   @property({ type: Boolean }) running = false;
-  /** Fills in the prompt, depth and max tokens when set (a new object each time). */
-  @property({ attribute: false }) request?: RunDetail;
+  /** Fills in the prompt, depth, max tokens (and temperature) when set (a new object each time). */
+  @property({ attribute: false }) request?: Omit<RunDetail, 'temperature'> & { temperature?: number };
 
   @state() private text = PRESETS[0].text;
   @state() private depth = 2;
   @state() private maxTokens = 64;
+  @state() private temperature = 0;
 
   static override styles = css`
     :host {
@@ -103,20 +109,12 @@ export class RaceControls extends LitElement {
     input[type='number'] {
       width: 5.5rem;
     }
-    .sampling {
-      opacity: 0.75;
-    }
     .sampling span {
       display: flex;
       align-items: center;
       gap: 0.5rem;
-    }
-    .sampling em {
-      font-style: normal;
-      font-size: 0.8rem;
-      padding: 0 0.45rem;
-      border-radius: 999px;
-      background: #eceef2;
+      color: #1c1f26;
+      font-variant-numeric: tabular-nums;
     }
     .run {
       margin-left: auto;
@@ -147,6 +145,7 @@ export class RaceControls extends LitElement {
       this.text = this.request.text;
       this.depth = this.request.depth;
       this.maxTokens = this.request.maxTokens;
+      this.temperature = this.request.temperature ?? 0;
     }
     this.depth = Math.max(1, Math.min(this.depth, this.maxDepth));
     this.maxTokens = Math.max(1, Math.min(this.maxTokens, this.maxTokensCap));
@@ -189,9 +188,20 @@ export class RaceControls extends LitElement {
             }}
           />
         </label>
-        <label class="sampling" title="Greedy decoding only for now: speculative sampling is not built yet">
+        <label class="sampling" title="0: greedy, both texts identical. Above 0: both sides sample (speculative sampling keeps the distribution exact), so the texts differ.">
           Temperature
-          <span><input type="range" min="0" max="2" step="0.1" value="0" disabled aria-label="Temperature (disabled)" /> 0 · greedy <em>sampling: coming</em></span>
+          <span
+            ><input
+              type="range"
+              aria-label="Temperature"
+              min="0"
+              max=${TEMPERATURE.max}
+              step=${TEMPERATURE.step}
+              .value=${String(this.temperature)}
+              @input=${(e: Event) => (this.temperature = Number((e.target as HTMLInputElement).value) || 0)}
+            />
+            <output data-temperature>${this.temperature === 0 ? '0 · greedy' : `${this.temperature.toFixed(1)} · sampling`}</output></span
+          >
         </label>
         <button class="run" data-action="run" ?disabled=${this.disabled} @click=${this.fire}>Run</button>
       </div>
@@ -213,7 +223,12 @@ export class RaceControls extends LitElement {
 
   private fire = (): void => {
     if (this.disabled) return;
-    const detail: RunDetail = { text: this.text, depth: this.depth, maxTokens: Math.max(1, Math.min(this.maxTokens, this.maxTokensCap)) };
+    const detail: RunDetail = {
+      text: this.text,
+      depth: this.depth,
+      maxTokens: Math.max(1, Math.min(this.maxTokens, this.maxTokensCap)),
+      temperature: this.temperature,
+    };
     this.dispatchEvent(new CustomEvent<RunDetail>('race-run', { detail, bubbles: true, composed: true }));
   };
 }

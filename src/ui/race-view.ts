@@ -212,10 +212,16 @@ export class RaceView extends LitElement {
       case 'idle':
         return html`${model}Ready on <b>${v.backend?.label}</b>. Pick or type a prompt and press Run.`;
       case 'running':
-        return html`${model}Racing: greedy decoding, both sides must produce the same text.`;
+        return v.temperature
+          ? html`${model}Racing: sampling at temperature ${v.temperature} (seed ${v.seed}); the texts differ, their distribution is the same.`
+          : html`${model}Racing: greedy decoding, both sides must produce the same text.`;
       case 'done': {
-        const same = v.result && v.result.baseline.text === v.result.mtp.text;
-        return html`${model}Done. ${v.result ? (same ? 'Both texts are identical, as greedy speculative decoding promises.' : html`<b>The texts differ.</b>`) : nothing}`;
+        const r = v.result;
+        if (!r) return html`${model}Done.`;
+        if (r.temperature > 0)
+          return html`${model}Done. Sampled at temperature ${r.temperature}, seed ${r.seed}: two draws from the same distribution (speculative sampling is exact), so the texts differ.`;
+        const same = r.baseline.text === r.mtp.text;
+        return html`${model}Done. ${same ? 'Both texts are identical, as greedy speculative decoding promises.' : html`<b>The texts differ.</b>`}`;
       }
       case 'error':
         return html`${model}Something went wrong (see below).`;

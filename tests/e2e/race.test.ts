@@ -88,7 +88,11 @@ async function checkFinished(page: Page, result: RaceResult): Promise<void> {
   expect(result.mtp.tokens).toEqual(result.baseline.tokens);
   expect(tokenizer.decode(result.baseline.tokens)).toBe(baseText);
   expect(result.baseline.tokens).toEqual(await referenceTokens(result));
+  await checkFigures(page, result);
+}
 
+/** The figures the page shows are the ones its metrics report. */
+async function checkFigures(page: Page, result: RaceResult): Promise<void> {
   const b = result.baseline.metrics;
   const m = result.mtp.metrics;
   expect(b.steps).toBeGreaterThan(0);
@@ -133,6 +137,31 @@ describe('the race, WebGPU on', () => {
 
     mkdirSync('test-results', { recursive: true });
     await page.screenshot({ path: 'test-results/race.png', fullPage: true });
+    expect(errors).toEqual([]);
+    await page.close();
+  });
+
+  it('samples at a temperature: both panes fill with different draws, seeded, and the figures are measured', async () => {
+    const { page, errors } = await openApp(browser);
+    await setPrompt(page, 'In the years after the war, the small college in the valley', 24);
+    await page.locator('race-controls input[type="range"]').evaluate((el: HTMLInputElement) => {
+      el.value = '0.8';
+      el.dispatchEvent(new Event('input', { bubbles: true }));
+    });
+    expect(await text(page, 'race-controls [data-temperature]')).toBe('0.8 · sampling');
+    await clickRun(page);
+    const result = await waitDone(page);
+    expect(result.temperature).toBe(0.8);
+    expect(Number.isInteger(result.seed)).toBe(true);
+    for (const side of ['baseline', 'mtp'] as const) {
+      const shown = await text(page, `[data-output="${side}"]`);
+      expect(shown.length).toBeGreaterThan(0);
+      expect(result[side].text).toBe(shown);
+      expect(tokenizer.decode(result[side].tokens)).toBe(shown);
+      expect(result[side].tokens.every((t) => Number.isInteger(t) && t >= 0 && t < tokenizer.vocabSize)).toBe(true);
+    }
+    expect(await text(page, 'race-view .status')).toContain(`seed ${result.seed}`);
+    await checkFigures(page, result);
     expect(errors).toEqual([]);
     await page.close();
   });

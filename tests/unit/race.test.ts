@@ -3,10 +3,10 @@
 import { describe, expect, it } from 'vitest';
 import { cpuBackend, type Backend } from '../../src/app/backend.ts';
 import { preparePrompt, promptBudget } from '../../src/app/prompt.ts';
-import { RaceController, type Phase, type RunRequest } from '../../src/app/race.ts';
+import { MAX_TEMPERATURE, RaceController, runTemperature, type Phase, type RunRequest } from '../../src/app/race.ts';
 import { VisibleClock, type VisibilitySource } from '../../src/app/visible-clock.ts';
 import { decodeGreedy } from '../../src/decode/greedy.ts';
-import { CpuEngine, type DecodeEngine, type StepResult } from '../../src/model/engine.ts';
+import { CpuEngine, type DecodeEngine, type PrefillSampling, type StepResult, type StepSampling } from '../../src/model/engine.ts';
 import { ReferenceModel } from '../../src/model/reference.ts';
 import { readModel } from '../../scripts/node_model.ts';
 
@@ -57,13 +57,13 @@ class TimedEngine implements DecodeEngine {
   get length() {
     return this.inner.length;
   }
-  async prefill(prompt: readonly number[], depth: number): Promise<number> {
-    return this.timed('prefill', () => this.inner.prefill(prompt, depth));
+  async prefill(prompt: readonly number[], depth: number, sampling?: PrefillSampling): Promise<number> {
+    return this.timed('prefill', () => this.inner.prefill(prompt, depth, sampling));
   }
-  async step(depth: number): Promise<StepResult> {
+  async step(depth: number, sampling?: StepSampling): Promise<StepResult> {
     this.rig.beforeStep?.(this.side, this.rig.log.filter((e) => e.kind === 'step').length);
     if (this.rig.lost) throw new Error('the WebGPU device was lost; create a new engine');
-    return this.timed('step', () => this.inner.step(depth));
+    return this.timed('step', () => this.inner.step(depth, sampling));
   }
   commit(tokens: readonly number[]): void {
     this.inner.commit(tokens);
@@ -153,6 +153,38 @@ describe('RaceController', () => {
     expect(result.mtp.metrics.decodeMs).toBe(25 * result.mtp.metrics.steps);
     expect(result.speedup).toBeCloseTo(result.mtp.metrics.tokensPerSecond! / result.baseline.metrics.tokensPerSecond!, 12);
     expect(rig.maxInFlight).toBe(1);
+  });
+
+  it('samples at a temperature: each side is the CPU loop sampling with the run seed, and the seed is reported', async () => {
+    const { controller } = setup();
+    await controller.start();
+    await controller.run({ ...request('The jury said', 16), temperature: 0.8, seed: 7 });
+    const result = controller.view().result!;
+    expect(result.temperature).toBe(0.8);
+    expect(result.seed).toBe(7);
+    const prompt = [tokenizer.endOfText, ...tokenizer.encode('The jury said')];
+    for (const [side, depth] of [['baseline', 0], ['mtp', 2]] as const) {
+      const expected = await decodeGreedy(new CpuEngine(model), prompt, {
+        depth,
+        maxTokens: 16,
+        endOfText: tokenizer.endOfText,
+        sampling: { temperature: 0.8, seed: 7 },
+      });
+      expect(result[side].tokens, side).toEqual(expected.tokens);
+    }
+    // Greedy again: no seed, and the texts agree.
+    await controller.run({ ...request('The jury said', 16), temperature: 0 });
+    const greedy = controller.view().result!;
+    expect(greedy.seed).toBeNull();
+    expect(greedy.mtp.tokens).toEqual(greedy.baseline.tokens);
+  });
+
+  it('a temperature out of range is clamped: negative or NaN is greedy, above the top is the top', () => {
+    expect(runTemperature(undefined)).toBe(0);
+    expect(runTemperature(-1)).toBe(0);
+    expect(runTemperature(Number.NaN)).toBe(0);
+    expect(runTemperature(0.5)).toBe(0.5);
+    expect(runTemperature(99)).toBe(MAX_TEMPERATURE);
   });
 
   it('always steps the side that has used less step time', async () => {
