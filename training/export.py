@@ -1,11 +1,15 @@
 """Exports a trained checkpoint for the browser: weights, model card and golden fixtures.
 
-    /usr/bin/python3 training/export.py [--name brown-mtp]
+    /usr/bin/python3 training/export.py [--name brown-mtp] [--stages brown-mtp-joint,brown-mtp-distill]
 
 writes
     public/models/<name>.safetensors   float32 tensors, config and training summary in __metadata__
     public/models/<name>.card.json     sizes, training run, losses, validation perplexity, MTP acceptance
     tests/fixtures/<name>.golden.json  token ids, main and MTP logits for a few held-out prompts
+
+--stages lists the checkpoints of a run trained in stages (each --init-from the previous), oldest
+first; the last one's weights are exported and the card describes every stage (totals summed).
+Default: one stage, the checkpoint named --name.
 
 The acceptance in the card is measured teacher-forced on the whole held-out split, in
 consecutive windows of max_seq_len tokens (the protocol of `npm run eval`).
@@ -89,27 +93,69 @@ def train_summary(log_path, tail=10):
     return final, curves
 
 
+def train_command(name, run_args):
+    """The train.py command line that reproduces a stage (flags that do not change the result left out)."""
+    skip = ("resume", "device", "threads", "eval_every", "checkpoint_minutes", "name")
+    flags = " ".join(f"--{k.replace('_', '-')} {v}" for k, v in sorted(run_args.items()) if k not in skip and v is not None)
+    return f"/usr/bin/python3 training/train.py --name {name} {flags}"
+
+
+def stage_summary(name):
+    """One training stage: its checkpoint's state and arguments, and its log's losses and curves."""
+    ck = torch.load(os.path.join(HERE, "checkpoints", f"{name}.pt"), map_location="cpu")
+    state, run_args = ck["state"], ck["args"]
+    final_train, curves = train_summary(os.path.join(HERE, "logs", f"{name}.jsonl"))
+    summary = {
+        "name": name,
+        "command": train_command(name, run_args),
+        "device": run_args.get("device", "cpu"),
+        "seed": run_args["seed"],
+        "phases": {"joint_steps": run_args["joint_steps"], "distill_steps": run_args["distill_steps"]},
+        "batch": [run_args["batch"], run_args["seq"]],
+        "steps": state["step"],
+        "tokens_seen": state["tokens"],
+        "wall_time_s": round(state["wall_s"], 1),
+        "final_train_loss": final_train,
+    }
+    return ck, summary, curves
+
+
 def main():
     p = argparse.ArgumentParser()
-    p.add_argument("--name", default="brown-mtp")
+    p.add_argument("--name", default="brown-mtp", help="the published name (public/models/<name>.*)")
+    p.add_argument("--stages", default=None, help="comma-separated checkpoint names, oldest first (default: --name)")
     args = p.parse_args()
     torch.set_num_threads(2)
 
-    ck = torch.load(os.path.join(HERE, "checkpoints", f"{args.name}.pt"), map_location="cpu")
+    stage_names = args.stages.split(",") if args.stages else [args.name]
+    stages = [stage_summary(n) for n in stage_names]
+    ck = stages[-1][0]
     cfg = Config(**ck["config"])
     model = MTPModel(cfg)
     model.load_state_dict(ck["model"])
     model.eval()
-    state, run_args = ck["state"], ck["args"]
 
     val = load_tokens("val")
     ev = evaluate(model, val, torch.device("cpu"))
-    final_train, curves = train_summary(os.path.join(HERE, "logs", f"{args.name}.jsonl"))
     tokenizer = json.load(open(os.path.join(ROOT, "public", "models", f"{args.name}.tokenizer.json")))
     val_chars = len(open(os.path.join(HERE, "data", "val.txt"), encoding="utf-8").read())
 
-    command = "/usr/bin/python3 training/train.py " + " ".join(
-        f"--{k.replace('_', '-')} {v}" for k, v in sorted(run_args.items()) if k not in ("resume", "device", "threads", "eval_every", "checkpoint_minutes", "name"))
+    summaries = [s for _, s, _ in stages]
+    if len(stages) == 1:
+        training = {k: v for k, v in summaries[0].items() if k != "name"}
+        training["torch"] = torch.__version__
+        curves = stages[0][2]
+    else:
+        training = {
+            "command": " && ".join(s["command"] for s in summaries),
+            "torch": torch.__version__,
+            "steps": sum(s["steps"] for s in summaries),
+            "tokens_seen": sum(s["tokens_seen"] for s in summaries),
+            "wall_time_s": round(sum(s["wall_time_s"] for s in summaries), 1),
+            "final_train_loss": summaries[-1]["final_train_loss"],
+            "stages": summaries,
+        }
+        curves = {s["name"]: c for _, s, c in stages}
     card = {
         "name": args.name,
         "description": "Tiny decoder-only transformer with DeepSeek-V3-style multi-token-prediction modules, trained on the Brown corpus.",
@@ -119,18 +165,7 @@ def main():
                       "validation_chars_per_token": round(val_chars / len(val), 3)},
         "config": cfg.to_dict(),
         "parameters": model.param_counts(),
-        "training": {
-            "command": command,
-            "device": run_args.get("device", "cpu"),
-            "torch": torch.__version__,
-            "seed": run_args["seed"],
-            "phases": {"joint_steps": run_args["joint_steps"], "distill_steps": run_args["distill_steps"]},
-            "batch": [run_args["batch"], run_args["seq"]],
-            "steps": state["step"],
-            "tokens_seen": state["tokens"],
-            "wall_time_s": round(state["wall_s"], 1),
-            "final_train_loss": final_train,
-        },
+        "training": training,
         "validation": {
             "protocol": f"teacher-forced, consecutive windows of {cfg.max_seq_len} tokens, whole held-out split",
             "tokens": ev["tokens"],
