@@ -6,13 +6,13 @@
 // --temperature 0 (default): greedy, and "outputs identical" checks MTP against the baseline token for
 // token. --temperature > 0: speculative sampling (top-p, seeded per run); outputs then differ by design,
 // so the report says n/a (null in the JSON).
-import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import { fileURLToPath } from 'node:url';
 import { formatReport, runBench } from '../src/decode/bench.ts';
 import { GpuEngine } from '../src/gpu/engine.ts';
-import { acquireDevice } from '../src/gpu/device.ts';
 import { DEFAULT_MODEL, readModel } from './node_model.ts';
+import { openNodeGpu } from './node_gpu.ts';
 
 const { values } = parseArgs({
   options: {
@@ -52,18 +52,8 @@ if (prompts.length === 0) {
   process.exit(2);
 }
 
-// No GPU here: use Chromium's SwiftShader, as the tests do (set VK_ICD_FILENAMES to override).
-const hasGpu = ['/dev/nvidia0', '/dev/dri/renderD128'].some(existsSync);
-if (!hasGpu && process.env.VK_ICD_FILENAMES === undefined) {
-  process.env.VK_ICD_FILENAMES = '/usr/lib/chromium/vk_swiftshader_icd.json';
-}
-const { create, globals } = await import('webgpu');
-Object.assign(globalThis, globals);
-// Keep Dawn's GPU object referenced while the device lives: if it is collected, Dawn crashes.
-const navigatorGpu = create([]);
-const { device, adapterInfo } = await acquireDevice({ gpu: navigatorGpu });
+const { navigatorGpu, device, adapterName } = await openNodeGpu();
 const { weights, tokenizer } = readModel(values.model);
-const adapterName = adapterInfo.description || `${adapterInfo.vendor} ${adapterInfo.architecture}`.trim();
 const engine = await GpuEngine.create(device, weights, adapterName);
 const depth = int('depth', values.depth!, 1, weights.config.mtp_depth);
 
