@@ -8,7 +8,7 @@
 //   2 X:   storage read f32, row r at x_base + (x_pos * pos0 + r) * x_stride
 //   3 out: storage rw   u32, id of row r at o_base + (o_pos * pos0 + r) * o_stride
 //
-// Workgroup layout: 256 invocations per row (strided scan, then a fixed binary tree); dispatch (M, 1, 1).
+// Workgroup layout: 256 invocations per row (strided scan, then invocation 0 merges); dispatch (M, 1, 1).
 
 struct Block { rows: u32, pos0: u32, _pad0: u32, _pad1: u32 }
 struct Params {
@@ -43,20 +43,20 @@ fn main(@builtin(workgroup_id) wg: vec3<u32>, @builtin(local_invocation_index) t
   best_v[t] = bv;
   best_i[t] = bi;
   workgroupBarrier();
-  for (var stride = WG / 2u; stride > 0u; stride /= 2u) {
-    if (t < stride) {
-      let ov = best_v[t + stride];
-      let oi = best_i[t + stride];
-      let mi = best_i[t];
-      if (oi != NONE && (mi == NONE || ov > best_v[t] || (ov == best_v[t] && oi < mi))) {
-        best_v[t] = ov;
-        best_i[t] = oi;
+  // Invocation 0 merges the 256 candidates: one barrier instead of a tree's nine (on a CPU
+  // rasteriser a barrier costs more than these comparisons). The result does not depend on the
+  // merge order: the largest value, ties to the lowest index.
+  if (t == 0u) {
+    var v = 0.0;
+    var id = NONE;
+    for (var j = 0u; j < WG; j++) {
+      let oi = best_i[j];
+      let ov = best_v[j];
+      if (oi != NONE && (id == NONE || ov > v || (ov == v && oi < id))) {
+        v = ov;
+        id = oi;
       }
     }
-    workgroupBarrier();
-  }
-  if (t == 0u) {
-    var id = best_i[0];
     if (id == NONE) { id = 0u; } // all NaN: index 0, as ops.argmax
     ids[o_row(r)] = id;
   }

@@ -4,7 +4,7 @@
 // normalises B with wb into columns n..2n-1.
 //
 // Reduction order (fixed, per row, independent of M): invocation t sums x[i]^2 for i = t, t+64, ..
-// with fma, then a fixed binary tree over the 64 partial sums.
+// with fma, then the 64 partial sums are added in order 0..63.
 //
 // Bindings (group 0):
 //   0 uniform Block  (dynamic offset): rows M, pos0
@@ -59,11 +59,11 @@ fn main(@builtin(workgroup_id) wg: vec3<u32>, @builtin(local_invocation_index) t
   }
   partial[t] = s;
   workgroupBarrier();
-  for (var stride = WG / 2u; stride > 0u; stride /= 2u) {
-    if (t < stride) { partial[t] = partial[t] + partial[t + stride]; }
-    workgroupBarrier();
-  }
-  let scale = 1.0 / sqrt(partial[0] / f32(p.n) + p.eps);
+  // Every invocation adds the 64 partial sums itself, in order: one barrier instead of a tree's
+  // seven (on a CPU rasteriser a barrier costs more than these adds).
+  var total = 0.0;
+  for (var j = 0u; j < WG; j++) { total += partial[j]; }
+  let scale = 1.0 / sqrt(total / f32(p.n) + p.eps);
   let out = p.o_base + (p.o_pos * blk.pos0 + r) * p.o_stride + part * p.n;
   for (var i = t; i < p.n; i += WG) {
     O[out + i] = load(part, r, i) * scale * weight(part, i);
