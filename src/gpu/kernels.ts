@@ -25,10 +25,8 @@ export const SLOT_BYTES = 256;
 const BLOCK_BYTES = 16;
 /** Rows of a matmul block that always use the `rows` variant (each weight read once per block). */
 export const DECODE_MAX_ROWS = 4;
-/** Longest context the attention kernel holds in workgroup memory (attention.wgsl MAX_KV). */
-export const ATTENTION_MAX_LEN = 1024;
-/** Largest head the attention kernel takes (attention.wgsl `qs`). */
-export const ATTENTION_MAX_HEAD_DIM = 256;
+/** Largest head the attention kernel takes (attention.wgsl MAX_HD: each lane's running output is a private array). */
+export const ATTENTION_MAX_HEAD_DIM = 64;
 /** Longest row the sampling kernel takes (sample.wgsl: 8 values per invocation, 256 invocations). */
 export const SAMPLE_MAX_N = 2048;
 
@@ -374,11 +372,7 @@ export class Kernels {
       ...viewWords('out', o.out, d),
     ];
     const buffers = [o.q.buffer, o.k.buffer, o.v.buffer, o.out.buffer];
-    return this.simple('attention', o.label, words, buffers, (rows, pos0) => {
-      if (pos0 + rows > ATTENTION_MAX_LEN)
-        throw new RangeError(`attention over ${pos0 + rows} positions exceeds ${ATTENTION_MAX_LEN}`);
-      return [o.nHeads, rows];
-    });
+    return this.simple('attention', o.label, words, buffers, (rows) => [o.nHeads, rows]);
   }
 
   /** SwiGLU's gate: out = silu(gate) * up, `n` wide (gate and up may be views of one buffer). */

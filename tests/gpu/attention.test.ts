@@ -1,6 +1,7 @@
 // attention.wgsl against ops.attention over a KV cache at the model's sizes (d 128, 4 heads of 32,
-// 256 positions), and its bit-exact block-size invariance.
+// 256 positions) and at the largest head it takes, and its bit-exact block-size invariance.
 import { describe, expect, it } from 'vitest';
+import { ATTENTION_MAX_HEAD_DIM } from '../../src/gpu/kernels.ts';
 import { attention } from '../../src/model/ops.ts';
 import { bitDifferences, randomF32, readF32, rng, runBlocks, upload, useKernels, worstError, zeros } from './dawn.ts';
 
@@ -86,6 +87,31 @@ describe('attention vs ops.attention', () => {
       const want = attention(data.q.subarray(r * D, (r + 1) * D), data.k, data.v, pos0 + r + 1, H);
       expect(worstError(got.subarray(5 + r * D, 5 + (r + 1) * D), want, 1), `row ${r}`).toBeLessThanOrEqual(TOL);
     }
+  });
+});
+
+describe('attention head sizes', () => {
+  it('takes heads up to ATTENTION_MAX_HEAD_DIM (2 heads of 64 here), refuses larger ones by name', async () => {
+    const { device, kernels } = rig;
+    const data = cacheData(91);
+    const [rows, pos0] = [2, 30];
+    const out = zeros(device, rows * D);
+    const dispatch = kernels.attention({
+      q: { buffer: upload(device, data.q) },
+      k: { buffer: upload(device, data.k) },
+      v: { buffer: upload(device, data.v) },
+      out: { buffer: out },
+      nHeads: D / ATTENTION_MAX_HEAD_DIM,
+      headDim: ATTENTION_MAX_HEAD_DIM,
+    });
+    runBlocks(rig, [[rows, pos0]], (pass, block) => dispatch.encode(pass, block));
+    const got = await readF32(device, out);
+    for (let r = 0; r < rows; r++) {
+      const want = attention(data.q.subarray(r * D, (r + 1) * D), data.k, data.v, pos0 + r + 1, D / ATTENTION_MAX_HEAD_DIM);
+      expect(worstError(got.subarray(r * D, (r + 1) * D), want, 1), `row ${r}`).toBeLessThanOrEqual(TOL);
+    }
+    const tooBig = { buffer: out };
+    expect(() => kernels.attention({ q: tooBig, k: tooBig, v: tooBig, out: tooBig, nHeads: 1, headDim: ATTENTION_MAX_HEAD_DIM + 1 })).toThrow(/headDim/);
   });
 });
 
