@@ -10,7 +10,7 @@ import { writeFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import { profileOneStep } from '../src/app/profile.ts';
 import { GpuEngine } from '../src/gpu/engine.ts';
-import { Profiler } from '../src/gpu/profiler.ts';
+import { median, Profiler } from '../src/gpu/profiler.ts';
 import { readModel } from './node_model.ts';
 import { openNodeGpu } from './node_gpu.ts';
 
@@ -41,7 +41,6 @@ for (let i = 0; i < steps; i++) {
   add('total', step.profile.totalMs);
   for (const [M, ms] of Object.entries(step.costCurveMs)) add(`T(${M})`, ms);
 }
-const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[xs.length >> 1];
 const summary = Object.fromEntries(Object.entries(samples).map(([k, v]) => [k, +median(v).toFixed(3)]));
 console.log(`adapter ${adapterName}   ${profiler.source}   depth ${depth}   median of ${steps} steps (ms)`);
 for (const [key, ms] of Object.entries(summary)) console.log(`  ${key.padEnd(16)} ${ms.toFixed(2).padStart(8)}`);

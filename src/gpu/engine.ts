@@ -34,6 +34,7 @@ import {
 import type { Weights } from '../model/reference.ts';
 import { expectedTensors } from '../model/config.ts';
 import { Kernels, type Block, type Dispatch, type SampleDispatch, type View } from './kernels.ts';
+import { median } from './profiler.ts';
 
 /** Largest verify block (rows) the engine is set up for: D + 1, and 4 for the cost curve. */
 export const VERIFY_MAX_ROWS = 4;
@@ -322,8 +323,9 @@ export class GpuEngine implements DecodeEngine {
 
   /**
    * Wall-clock milliseconds of a main-model block of `rows` rows (1..4) at the current position,
-   * submit to mapped result, as a step's verify would take: the cost curve T(M). Run between
-   * steps (it reads whatever tokens sit in the buffer; it changes no committed state).
+   * submit to mapped result, as a step's verify would take: the cost curve T(M). The median of
+   * `repeats` submissions, so that one slow submission (a busy machine) does not move it. Run
+   * between steps (it reads whatever tokens sit in the buffer; it changes no committed state).
    */
   async measureVerify(rows: number, repeats: number): Promise<number> {
     if (rows < 1 || rows > VERIFY_MAX_ROWS) throw new RangeError(`verify rows must be 1..${VERIFY_MAX_ROWS}`);
@@ -332,9 +334,13 @@ export class GpuEngine implements DecodeEngine {
     const ops = this.stackOps(this.main, block, block, 'verify');
     const read = { drafts: false, probs: false };
     await this.submit(ops, rows - 1, fusedRunner, read); // warm
-    const t0 = performance.now();
-    for (let i = 0; i < repeats; i++) await this.submit(ops, rows - 1, fusedRunner, read);
-    return (performance.now() - t0) / repeats;
+    const times: number[] = [];
+    for (let i = 0; i < repeats; i++) {
+      const t0 = performance.now();
+      await this.submit(ops, rows - 1, fusedRunner, read);
+      times.push(performance.now() - t0);
+    }
+    return median(times);
   }
 
   commit(tokens: readonly number[]): void {
