@@ -10,13 +10,14 @@ import type { DecodeEngine } from '../model/engine.ts';
 import type { Tokenizer } from '../model/tokenizer.ts';
 import { GreedyRun, type SamplingOptions } from './greedy.ts';
 import { RunMetrics, type MetricsSnapshot } from './metrics.ts';
+import { median } from '../gpu/profiler.ts';
 
 export interface BenchOptions {
   prompts: string[];
   tokens: number;
   depth: number;
   runs: number;
-  /** Rows 1..4 of a verify block, timed `costRepeats` times each; none when the engine can't. */
+  /** Rows 1..4 of a verify block, timed in `costRepeats` interleaved rounds (median); none when the engine can't. */
   costRepeats?: number;
   /** Sample instead of greedy decoding (temperature 0 or absent: greedy). */
   sampling?: SamplingOptions;
@@ -97,7 +98,12 @@ export async function runBench(engine: DecodeEngine, tokenizer: Tokenizer, model
   if (o.costRepeats && 'measureVerify' in engine) {
     const e = engine as CostCurveEngine;
     await runOnce(e, encode(o.prompts[0]), 0, 1, undefined, new RunMetrics(0));
-    for (let M = 1; M <= 4; M++) cost[String(M)] = await e.measureVerify(M, o.costRepeats);
+    // Rounds of M = 1..4, then the median per M: a machine that slows down for a while (a shared
+    // VM, a CPU rasteriser) then slows every M alike instead of skewing one.
+    const samples: number[][] = [[], [], [], []];
+    for (let round = 0; round < o.costRepeats; round++)
+      for (let M = 1; M <= 4; M++) samples[M - 1].push(await e.measureVerify(M, 1));
+    samples.forEach((times, i) => (cost[String(i + 1)] = median(times)));
   }
   const speedup = sm.tokensPerSecond! / sb.tokensPerSecond!;
   const ideal = cost['1'] && cost[String(o.depth + 1)] ? (sm.meanTokensPerStep! * cost['1']) / cost[String(o.depth + 1)] : null;
