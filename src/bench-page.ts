@@ -70,6 +70,7 @@ async function main(): Promise<void> {
     depth,
     runs: query.runs,
     costRepeats: query.costRepeats,
+    sampling: query.sampling,
     log,
   });
   bench.dispose();

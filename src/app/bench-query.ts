@@ -2,6 +2,7 @@
 // options as `npm run bench`, so scripts/bench_browser.ts can pass its flags through.
 //
 //   bench.html?prompt=The+old+man&prompt=She+looked&tokens=48&depth=2&runs=1&cost=10&model=brown-mtp
+//   bench.html?...&temperature=0.8&top_p=0.95&seed=1   (speculative sampling instead of greedy)
 //   bench.html?golden            (no benchmark: the page exposes window.__golden for the e2e test)
 
 export interface BenchQuery {
@@ -15,6 +16,8 @@ export interface BenchQuery {
   costRepeats: number;
   /** Model base name in public/models/. */
   model: string;
+  /** Sampling instead of greedy (absent: greedy, temperature 0). */
+  sampling?: { temperature: number; topP: number; seed: number };
   /** Golden-check mode instead of the benchmark. */
   golden: boolean;
 }
@@ -26,6 +29,13 @@ export const BENCH_LIMITS = { tokens: [2, 4096], depth: [1, 16], runs: [1, 100],
 
 export class BenchQueryError extends Error {
   override readonly name = 'BenchQueryError';
+}
+
+/** A number option that must pass `ok` (described by `want`). */
+function num(name: string, value: string, ok: (n: number) => boolean, want: string): number {
+  const n = Number(value);
+  if (value.trim() === '' || !Number.isFinite(n) || !ok(n)) throw new BenchQueryError(`${name} must be ${want}, got ${JSON.stringify(value)}`);
+  return n;
 }
 
 function int(name: keyof typeof BENCH_LIMITS, value: string): number {
@@ -43,6 +53,15 @@ export function parseBenchQuery(search: string): BenchQuery {
   const model = get('model') ?? BENCH_DEFAULTS.model;
   if (!/^[\w.-]+$/.test(model)) throw new BenchQueryError(`model must be a plain file name, got ${JSON.stringify(model)}`);
   const depth = get('depth');
+  const temperature = num('temperature', get('temperature') ?? '0', (t) => t >= 0, 'a number >= 0');
+  const sampling =
+    temperature > 0
+      ? {
+          temperature,
+          topP: num('top_p', get('top_p') ?? '1', (p) => p > 0 && p <= 1, 'in (0, 1]'),
+          seed: num('seed', get('seed') ?? '0', Number.isSafeInteger, 'an integer'),
+        }
+      : undefined;
   return {
     prompts: q.getAll('prompt').map((p) => p.trim()).filter(Boolean),
     tokens: get('tokens') === undefined ? BENCH_DEFAULTS.tokens : int('tokens', get('tokens')!),
@@ -50,6 +69,7 @@ export function parseBenchQuery(search: string): BenchQuery {
     runs: get('runs') === undefined ? BENCH_DEFAULTS.runs : int('runs', get('runs')!),
     costRepeats: get('cost') === undefined ? BENCH_DEFAULTS.costRepeats : int('cost', get('cost')!),
     model,
+    sampling,
     golden: q.has('golden'),
   };
 }
@@ -63,6 +83,11 @@ export function benchQueryString(o: Partial<BenchQuery>): string {
   if (o.runs !== undefined) q.set('runs', String(o.runs));
   if (o.costRepeats !== undefined) q.set('cost', String(o.costRepeats));
   if (o.model !== undefined) q.set('model', o.model);
+  if (o.sampling) {
+    q.set('temperature', String(o.sampling.temperature));
+    q.set('top_p', String(o.sampling.topP));
+    q.set('seed', String(o.sampling.seed));
+  }
   if (o.golden) q.set('golden', '');
   const s = q.toString();
   return s ? `?${s}` : '';

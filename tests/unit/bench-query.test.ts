@@ -6,18 +6,25 @@ import { BENCH_DEFAULTS, BenchQueryError, benchQueryString, parseBenchQuery, pro
 describe('bench query', () => {
   it('round-trips the options, prompts with any characters included', () => {
     const options = { prompts: ['The old man & the sea?', 'Café «naïve» — 東京 🚀', 'a=b+c'], tokens: 8, depth: 1, runs: 3, costRepeats: 5, model: 'brown-mtp' };
-    expect(parseBenchQuery(benchQueryString(options))).toEqual({ ...options, golden: false });
+    expect(parseBenchQuery(benchQueryString(options))).toEqual({ ...options, sampling: undefined, golden: false });
+    const sampled = { ...options, sampling: { temperature: 0.8, topP: 0.95, seed: 12345 } };
+    expect(parseBenchQuery(benchQueryString(sampled))).toEqual({ ...sampled, golden: false });
+  });
+
+  it('temperature 0 is greedy: top_p and seed are then ignored', () => {
+    expect(parseBenchQuery('?temperature=0&top_p=0.5&seed=3').sampling).toBeUndefined();
+    expect(parseBenchQuery('?temperature=1').sampling).toEqual({ temperature: 1, topP: 1, seed: 0 });
   });
 
   it('defaults: no prompts (the page uses scripts/bench_prompts.txt), model depth, 48 tokens', () => {
-    expect(parseBenchQuery('')).toEqual({ prompts: [], tokens: 48, depth: undefined, runs: 1, costRepeats: 10, model: 'brown-mtp', golden: false });
+    expect(parseBenchQuery('')).toEqual({ prompts: [], tokens: 48, depth: undefined, runs: 1, costRepeats: 10, model: 'brown-mtp', sampling: undefined, golden: false });
     expect(BENCH_DEFAULTS.tokens).toBe(48);
     expect(parseBenchQuery('?golden').golden).toBe(true);
     expect(parseBenchQuery(benchQueryString({ golden: true })).golden).toBe(true);
   });
 
   it('refuses bad numbers and model names', () => {
-    for (const bad of ['?tokens=1', '?tokens=abc', '?tokens=', '?depth=0', '?runs=2.5', '?cost=-1', '?model=../etc/passwd'])
+    for (const bad of ['?tokens=1', '?tokens=abc', '?tokens=', '?depth=0', '?runs=2.5', '?cost=-1', '?model=../etc/passwd', '?temperature=-1', '?temperature=hot', '?temperature=1&top_p=0', '?temperature=1&top_p=1.5', '?temperature=1&seed=1.5'])
       expect(() => parseBenchQuery(bad), bad).toThrow(BenchQueryError);
   });
 
