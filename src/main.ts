@@ -1,5 +1,6 @@
 // The page's entry point: loads the model, builds the race's engines (src/app) and shows the race
-// (src/ui). Updates are coalesced: however many steps finish in a frame, the page renders once.
+// (src/ui). Updates are coalesced: however many steps finish in a frame, the page renders once, and
+// during a race at most every RUNNING_RENDER_INTERVAL_MS (rendering competes with the decode).
 //
 // Conference screens: the address's options (src/app/kiosk.ts) fill in the controls, `?autoplay`
 // cycles prompts with no one at the keyboard (src/app/autoplay.ts), `?large` sets large type.
@@ -51,13 +52,33 @@ const controller = new RaceController({
 });
 if (import.meta.env.DEV) window.__race = controller;
 
+/**
+ * While a race runs, the page renders at most this often. Rendering every frame made each decode
+ * step half as slow again in headless Chromium on SwiftShader (style, layout and raster share the
+ * CPU with the "GPU"): baseline 23-25 ms a step in the race against 14.5 in `npm run bench:browser`,
+ * 16-18 with no rendering at all. Seven updates a second still show the text flowing.
+ */
+const RUNNING_RENDER_INTERVAL_MS = 150;
+
 let frame = 0;
+let wait: ReturnType<typeof setTimeout> | undefined;
+let lastRender = -Infinity;
 function schedule(): void {
-  if (!frame) frame = requestAnimationFrame(render);
+  if (frame || wait) return;
+  const early = RUNNING_RENDER_INTERVAL_MS - (performance.now() - lastRender);
+  if (controller.currentPhase === 'running' && early > 0) {
+    wait = setTimeout(() => {
+      wait = undefined;
+      schedule();
+    }, early);
+    return;
+  }
+  frame = requestAnimationFrame(render);
 }
 
 async function render(): Promise<void> {
   frame = 0;
+  lastRender = performance.now();
   const data = controller.view();
   view.view = data;
   await view.updateComplete;
