@@ -8,6 +8,7 @@ import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Browser, Page } from 'playwright-core';
 import { launchChromium, startDevServer, type DevServer } from '../../scripts/browser.ts';
+import { recordDevices } from './devices.ts';
 
 const ROOT = fileURLToPath(new URL('../../', import.meta.url));
 
@@ -44,16 +45,7 @@ async function open(): Promise<{ page: Page; errors: string[]; requests: string[
     if (m.type() === 'error') errors.push(m.text());
   });
   page.on('request', (r) => requests.push(r.url()));
-  await page.addInitScript(() => {
-    const w = window as unknown as { __devices: GPUDevice[] };
-    w.__devices = [];
-    const request = GPUAdapter.prototype.requestDevice;
-    GPUAdapter.prototype.requestDevice = async function (this: GPUAdapter, descriptor?: GPUDeviceDescriptor) {
-      const device = await request.call(this, descriptor);
-      w.__devices.push(device);
-      return device;
-    };
-  });
+  await page.addInitScript(recordDevices);
   await page.goto(server.url);
   await page.waitForSelector('#app[data-state="idle"]', { timeout: 120_000 });
   // Survives a hot update, not a page reload.

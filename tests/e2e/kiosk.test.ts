@@ -8,6 +8,7 @@ import type { Browser, CDPSession, Page } from 'playwright-core';
 import type { RaceResult } from '../../src/app/race.ts';
 import { PRESETS } from '../../src/ui/race-controls.ts';
 import { launchChromium, startDevServer, type DevServer } from '../../scripts/browser.ts';
+import { recordDevices, destroyDevice, deviceCount } from './devices.ts';
 
 /** The runs the memory test watches; the heap is measured at run 2 and at the last one. */
 const RUNS = 8;
@@ -179,18 +180,9 @@ describe('kiosk mode, WebGPU on', () => {
 
   it('autoplay recovers from a lost device by itself: the message, a new device, the next prompt', async () => {
     // Keep a handle on every device the page creates, to lose one from outside.
-    const { page, errors } = await open('?autoplay&tokens=12', () => {
-      const w = window as unknown as { __devices: GPUDevice[] };
-      w.__devices = [];
-      const request = GPUAdapter.prototype.requestDevice;
-      GPUAdapter.prototype.requestDevice = async function (this: GPUAdapter, descriptor?: GPUDeviceDescriptor) {
-        const device = await request.call(this, descriptor);
-        w.__devices.push(device);
-        return device;
-      };
-    });
+    const { page, errors } = await open('?autoplay&tokens=12', recordDevices);
     await waitRunning(page, texts[0]);
-    await page.evaluate(() => (window as unknown as { __devices: GPUDevice[] }).__devices[0].destroy());
+    await destroyDevice(page, 0);
     // Lost mid-run: the run fails, and the page says why.
     const notices = await page.waitForFunction(
       () => {
@@ -204,7 +196,7 @@ describe('kiosk mode, WebGPU on', () => {
     expect(await page.getAttribute('#app', 'data-state')).toBe('error');
     // No click: the next prompt runs on engines rebuilt on a second device.
     const result = await waitDone(page, texts[1]);
-    expect(await page.evaluate(() => (window as unknown as { __devices: GPUDevice[] }).__devices.length)).toBe(2);
+    expect(await deviceCount(page)).toBe(2);
     expect(result.backend).toBe('webgpu');
     expect(result.mtp.text).toBe(result.baseline.text);
     expect(await page.getAttribute('adapter-report', 'state')).toBe('done');

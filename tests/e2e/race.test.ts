@@ -12,6 +12,7 @@ import { ReferenceModel } from '../../src/model/reference.ts';
 import { formatPercent, formatRate, formatRatio } from '../../src/ui/format.ts';
 import { readModel } from '../../scripts/node_model.ts';
 import { launchChromium, startDevServer, type DevServer } from '../../scripts/browser.ts';
+import { recordDevices, destroyDevice, deviceCount } from './devices.ts';
 
 const { weights, tokenizer } = readModel();
 const reference = new ReferenceModel(weights);
@@ -195,19 +196,10 @@ describe('the race, WebGPU on', () => {
     const errors: string[] = [];
     page.on('pageerror', (e) => errors.push(e.message));
     // Keep a handle on every device the page creates, to lose one from outside.
-    await page.addInitScript(() => {
-      const w = window as unknown as { __devices: GPUDevice[] };
-      w.__devices = [];
-      const request = GPUAdapter.prototype.requestDevice;
-      GPUAdapter.prototype.requestDevice = async function (this: GPUAdapter, descriptor?: GPUDeviceDescriptor) {
-        const device = await request.call(this, descriptor);
-        w.__devices.push(device);
-        return device;
-      };
-    });
+    await page.addInitScript(recordDevices);
     await page.goto(server.url);
     await page.waitForSelector('#app[data-state="idle"]', { timeout: 120_000 });
-    await page.evaluate(() => (window as unknown as { __devices: GPUDevice[] }).__devices[0].destroy());
+    await destroyDevice(page, 0);
     await page.waitForFunction(() => document.querySelector('race-view')?.shadowRoot?.querySelector('.notices')?.textContent?.includes('lost'), undefined, {
       timeout: 30_000,
     });
@@ -216,7 +208,7 @@ describe('the race, WebGPU on', () => {
     await setPrompt(page, prompt, 8);
     await clickRun(page);
     const result = await waitDone(page, prompt);
-    expect(await page.evaluate(() => (window as unknown as { __devices: GPUDevice[] }).__devices.length)).toBe(2);
+    expect(await deviceCount(page)).toBe(2);
     expect(result.backend).toBe('webgpu');
     expect(await page.getAttribute('adapter-report', 'state')).toBe('done');
     await checkFinished(page, result);
