@@ -1,15 +1,18 @@
 // The headless benchmark: the same engine and decode code as the page, in Node through Dawn
 // (the `webgpu` package): on a machine without a GPU on SwiftShader, on one with a GPU the GPU.
 //
-//   npm run bench -- [--prompts FILE] [--tokens N] [--depth D] [--runs R] [--temperature T] [--top-p P] [--seed S] [--json OUT]
+//   npm run bench -- [--prompts FILE] [--tokens N] [--depth D] [--runs R] [--temperature T] [--top-p P] [--seed S]
+//                    [--no-repeat-ngram N] [--json OUT]
 //
 // --temperature 0 (default): greedy, and "outputs identical" checks MTP against the baseline token for
 // token. --temperature > 0: speculative sampling (top-p, seeded per run); outputs then differ by design,
-// so the report says n/a (null in the JSON).
+// so the report says n/a (null in the JSON). --no-repeat-ngram N (default 3, 0 off): greedy runs never
+// repeat an n-gram (src/decode/no-repeat.ts), the same rule on both sides, as in the page.
 import { readFileSync, writeFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import { fileURLToPath } from 'node:url';
 import { formatReport, runBench } from '../src/decode/bench.ts';
+import { DEFAULT_NO_REPEAT_NGRAM } from '../src/decode/no-repeat.ts';
 import { GpuEngine } from '../src/gpu/engine.ts';
 import { DEFAULT_MODEL, readModel } from './node_model.ts';
 import { openNodeGpu } from './node_gpu.ts';
@@ -23,6 +26,7 @@ const { values } = parseArgs({
     temperature: { type: 'string', default: '0' },
     'top-p': { type: 'string', default: '1' },
     seed: { type: 'string', default: '0' },
+    'no-repeat-ngram': { type: 'string', default: String(DEFAULT_NO_REPEAT_NGRAM) },
     json: { type: 'string' },
     model: { type: 'string', default: DEFAULT_MODEL },
   },
@@ -64,6 +68,7 @@ const report = await runBench(engine, tokenizer, values.model!, {
   runs: int('runs', values.runs!, 1, 100),
   costRepeats: 10,
   sampling: temperature > 0 ? { temperature, topP, seed } : undefined,
+  noRepeatNgram: int('no-repeat-ngram', values['no-repeat-ngram']!, 0, 16),
   log: (line) => console.log(line),
 });
 console.log('\n' + formatReport(report));

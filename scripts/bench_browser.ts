@@ -2,13 +2,15 @@
 // run by the page bench.html on the browser's WebGPU (SwiftShader on a machine without a GPU),
 // served by the Vite dev server. Prints the same table and writes the same JSON.
 //
-//   npm run bench:browser -- [--prompts FILE] [--tokens N] [--depth D] [--runs R] [--temperature T] [--top-p P] [--seed S] [--json OUT]
+//   npm run bench:browser -- [--prompts FILE] [--tokens N] [--depth D] [--runs R] [--temperature T] [--top-p P] [--seed S]
+//                            [--no-repeat-ngram N] [--json OUT]
 //                            [--model NAME] [--browser-arg FLAG ...]
 import { readFileSync, writeFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import { fileURLToPath } from 'node:url';
 import { benchQueryString, promptLines } from '../src/app/bench-query.ts';
 import { formatReport, type BenchReport } from '../src/decode/bench.ts';
+import { DEFAULT_NO_REPEAT_NGRAM } from '../src/decode/no-repeat.ts';
 import { launchChromium, startDevServer } from './browser.ts';
 import { DEFAULT_MODEL, readModel } from './node_model.ts';
 
@@ -21,6 +23,7 @@ const { values } = parseArgs({
     temperature: { type: 'string', default: '0' },
     'top-p': { type: 'string', default: '1' },
     seed: { type: 'string', default: '0' },
+    'no-repeat-ngram': { type: 'string', default: String(DEFAULT_NO_REPEAT_NGRAM) },
     json: { type: 'string' },
     model: { type: 'string', default: DEFAULT_MODEL },
     'browser-arg': { type: 'string', multiple: true, default: [] },
@@ -48,6 +51,7 @@ const options = {
   runs: int('runs', values.runs!, 1, 100),
   costRepeats: 10,
   model: values.model!,
+  noRepeatNgram: int('no-repeat-ngram', values['no-repeat-ngram']!, 0, 16),
   // The page checks these (parseBenchQuery) and reports a bad value.
   sampling: Number(values.temperature) > 0 ? { temperature: Number(values.temperature), topP: Number(values['top-p']), seed: Number(values.seed) } : undefined,
 };

@@ -71,6 +71,7 @@ async function main(): Promise<void> {
     runs: query.runs,
     costRepeats: query.costRepeats,
     sampling: query.sampling,
+    noRepeatNgram: query.noRepeatNgram,
     log,
   });
   bench.dispose();

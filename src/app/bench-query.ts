@@ -3,7 +3,9 @@
 //
 //   bench.html?prompt=The+old+man&prompt=She+looked&tokens=48&depth=2&runs=1&cost=10&model=brown-mtp
 //   bench.html?...&temperature=0.8&top_p=0.95&seed=1   (speculative sampling instead of greedy)
+//   bench.html?...&ngram=3                              (greedy: the no-repeat n-gram rule's n; 0 off)
 //   bench.html?golden            (no benchmark: the page exposes window.__golden for the e2e test)
+import { DEFAULT_NO_REPEAT_NGRAM } from '../decode/no-repeat.ts';
 
 export interface BenchQuery {
   /** One entry per `prompt` parameter; empty: the page uses scripts/bench_prompts.txt. */
@@ -16,16 +18,24 @@ export interface BenchQuery {
   costRepeats: number;
   /** Model base name in public/models/. */
   model: string;
+  /** Greedy: the no-repeat n-gram rule's n (0: off). */
+  noRepeatNgram: number;
   /** Sampling instead of greedy (absent: greedy, temperature 0). */
   sampling?: { temperature: number; topP: number; seed: number };
   /** Golden-check mode instead of the benchmark. */
   golden: boolean;
 }
 
-export const BENCH_DEFAULTS: Omit<BenchQuery, 'prompts' | 'golden'> = { tokens: 48, runs: 1, costRepeats: 10, model: 'brown-mtp' };
+export const BENCH_DEFAULTS: Omit<BenchQuery, 'prompts' | 'golden'> = {
+  tokens: 48,
+  runs: 1,
+  costRepeats: 10,
+  model: 'brown-mtp',
+  noRepeatNgram: DEFAULT_NO_REPEAT_NGRAM,
+};
 
 /** Limits of the integer options (depth is checked against the model once it is loaded). */
-export const BENCH_LIMITS = { tokens: [2, 4096], depth: [1, 16], runs: [1, 100], cost: [0, 1000] } as const;
+export const BENCH_LIMITS = { tokens: [2, 4096], depth: [1, 16], runs: [1, 100], cost: [0, 1000], ngram: [0, 16] } as const;
 
 export class BenchQueryError extends Error {
   override readonly name = 'BenchQueryError';
@@ -69,6 +79,7 @@ export function parseBenchQuery(search: string): BenchQuery {
     runs: get('runs') === undefined ? BENCH_DEFAULTS.runs : int('runs', get('runs')!),
     costRepeats: get('cost') === undefined ? BENCH_DEFAULTS.costRepeats : int('cost', get('cost')!),
     model,
+    noRepeatNgram: get('ngram') === undefined ? BENCH_DEFAULTS.noRepeatNgram : int('ngram', get('ngram')!),
     sampling,
     golden: q.has('golden'),
   };
@@ -83,6 +94,7 @@ export function benchQueryString(o: Partial<BenchQuery>): string {
   if (o.runs !== undefined) q.set('runs', String(o.runs));
   if (o.costRepeats !== undefined) q.set('cost', String(o.costRepeats));
   if (o.model !== undefined) q.set('model', o.model);
+  if (o.noRepeatNgram !== undefined) q.set('ngram', String(o.noRepeatNgram));
   if (o.sampling) {
     q.set('temperature', String(o.sampling.temperature));
     q.set('top_p', String(o.sampling.topP));

@@ -12,6 +12,7 @@
 // `run()`. It calls `onChange` after every change; the page coalesces those per frame.
 import { GreedyRun, type SamplingOptions, type StepEvent, type StopReason } from '../decode/greedy.ts';
 import { RunMetrics, speedup, type MetricsSnapshot } from '../decode/metrics.ts';
+import { DEFAULT_NO_REPEAT_NGRAM } from '../decode/no-repeat.ts';
 import type { DecodeEngine } from '../model/engine.ts';
 import type { StreamDecoder, Tokenizer } from '../model/tokenizer.ts';
 import type { LoadedWeights } from '../model/weights.ts';
@@ -62,6 +63,8 @@ export interface RaceResult {
   maxTokens: number;
   /** 0: greedy. */
   temperature: number;
+  /** Greedy: the no-repeat n-gram rule's n both sides applied (0: off); 0 when sampling. */
+  noRepeatNgram: number;
   /** The seed both sides sampled with (null when greedy): the run can be repeated with it. */
   seed: number | null;
   backend: 'webgpu' | 'cpu';
@@ -172,7 +175,7 @@ class Side {
     private readonly engineLabel: string,
     readonly depth: number,
     private readonly tokenizer: Tokenizer,
-    options: { maxTokens: number; signal: AbortSignal; now: () => number; sampling?: SamplingOptions },
+    options: { maxTokens: number; signal: AbortSignal; now: () => number; sampling?: SamplingOptions; noRepeatNgram: number },
   ) {
     this.metrics = new RunMetrics(depth);
     this.decoder = tokenizer.streamDecoder();
@@ -469,7 +472,9 @@ export class RaceController {
       this.result = undefined;
       // Both sides sample from the same seed; their texts still differ (MTP consumes more draws a step).
       const sampling = seed === null ? undefined : { temperature, seed };
-      const sideOptions = { maxTokens: prepared.maxTokens, signal, now: this.options.clock.now, sampling };
+      // Greedy text from this small model loops; the rule keeps it readable, and lossless.
+      const noRepeatNgram = sampling ? 0 : DEFAULT_NO_REPEAT_NGRAM;
+      const sideOptions = { maxTokens: prepared.maxTokens, signal, now: this.options.clock.now, sampling, noRepeatNgram };
       const baseline = new Side('baseline', backend.baseline, backend.label, 0, model.tokenizer, sideOptions);
       const mtp = new Side('mtp', backend.mtp, backend.label, depth, model.tokenizer, sideOptions);
       this.sides = { baseline, mtp };
@@ -499,6 +504,7 @@ export class RaceController {
         maxTokens: prepared.maxTokens,
         temperature,
         seed,
+        noRepeatNgram,
         backend: backend.kind,
         engine: backend.label,
         baseline: baseline.result(),

@@ -6,9 +6,10 @@
 // With `sampling` (temperature > 0) both sides sample (speculative sampling on the MTP side), with a
 // seed per run (seed + prompt index * runs + run, the same for both sides). Their outputs then differ
 // by design (the same distribution, not the same tokens), so `outputs_identical` is null.
+// Greedy runs apply the no-repeat n-gram rule of `noRepeatNgram` (src/decode/no-repeat.ts) on both sides.
 import type { DecodeEngine } from '../model/engine.ts';
 import type { Tokenizer } from '../model/tokenizer.ts';
-import { GreedyRun, type SamplingOptions } from './greedy.ts';
+import { GreedyRun, type DecodeOptions, type SamplingOptions } from './greedy.ts';
 import { RunMetrics, type MetricsSnapshot } from './metrics.ts';
 import { median } from '../gpu/profiler.ts';
 
@@ -21,6 +22,8 @@ export interface BenchOptions {
   costRepeats?: number;
   /** Sample instead of greedy decoding (temperature 0 or absent: greedy). */
   sampling?: SamplingOptions;
+  /** Greedy: the no-repeat n-gram rule's n (0 or absent: off). */
+  noRepeatNgram?: number;
   log?: (line: string) => void;
 }
 
@@ -40,6 +43,8 @@ export interface BenchReport {
   outputs_identical: boolean | null;
   /** The sampling setting, null for greedy. */
   sampling: { temperature: number; top_p: number; seed: number } | null;
+  /** Greedy: the no-repeat n-gram rule's n (0: off); null when sampling. */
+  no_repeat_ngram: number | null;
   cost_curve_ms: Record<string, number>;
   /** speedup / (tokens_per_step * T(1) / T(depth + 1)): 1 = perfect overlap. */
   efficiency: number | null;
@@ -51,10 +56,10 @@ async function runOnce(
   prompt: number[],
   depth: number,
   tokens: number,
-  sampling: SamplingOptions | undefined,
+  mode: Pick<DecodeOptions, 'sampling' | 'noRepeatNgram'>,
   ...into: RunMetrics[]
 ): Promise<number[]> {
-  const run = new GreedyRun(engine, { depth, maxTokens: tokens, sampling });
+  const run = new GreedyRun(engine, { depth, maxTokens: tokens, ...mode });
   await run.prefill(prompt);
   for (let event = await run.step(); event; event = await run.step()) for (const m of into) m.add(event);
   return run.tokens;
@@ -68,7 +73,8 @@ export async function runBench(engine: DecodeEngine, tokenizer: Tokenizer, model
   const log = o.log ?? (() => {});
   const encode = (text: string) => [tokenizer.endOfText, ...tokenizer.encode(text)];
   const sampling = o.sampling && o.sampling.temperature > 0 ? { topP: 1, seed: 0, ...o.sampling } : undefined;
-  const seeded = (n: number) => sampling && { ...sampling, seed: sampling.seed + n };
+  const noRepeatNgram = sampling ? 0 : (o.noRepeatNgram ?? 0);
+  const seeded = (n: number) => ({ sampling: sampling && { ...sampling, seed: sampling.seed + n }, noRepeatNgram });
   // Warm-up: compile and page in everything both modes touch.
   await runOnce(engine, encode(o.prompts[0]), 0, 8, seeded(-1), new RunMetrics(0));
   await runOnce(engine, encode(o.prompts[0]), o.depth, 8, seeded(-1), new RunMetrics(o.depth));
@@ -97,7 +103,7 @@ export async function runBench(engine: DecodeEngine, tokenizer: Tokenizer, model
   const cost: Record<string, number> = {};
   if (o.costRepeats && 'measureVerify' in engine) {
     const e = engine as CostCurveEngine;
-    await runOnce(e, encode(o.prompts[0]), 0, 1, undefined, new RunMetrics(0));
+    await runOnce(e, encode(o.prompts[0]), 0, 1, {}, new RunMetrics(0));
     // Rounds of M = 1..4, then the median per M: a machine that slows down for a while (a shared
     // VM, a CPU rasteriser) then slows every M alike instead of skewing one.
     const samples: number[][] = [[], [], [], []];
@@ -116,6 +122,7 @@ export async function runBench(engine: DecodeEngine, tokenizer: Tokenizer, model
     speedup,
     outputs_identical: sampling ? null : identical,
     sampling: sampling ? { temperature: sampling.temperature, top_p: sampling.topP, seed: sampling.seed } : null,
+    no_repeat_ngram: sampling ? null : noRepeatNgram,
     cost_curve_ms: cost,
     efficiency: ideal ? speedup / ideal : null,
     per_prompt: perPrompt,
@@ -129,7 +136,9 @@ export function formatReport(r: BenchReport): string {
     r.outputs_identical === null
       ? 'n/a (sampling: the same distribution, not the same tokens)'
       : String(r.outputs_identical);
-  const mode = r.sampling ? `sampling T ${r.sampling.temperature} top-p ${r.sampling.top_p} seed ${r.sampling.seed}` : 'greedy';
+  const mode = r.sampling
+    ? `sampling T ${r.sampling.temperature} top-p ${r.sampling.top_p} seed ${r.sampling.seed}`
+    : `greedy${r.no_repeat_ngram ? `, no repeated ${r.no_repeat_ngram}-grams` : ''}`;
   const lines = [
     `adapter ${r.adapter}   model ${r.model}   ${r.tokens} tokens a run   ${mode}`,
     ``,

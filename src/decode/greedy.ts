@@ -13,6 +13,7 @@
 // interleave two runs (the demo's race) or time each step; `decodeGreedy` (`decode`) runs one to
 // the end. Both modes emit the same StepEvents, so metrics.ts reads either.
 import type { DecodeEngine, SamplingParams } from '../model/engine.ts';
+import { allowedArgmax, bannedNext } from './no-repeat.ts';
 import { acceptOrResample, checkSampling, drawStepUniforms, Rng } from './sampling.ts';
 
 export type StopReason = 'max-tokens' | 'end-of-text' | 'context-full' | 'aborted';
@@ -46,6 +47,8 @@ export interface DecodeOptions {
   maxTokens: number;
   /** Sample (speculative sampling) instead of decoding greedily. */
   sampling?: SamplingOptions;
+  /** Greedy only: never repeat an n-gram of this length (src/decode/no-repeat.ts); 0 or absent: off. */
+  noRepeatNgram?: number;
   /** Stop after emitting this token (the document boundary). */
   endOfText?: number;
   signal?: AbortSignal;
@@ -79,6 +82,8 @@ export class GreedyRun {
   decodeMs = 0;
   stop: StopReason | undefined;
   private readonly now: () => number;
+  /** The prompt and every committed token (the no-repeat rule's prefix). */
+  private sequence: number[] = [];
   /** Set when sampling: the setting and the run's PRNG. */
   private readonly sampler?: { params: SamplingParams; rng: Rng };
 
@@ -99,8 +104,11 @@ export class GreedyRun {
   async prefill(prompt: readonly number[]): Promise<void> {
     const t0 = this.now();
     const sampling = this.sampler && { ...this.sampler.params, uniform: this.sampler.rng.nextF32() };
-    const first = await this.engine.prefill(prompt, this.options.depth, sampling);
+    this.sequence = [...prompt];
+    let first = await this.engine.prefill(prompt, this.options.depth, sampling);
+    if (!sampling) first = await this.greedyChoice(0, first, []);
     this.engine.commit([first]);
+    this.sequence.push(first);
     this.tokens.push(first);
     this.prefillMs = this.now() - t0;
     this.stop = this.finished();
@@ -118,10 +126,18 @@ export class GreedyRun {
     let accepted: number;
     let last: number;
     if (!this.sampler) {
+      // The longest prefix of drafts the main model agrees with, then its own token.
       const result = await this.engine.step(depth);
       drafts = result.drafts;
-      accepted = acceptedPrefix(drafts, result.verified);
-      last = result.verified[accepted];
+      accepted = 0;
+      for (;;) {
+        const choice = await this.greedyChoice(accepted, result.verified[accepted], drafts.slice(0, accepted));
+        if (accepted < drafts.length && drafts[accepted] === choice) accepted++;
+        else {
+          last = choice;
+          break;
+        }
+      }
     } else {
       const u = drawStepUniforms(this.sampler.rng, depth);
       const result = await this.engine.step(depth, { ...this.sampler.params, uniforms: u.drafts });
@@ -131,6 +147,7 @@ export class GreedyRun {
     }
     const committed = [...drafts.slice(0, accepted), last];
     this.engine.commit(committed);
+    this.sequence.push(...committed);
     this.steps++;
     const room = this.options.maxTokens - this.tokens.length;
     const eot = this.options.endOfText === undefined ? -1 : committed.indexOf(this.options.endOfText);
@@ -142,6 +159,19 @@ export class GreedyRun {
     const event = { tokens: emitted, accepted: Math.min(accepted, emitted.length), proposed: depth, drafts, ms };
     this.options.onStep?.(event);
     return event;
+  }
+
+  /**
+   * The main model's greedy token at verify row `row`: its argmax, unless the no-repeat rule bans
+   * it after the committed sequence and `drafts` (the drafts before that row), and then the best
+   * allowed token of that row's logits (read back only then).
+   */
+  private async greedyChoice(row: number, argmax: number, drafts: readonly number[]): Promise<number> {
+    const n = this.options.noRepeatNgram;
+    if (!n) return argmax;
+    const banned = bannedNext(drafts.length ? [...this.sequence, ...drafts] : this.sequence, n);
+    if (!banned.has(argmax)) return argmax;
+    return allowedArgmax(await this.engine.mainLogits(row), banned);
   }
 
   private finished(): StopReason | undefined {

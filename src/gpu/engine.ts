@@ -351,6 +351,22 @@ export class GpuEngine implements DecodeEngine {
    * The logits of the last step (for tests and tools, not the decode loop): the main model's
    * verify rows, and each MTP module's row at the newest position. Costs its own submit.
    */
+  async mainLogits(row: number): Promise<Float32Array> {
+    if (this.lost) throw new Error('the WebGPU device was lost; create a new engine');
+    const D = this.config.mtp_depth;
+    if (!Number.isInteger(row) || row < 0 || row > D) throw new RangeError(`main logits row must be 0..${D}, got ${row}`);
+    const bytes = this.config.vocab_size * 4;
+    // Through the step's readback buffer (idle between steps): no buffer is created per call.
+    const { logits, staging } = this.buffers;
+    const encoder = this.device.createCommandEncoder({ label: 'main logits row' });
+    encoder.copyBufferToBuffer(logits, row * bytes, staging, READBACK_PROBS_AT, bytes);
+    this.device.queue.submit([encoder.finish()]);
+    await staging.mapAsync(GPUMapMode.READ, READBACK_PROBS_AT, bytes);
+    const out = new Float32Array(staging.getMappedRange(READBACK_PROBS_AT, bytes).slice(0));
+    staging.unmap();
+    return out;
+  }
+
   async readLogits(depth: number): Promise<{ main: Float32Array[]; mtp: Float32Array[] }> {
     const V = this.config.vocab_size;
     const D = this.config.mtp_depth;

@@ -63,6 +63,9 @@ export interface DecodeEngine {
   step(depth: number, sampling?: StepSampling): Promise<StepResult>;
   /** Commits tokens after a prefill or a step: the accepted drafts, then one final token. */
   commit(tokens: readonly number[]): void;
+  /** The main model's logits at row `row` of the last step's verify block (0..depth), or of the
+   * prefill's last position (row 0): for the rare token the no-repeat rule turns down. */
+  mainLogits(row: number): Promise<Float32Array>;
 }
 
 /** Position bookkeeping shared by the engines (no model code). */
@@ -188,6 +191,7 @@ export class CpuEngine implements DecodeEngine {
     });
     for (let k = 1; k <= depth; k++)
       for (let i = 0; i + k < prompt.length; i++) this.runMtp(k, i, prompt[i + k]);
+    this.lastLogits = { main: [logits], mtp: [] };
     if (!sampling) return argmax(logits);
     checkSampling(sampling);
     checkUniform(sampling.uniform);
@@ -235,6 +239,12 @@ export class CpuEngine implements DecodeEngine {
 
   commit(tokens: readonly number[]): void {
     this.state.commit(tokens);
+  }
+
+  async mainLogits(row: number): Promise<Float32Array> {
+    const logits = this.lastLogits.main[row];
+    if (!logits) throw new RangeError(`no main logits row ${row} in the last step`);
+    return logits;
   }
 
   private runMtp(k: number, pos: number, tokenAhead: number): Float32Array {

@@ -68,12 +68,14 @@ async function waitDone(page: Page, prompt?: string): Promise<RaceResult> {
   return result;
 }
 
-/** The CPU reference's greedy tokens for the same prompt tokens (the oracle). */
+/** The CPU reference's greedy tokens for the same prompt tokens, under the page's no-repeat rule (the oracle). */
 async function referenceTokens(result: RaceResult): Promise<number[]> {
+  expect(result.noRepeatNgram).toBeGreaterThan(0);
   const out = await decodeGreedy(new CpuEngine(reference), result.prompt.tokens, {
     depth: 0,
     maxTokens: result.maxTokens,
     endOfText: tokenizer.endOfText,
+    noRepeatNgram: result.noRepeatNgram,
   });
   return out.tokens;
 }

@@ -56,6 +56,26 @@ describe('GPU engine', () => {
     for (const depth of [1, 2]) expect((await run(depth)).tokens).toEqual(base.tokens);
   });
 
+  it('with the no-repeat rule: the same tokens as the CPU engine at depth 0, 1 and 2, the rule firing', async () => {
+    const prompt = [tokenizer.endOfText, ...tokenizer.encode('The President told a news conference yesterday that the United States would')];
+    const options = (depth: number, noRepeatNgram: number) => ({ depth, maxTokens: 40, noRepeatNgram });
+    const want = await decodeGreedy(new CpuEngine(model), prompt, options(0, 3));
+    // The rule changes this prompt's text (its plain greedy text repeats), so mainLogits was read.
+    expect((await decodeGreedy(rig.engine, prompt, options(0, 0))).tokens).not.toEqual(want.tokens);
+    for (const depth of [0, 1, 2]) expect((await decodeGreedy(rig.engine, prompt, options(depth, 3))).tokens, `depth ${depth}`).toEqual(want.tokens);
+    // A row's logits through the step's readback buffer equal the CPU engine's.
+    const cpu = new CpuEngine(model);
+    cpu.commit([await cpu.prefill(prompt, 2)]);
+    rig.engine.commit([await rig.engine.prefill(prompt, 2)]);
+    await cpu.step(2);
+    await rig.engine.step(2);
+    for (const row of [0, 2]) {
+      const got = await rig.engine.mainLogits(row);
+      const ref = await cpu.mainLogits(row);
+      expect(Math.max(...got.map((v, i) => Math.abs(v - ref[i]))), `row ${row}`).toBeLessThan(1e-3);
+    }
+  });
+
   it('prefill of a full context agrees with the reference on the next token', async () => {
     const prompt = Array.from({ length: model.config.max_seq_len }, (_, i) => tokenizer.encode(' the')[0] + (i % 5));
     const cpuNext = await new CpuEngine(model).prefill(prompt, 2);

@@ -206,6 +206,9 @@ describe('autoplay, real race controller (CPU reference engine)', () => {
     commit(tokens: readonly number[]): void {
       this.inner.commit(tokens);
     }
+    mainLogits(row: number): Promise<Float32Array> {
+      return this.inner.mainLogits(row);
+    }
   }
 
   it('cycles the prompts, and after a device lost mid-run rebuilds the engines and goes on with no click', async () => {

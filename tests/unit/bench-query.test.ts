@@ -1,11 +1,12 @@
 // The browser benchmark page's options in its address (src/app/bench-query.ts): what
 // scripts/bench_browser.ts writes, the page reads back; bad values are refused with a message.
 import { describe, expect, it } from 'vitest';
+import { DEFAULT_NO_REPEAT_NGRAM } from '../../src/decode/no-repeat.ts';
 import { BENCH_DEFAULTS, BenchQueryError, benchQueryString, parseBenchQuery, promptLines } from '../../src/app/bench-query.ts';
 
 describe('bench query', () => {
   it('round-trips the options, prompts with any characters included', () => {
-    const options = { prompts: ['The old man & the sea?', 'Café «naïve» — 東京 🚀', 'a=b+c'], tokens: 8, depth: 1, runs: 3, costRepeats: 5, model: 'brown-mtp' };
+    const options = { prompts: ['The old man & the sea?', 'Café «naïve» — 東京 🚀', 'a=b+c'], tokens: 8, depth: 1, runs: 3, costRepeats: 5, model: 'brown-mtp', noRepeatNgram: 4 };
     expect(parseBenchQuery(benchQueryString(options))).toEqual({ ...options, sampling: undefined, golden: false });
     const sampled = { ...options, sampling: { temperature: 0.8, topP: 0.95, seed: 12345 } };
     expect(parseBenchQuery(benchQueryString(sampled))).toEqual({ ...sampled, golden: false });
@@ -17,14 +18,15 @@ describe('bench query', () => {
   });
 
   it('defaults: no prompts (the page uses scripts/bench_prompts.txt), model depth, 48 tokens', () => {
-    expect(parseBenchQuery('')).toEqual({ prompts: [], tokens: 48, depth: undefined, runs: 1, costRepeats: 10, model: 'brown-mtp', sampling: undefined, golden: false });
+    expect(parseBenchQuery('')).toEqual({ prompts: [], tokens: 48, depth: undefined, runs: 1, costRepeats: 10, model: 'brown-mtp', noRepeatNgram: DEFAULT_NO_REPEAT_NGRAM, sampling: undefined, golden: false });
+    expect(parseBenchQuery('?ngram=0').noRepeatNgram).toBe(0);
     expect(BENCH_DEFAULTS.tokens).toBe(48);
     expect(parseBenchQuery('?golden').golden).toBe(true);
     expect(parseBenchQuery(benchQueryString({ golden: true })).golden).toBe(true);
   });
 
   it('refuses bad numbers and model names', () => {
-    for (const bad of ['?tokens=1', '?tokens=abc', '?tokens=', '?depth=0', '?runs=2.5', '?cost=-1', '?model=../etc/passwd', '?temperature=-1', '?temperature=hot', '?temperature=1&top_p=0', '?temperature=1&top_p=1.5', '?temperature=1&seed=1.5'])
+    for (const bad of ['?tokens=1', '?tokens=abc', '?tokens=', '?depth=0', '?runs=2.5', '?cost=-1', '?model=../etc/passwd', '?temperature=-1', '?temperature=hot', '?temperature=1&top_p=0', '?temperature=1&top_p=1.5', '?temperature=1&seed=1.5', '?ngram=-1', '?ngram=2.5'])
       expect(() => parseBenchQuery(bad), bad).toThrow(BenchQueryError);
   });
 

@@ -6,6 +6,7 @@ import { preparePrompt, promptBudget } from '../../src/app/prompt.ts';
 import { MAX_TEMPERATURE, RaceController, runTemperature, type Phase, type RunRequest } from '../../src/app/race.ts';
 import { VisibleClock, type VisibilitySource } from '../../src/app/visible-clock.ts';
 import { decodeGreedy } from '../../src/decode/greedy.ts';
+import { DEFAULT_NO_REPEAT_NGRAM } from '../../src/decode/no-repeat.ts';
 import { CpuEngine, type DecodeEngine, type PrefillSampling, type StepResult, type StepSampling } from '../../src/model/engine.ts';
 import { ReferenceModel } from '../../src/model/reference.ts';
 import { readModel } from '../../scripts/node_model.ts';
@@ -68,6 +69,9 @@ class TimedEngine implements DecodeEngine {
   commit(tokens: readonly number[]): void {
     this.inner.commit(tokens);
   }
+  mainLogits(row: number): Promise<Float32Array> {
+    return this.inner.mainLogits(row);
+  }
   private async timed<T>(kind: 'prefill' | 'step', body: () => Promise<T>): Promise<T> {
     const rig = this.rig;
     rig.inFlight++;
@@ -126,8 +130,9 @@ function setup(costs = { baseline: 10, mtp: 25 }, yieldTask?: () => Promise<void
   return { rig, visibility, controller, phases, backends };
 }
 
+/** The baseline's greedy tokens on a plain CPU engine, with the rule the race applies. */
 const reference = (prompt: number[], maxTokens: number) =>
-  decodeGreedy(new CpuEngine(model), prompt, { depth: 0, maxTokens, endOfText: tokenizer.endOfText });
+  decodeGreedy(new CpuEngine(model), prompt, { depth: 0, maxTokens, endOfText: tokenizer.endOfText, noRepeatNgram: DEFAULT_NO_REPEAT_NGRAM });
 
 const request = (text: string, maxTokens = 20, depth = 2): RunRequest => ({ text, depth, maxTokens });
 
@@ -176,6 +181,7 @@ describe('RaceController', () => {
     await controller.run({ ...request('The jury said', 16), temperature: 0 });
     const greedy = controller.view().result!;
     expect(greedy.seed).toBeNull();
+    expect(greedy.noRepeatNgram).toBe(DEFAULT_NO_REPEAT_NGRAM);
     expect(greedy.mtp.tokens).toEqual(greedy.baseline.tokens);
   });
 
