@@ -164,7 +164,7 @@ export class GreedyRun {
   /**
    * The main model's greedy token at verify row `row`: its argmax, unless the no-repeat rule bans
    * it after the committed sequence and `drafts` (the drafts before that row), and then the best
-   * allowed token of that row's logits (read back only then).
+   * allowed token of that row's logits (which the step already read back).
    */
   private async greedyChoice(row: number, argmax: number, drafts: readonly number[]): Promise<number> {
     const n = this.options.noRepeatNgram;

@@ -11,7 +11,8 @@
 // Drafts never leave the GPU inside a step: module k's argmax at the newest position writes
 // its token into the token buffer at the position it predicts; module k+1 and the main
 // model's verify block read it from there. `commit` later overwrites those slots with the
-// true tokens. One small copy (verify argmax + drafts) goes to a staging buffer at the end.
+// true tokens. One small copy (verify argmax, drafts, the verify rows' logits) goes to a staging
+// buffer at the end.
 //
 // Sampling (a step with a `sampling` argument): each module's head ends in the sampling kernel
 // (shaders/sample.wgsl) instead of argmax: it draws the draft from the module's distribution q_k
@@ -84,6 +85,8 @@ export class GpuEngine implements DecodeEngine {
   private lost = false;
   /** The sampling setting the sampling kernels' uniforms hold now ('' until the first). */
   private setting = '';
+  /** The main model's logits rows of the last greedy step or prefill (for mainLogits). */
+  private lastMainLogits?: Float32Array;
   /** CPU copy of the uniforms buffer. */
   private readonly uniformWords: Float32Array<ArrayBuffer>;
 
@@ -148,10 +151,11 @@ export class GpuEngine implements DecodeEngine {
     const verifyRows = Math.max(D + 1, VERIFY_MAX_ROWS);
     const results = storage('verify argmax', verifyRows, GPUBufferUsage.COPY_SRC);
     if ((verifyRows + D) * 4 > READBACK_PROBS_AT) throw new RangeError('readback header too small');
-    // Readback: verify argmax and drafts, then (sampling) p and q rows from READBACK_PROBS_AT.
+    // Readback: verify argmax and drafts, then from READBACK_PROBS_AT the main model's logits rows
+    // (greedy: for the no-repeat rule) or, sampling, p and q rows.
     const staging = device.createBuffer({
       label: 'readback',
-      size: READBACK_PROBS_AT + (2 * D + 1) * V * 4,
+      size: READBACK_PROBS_AT + Math.max(2 * D + 1, verifyRows) * V * 4,
       usage: GPUBufferUsage.MAP_READ | GPUBufferUsage.COPY_DST,
     });
     owned.push(staging);
@@ -351,20 +355,12 @@ export class GpuEngine implements DecodeEngine {
    * The logits of the last step (for tests and tools, not the decode loop): the main model's
    * verify rows, and each MTP module's row at the newest position. Costs its own submit.
    */
+  /** From the last greedy step's (or prefill's) readback: no GPU work, no extra round trip. */
   async mainLogits(row: number): Promise<Float32Array> {
-    if (this.lost) throw new Error('the WebGPU device was lost; create a new engine');
-    const D = this.config.mtp_depth;
-    if (!Number.isInteger(row) || row < 0 || row > D) throw new RangeError(`main logits row must be 0..${D}, got ${row}`);
-    const bytes = this.config.vocab_size * 4;
-    // Through the step's readback buffer (idle between steps): no buffer is created per call.
-    const { logits, staging } = this.buffers;
-    const encoder = this.device.createCommandEncoder({ label: 'main logits row' });
-    encoder.copyBufferToBuffer(logits, row * bytes, staging, READBACK_PROBS_AT, bytes);
-    this.device.queue.submit([encoder.finish()]);
-    await staging.mapAsync(GPUMapMode.READ, READBACK_PROBS_AT, bytes);
-    const out = new Float32Array(staging.getMappedRange(READBACK_PROBS_AT, bytes).slice(0));
-    staging.unmap();
-    return out;
+    const V = this.config.vocab_size;
+    const rows = this.lastMainLogits ? this.lastMainLogits.length / V : 0;
+    if (!Number.isInteger(row) || row < 0 || row >= rows) throw new RangeError(`no main logits row ${row} in the last greedy step (it had ${rows})`);
+    return this.lastMainLogits!.slice(row * V, (row + 1) * V);
   }
 
   async readLogits(depth: number): Promise<{ main: Float32Array[]; mtp: Float32Array[] }> {
@@ -432,16 +428,20 @@ export class GpuEngine implements DecodeEngine {
     if (read.probs) {
       encoder.copyBufferToBuffer(probs, 0, staging, READBACK_PROBS_AT, (depth + 1) * row);
       if (depth > 0) encoder.copyBufferToBuffer(probs, (D + 1) * row, staging, READBACK_PROBS_AT + (depth + 1) * row, depth * row);
+    } else {
+      // The verify rows' logits ride along (a few KB), for the no-repeat rule's rare fallback.
+      encoder.copyBufferToBuffer(this.buffers.logits, 0, staging, READBACK_PROBS_AT, (depth + 1) * row);
     }
     this.device.queue.submit([encoder.finish()]);
     // The drafts now sit in token slots past the committed length; the next commit overwrites them.
     this.uploadedTokens = committed.length;
-    const bytes = read.probs ? READBACK_PROBS_AT + (2 * depth + 1) * row : (depth + 1 + drafts) * 4;
+    const bytes = READBACK_PROBS_AT + (read.probs ? 2 * depth + 1 : depth + 1) * row;
     await staging.mapAsync(GPUMapMode.READ, 0, bytes);
     const mapped = staging.getMappedRange(0, bytes).slice(0);
     staging.unmap();
     const words = new Uint32Array(mapped, 0, depth + 1 + drafts);
     const result: StepResult = { verified: Array.from(words.subarray(0, depth + 1)), drafts: Array.from(words.subarray(depth + 1)) };
+    this.lastMainLogits = read.probs ? undefined : new Float32Array(mapped, READBACK_PROBS_AT, (depth + 1) * V);
     if (read.probs) {
       const rowAt = (r: number) => new Float32Array(mapped, READBACK_PROBS_AT + r * row, V);
       result.p = Array.from({ length: depth + 1 }, (_, j) => rowAt(j));
