@@ -7,8 +7,8 @@
 // speculative decoding stays lossless: MTP emits exactly the baseline's text. A draft that the rule
 // bans is simply rejected, since the main model's choice never is a banned token.
 
-/** The n the page and the benchmarks use: 3 keeps this model's greedy text readable (4 still lets
- * "of the United ..." chains through; see the model card's sample outputs in the README). */
+/** The n the page and the benchmarks use: 3 keeps this model's greedy text readable (with 4, chains
+ * like "the Union of the University of the Unitution of the ..." still come through). */
 export const DEFAULT_NO_REPEAT_NGRAM = 3;
 
 /** Tokens that would complete an n-gram already in `prefix` (its last n - 1 tokens seen before, followed by t). */

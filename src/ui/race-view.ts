@@ -185,6 +185,7 @@ export class RaceView extends LitElement {
           <h2>How the race is measured</h2>
           <p>Both sides run on ${v.backend?.kind === 'cpu' ? 'the CPU reference engine' : engine ? `one device (${engine})` : 'the same engine'}, one step at a time: the next step always goes to the side that has used less step time, so the race you see is the measured one.</p>
           <p>Figures count decode steps only (prefill apart); stepping pauses while the tab is hidden.</p>
+          <p>Greedy decoding never repeats a 3-gram: both sides skip such a token by the same rule, so the texts stay identical and free of loops.</p>
         </div>
       </section>
       <details class="card profiler" data-section="developer">
