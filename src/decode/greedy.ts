@@ -12,9 +12,9 @@
 // `GreedyRun` (also exported as `DecodeRun`) advances one step at a time, so a caller can
 // interleave two runs (the demo's race) or time each step; `decodeGreedy` (`decode`) runs one to
 // the end. Both modes emit the same StepEvents, so metrics.ts reads either.
-import type { DecodeEngine, SamplingParams } from '../model/engine.ts';
+import { checkSampling, type DecodeEngine, type SamplingParams } from '../model/engine.ts';
 import { allowedArgmax, bannedNext } from './no-repeat.ts';
-import { acceptOrResample, checkSampling, drawStepUniforms, Rng } from './sampling.ts';
+import { acceptOrResample, drawStepUniforms, Rng } from './sampling.ts';
 
 export type StopReason = 'max-tokens' | 'end-of-text' | 'context-full' | 'aborted';
 

@@ -1,6 +1,6 @@
 // Speculative sampling (Leviathan et al. 2023; Chen et al. 2023), the CPU half: the accept /
-// resample rule, the seeded PRNG, and (re-exported from src/model/ops.ts, where the CPU engine
-// also uses them) temperature + top-p and the inverse-CDF draw.
+// resample rule and the seeded PRNG (temperature + top-p and the inverse-CDF draw are
+// src/model/ops.ts samplingDistribution and sampleIndex, which the CPU engine uses too).
 //
 // A step with `depth` drafts: MTP module k drew draft x_k from its own distribution q_k (temperature
 // and top-p applied as for the main model, on the GPU, from a uniform this side drew); the main
@@ -12,16 +12,7 @@
 //
 // Randomness: one `Rng` per run, seeded. Each step draws a fixed number of uniforms, in a fixed
 // order (`drawStepUniforms`), so a run is a function of its seed and the model's probabilities.
-import type { SamplingParams } from '../model/engine.ts';
-import { sampleIndex, samplingDistribution } from '../model/ops.ts';
-
-export { checkSampling, type SamplingParams } from '../model/engine.ts';
-export { sampleIndex, samplingDistribution } from '../model/ops.ts';
-
-/** The distribution sampled from for `logits` (temperature, then top-p), in float64. */
-export function distribution(logits: ArrayLike<number>, s: SamplingParams): Float64Array {
-  return samplingDistribution(logits, s.temperature, s.topP);
-}
+import { sampleIndex } from '../model/ops.ts';
 
 /**
  * xoshiro128** (Blackman and Vigna), 128-bit state, seeded through SplitMix32 so that nearby seeds
