@@ -17,6 +17,7 @@
 // `base + (positional ? pos0 + r : r) * stride`. A positional view is indexed by absolute position
 // (a KV cache, a per-position hidden-state history, the token buffer); a plain one by row in the
 // block (scratch activations). Views need no alignment, so many tensors can share one buffer.
+import { checkSampling, type SamplingParams } from '../model/engine.ts';
 import { shaders, type ShaderName } from './shaders.ts';
 
 /** Bytes between per-step uniform slots (WebGPU's default minUniformBufferOffsetAlignment). */
@@ -78,10 +79,7 @@ export interface SoftmaxDispatch extends Dispatch {
 }
 
 /** Temperature (> 0) and top-p (0 < topP <= 1; 1 keeps every token) of the sampling kernel. */
-export interface SampleSetting {
-  temperature: number;
-  topP: number;
-}
+export type SampleSetting = SamplingParams;
 
 export interface SampleDispatch extends Dispatch {
   /** Rewrites the static uniform (queue.writeBuffer): for a change of setting, not per step. */
@@ -414,8 +412,7 @@ export class Kernels {
     checkCount('n', o.n);
     if (o.n > SAMPLE_MAX_N) throw new RangeError(`sample: rows of ${o.n} > ${SAMPLE_MAX_N}`);
     const words = (s: SampleSetting): Word[] => {
-      if (!(s.temperature > 0) || !Number.isFinite(s.temperature)) throw new RangeError(`temperature must be > 0, got ${s.temperature}`);
-      if (!(s.topP > 0 && s.topP <= 1)) throw new RangeError(`top-p must be in (0, 1], got ${s.topP}`);
+      checkSampling(s);
       return [
         o.n,
         { f32: 1 / s.temperature },
