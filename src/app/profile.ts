@@ -38,7 +38,7 @@ export async function profileOneStep(engine: GpuEngine, profiler: Profiler, prom
   const position = engine.length;
   const atMs = now();
   // GpuEngine.step's optional OpRunner: the profiler's runner times each kernel use.
-  const result = await engine.step(depth, profiler.runner);
+  const result = await engine.step(depth, undefined, profiler.runner);
   const profile = await profiler.read();
   const accepted = commitStep(result);
   const costCurveMs: Record<string, number> = {};

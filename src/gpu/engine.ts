@@ -272,15 +272,8 @@ export class GpuEngine implements DecodeEngine {
     return verified[0];
   }
 
-  /**
-   * One step (DecodeEngine.step). `step(depth, runner)` (no sampling) is kept for the profiler;
-   * `step(depth, sampling, runner)` profiles a sampling step.
-   */
-  async step(depth: number, sampling?: StepSampling | OpRunner, runner: OpRunner = fusedRunner): Promise<StepResult> {
-    if (typeof sampling === 'function') {
-      runner = sampling;
-      sampling = undefined;
-    }
+  /** One step (DecodeEngine.step); the profiler passes its own `runner` to time each kernel. */
+  async step(depth: number, sampling?: StepSampling, runner: OpRunner = fusedRunner): Promise<StepResult> {
     if (sampling) {
       this.useSetting(sampling);
       if (sampling.uniforms.length < depth) throw new RangeError(`a sampling step of depth ${depth} needs ${depth} uniforms`);
