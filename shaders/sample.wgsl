@@ -74,6 +74,22 @@ fn wg_sum4(t: u32, v: vec4<f32>) -> vec4<f32> {
   return total;
 }
 
+// The maximum over the workgroup, in the same two-level order (a maximum is exact: any order gives
+// the same bits). Two barriers; call in uniform control flow.
+fn wg_max(t: u32, v: f32) -> f32 {
+  red[t].x = v;
+  workgroupBarrier();
+  if (t < GROUPS) {
+    var g = red[t * GROUPS].x;
+    for (var k = 1u; k < GROUPS; k++) { g = max(g, red[t * GROUPS + k].x); }
+    red2[t].x = g;
+  }
+  workgroupBarrier();
+  var m = red2[0].x;
+  for (var g = 1u; g < GROUPS; g++) { m = max(m, red2[g].x); }
+  return m;
+}
+
 @compute @workgroup_size(256)
 fn main(@builtin(workgroup_id) wg: vec3<u32>, @builtin(local_invocation_index) t: u32) {
   let r = wg.x;
@@ -88,16 +104,7 @@ fn main(@builtin(workgroup_id) wg: vec3<u32>, @builtin(local_invocation_index) t
     let x = X[xb + i];
     if (x == x) { mx = max(mx, x); }
   }
-  red[t].x = mx;
-  workgroupBarrier();
-  if (t < GROUPS) {
-    var g = red[t * GROUPS].x;
-    for (var k = 1u; k < GROUPS; k++) { g = max(g, red[t * GROUPS + k].x); }
-    red2[t].x = g;
-  }
-  workgroupBarrier();
-  var m = red2[0].x;
-  for (var g = 1u; g < GROUPS; g++) { m = max(m, red2[g].x); }
+  let m = wg_max(t, mx);
 
   // Unnormalised probabilities of this invocation's chunk, kept in workgroup memory.
   var chunk_sum = 0.0;
@@ -130,16 +137,8 @@ fn main(@builtin(workgroup_id) wg: vec3<u32>, @builtin(local_invocation_index) t
         if (b + k < end && s[k] >= goal) { best = max(best, mine[k]); }
       }
     }
-    red[t].z = best;
-    workgroupBarrier();
-    if (t < GROUPS) {
-      var g = red[t * GROUPS].z;
-      for (var k = 1u; k < GROUPS; k++) { g = max(g, red[t * GROUPS + k].z); }
-      red2[t].z = g;
-    }
-    workgroupBarrier();
-    for (var g = 0u; g < GROUPS; g++) { threshold = max(threshold, red2[g].z); }
-    workgroupBarrier();
+    threshold = wg_max(t, best); // every best is >= 0, as threshold was
+    workgroupBarrier(); // red is written again below
   }
 
   // The nucleus, and an inclusive scan of the chunk sums in the same two-level order.
