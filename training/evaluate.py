@@ -11,7 +11,7 @@ import sys
 import torch
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from model import Config, MTPModel  # noqa: E402
+from model import Config, MTPModel, grown_state  # noqa: E402
 from train import HERE, evaluate, load_tokens  # noqa: E402
 
 
@@ -21,7 +21,7 @@ def main():
     for name in sys.argv[1:] or ["brown-mtp"]:
         ck = torch.load(os.path.join(HERE, "checkpoints", f"{name}.pt"), map_location="cpu")
         model = MTPModel(Config(**ck["config"]))
-        model.load_state_dict(ck["model"])
+        model.load_state_dict(grown_state(ck["model"], model))
         ev = evaluate(model, val, torch.device("cpu"))
         print(json.dumps({"name": name, **ev}), flush=True)
 

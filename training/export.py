@@ -24,7 +24,7 @@ import numpy as np
 import torch
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from model import Config, MTPModel  # noqa: E402
+from model import Config, MTPModel, grown_state  # noqa: E402
 from train import HERE, evaluate, load_tokens  # noqa: E402
 
 ROOT = os.path.dirname(HERE)
@@ -132,7 +132,7 @@ def main():
     ck = stages[-1][0]
     cfg = Config(**ck["config"])
     model = MTPModel(cfg)
-    model.load_state_dict(ck["model"])
+    model.load_state_dict(grown_state(ck["model"], model))
     model.eval()
 
     val = load_tokens("val")
@@ -173,6 +173,12 @@ def main():
             "main_perplexity": round(ev["ppl_main"], 3),
             "acceptance": {k: round(v, 4) for k, v in ev["acceptance"].items()},
             "sampling_acceptance_t1": {k: round(v, 4) for k, v in ev["sampling_acceptance"].items()},
+            "acceptance_by_main_confidence": [
+                {"main_top_p_below": b["main_top_p_below"],
+                 "share": {k: round(v, 4) for k, v in b["share"].items()},
+                 "acceptance": {k: round(v, 4) for k, v in b["acceptance"].items()}}
+                for b in ev["by_confidence"]
+            ],
         },
         "loss_curves": curves,
     }

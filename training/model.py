@@ -17,6 +17,7 @@ TypeScript reference (src/model/reference.ts) follows this file line by line.
 Written for torch 1.13 (Debian's python3-torch) and newer: no scaled_dot_product_attention.
 """
 import math
+import re
 from dataclasses import dataclass, asdict
 
 import torch
@@ -33,6 +34,8 @@ class Config:
     ffn_hidden: int = 384
     max_seq_len: int = 256
     mtp_depth: int = 2
+    mtp_layers: int = 1  # transformer blocks per MTP module (DeepSeek-V3: one)
+    mtp_ffn_hidden: int = 384  # SwiGLU width of the MTP modules' blocks
     rope_theta: float = 10000.0
     norm_eps: float = 1e-5
 
@@ -94,23 +97,23 @@ class Attention(nn.Module):
 class FeedForward(nn.Module):
     """SwiGLU: w2(silu(w1 x) * w3 x)."""
 
-    def __init__(self, cfg: Config):
+    def __init__(self, d: int, hidden: int):
         super().__init__()
-        self.w1 = nn.Linear(cfg.d_model, cfg.ffn_hidden, bias=False)
-        self.w3 = nn.Linear(cfg.d_model, cfg.ffn_hidden, bias=False)
-        self.w2 = nn.Linear(cfg.ffn_hidden, cfg.d_model, bias=False)
+        self.w1 = nn.Linear(d, hidden, bias=False)
+        self.w3 = nn.Linear(d, hidden, bias=False)
+        self.w2 = nn.Linear(hidden, d, bias=False)
 
     def forward(self, x):
         return self.w2(F.silu(self.w1(x)) * self.w3(x))
 
 
 class Block(nn.Module):
-    def __init__(self, cfg: Config):
+    def __init__(self, cfg: Config, ffn_hidden: int):
         super().__init__()
         self.attn_norm = RMSNorm(cfg.d_model, cfg.norm_eps)
         self.attn = Attention(cfg)
         self.ffn_norm = RMSNorm(cfg.d_model, cfg.norm_eps)
-        self.ffn = FeedForward(cfg)
+        self.ffn = FeedForward(cfg.d_model, ffn_hidden)
 
     def forward(self, x, cos, sin):
         x = x + self.attn(self.attn_norm(x), cos, sin)
@@ -123,13 +126,15 @@ class MTPModule(nn.Module):
         self.hnorm = RMSNorm(cfg.d_model, cfg.norm_eps)
         self.enorm = RMSNorm(cfg.d_model, cfg.norm_eps)
         self.proj = nn.Linear(2 * cfg.d_model, cfg.d_model, bias=False)
-        self.block = Block(cfg)
+        self.blocks = nn.ModuleList(Block(cfg, cfg.mtp_ffn_hidden) for _ in range(cfg.mtp_layers))
         self.norm = RMSNorm(cfg.d_model, cfg.norm_eps)
 
     def forward(self, h_prev, emb_next, cos, sin):
         """h_prev: depth k-1 hidden at positions i; emb_next: Emb(t_(i+k)). Returns h^k."""
         x = self.proj(torch.cat([self.hnorm(h_prev), self.enorm(emb_next)], dim=-1))
-        return self.block(x, cos, sin)
+        for block in self.blocks:
+            x = block(x, cos, sin)
+        return x
 
 
 class MTPModel(nn.Module):
@@ -137,7 +142,7 @@ class MTPModel(nn.Module):
         super().__init__()
         self.cfg = cfg
         self.tok_emb = nn.Embedding(cfg.vocab_size, cfg.d_model)
-        self.layers = nn.ModuleList(Block(cfg) for _ in range(cfg.n_layers))
+        self.layers = nn.ModuleList(Block(cfg, cfg.ffn_hidden) for _ in range(cfg.n_layers))
         self.norm = RMSNorm(cfg.d_model, cfg.norm_eps)
         self.mtp = nn.ModuleList(MTPModule(cfg) for _ in range(cfg.mtp_depth))
         cos, sin = rope_tables(cfg)
@@ -147,7 +152,7 @@ class MTPModel(nn.Module):
         # Residual-branch outputs start small so deep sums stay at unit scale (GPT-2).
         for name, p in self.named_parameters():
             if name.endswith("wo.weight") or name.endswith("w2.weight"):
-                nn.init.normal_(p, std=0.02 / math.sqrt(2 * (cfg.n_layers + cfg.mtp_depth)))
+                nn.init.normal_(p, std=0.02 / math.sqrt(2 * (cfg.n_layers + cfg.mtp_depth * cfg.mtp_layers)))
 
     @staticmethod
     def _init(m):
@@ -177,3 +182,26 @@ class MTPModel(nn.Module):
         count = lambda mod: sum(p.numel() for p in mod.parameters())
         main = count(self) - sum(count(m) for m in self.mtp)
         return {"main": main, **{f"mtp_{k}": count(m) for k, m in enumerate(self.mtp, 1)}, "total": count(self)}
+
+
+def grown_state(old: dict, model: MTPModel) -> dict:
+    """The state of `model` (a config with wider or more MTP blocks than `old`'s) that computes
+    exactly what `old` computes: old tensors fill the leading slices, the new FFN units get
+    zero output columns (w2) and new blocks zero residual outputs (wo, w2), so they add nothing
+    until training moves them. Also reads checkpoints from before MTP modules had `blocks`."""
+    old = {re.sub(r"^(mtp\.\d+)\.block\.", r"\1.blocks.0.", n): t for n, t in old.items()}
+    state = model.state_dict()
+    for name, new in state.items():
+        if name not in old:
+            if name.endswith("wo.weight") or name.endswith("w2.weight"):
+                new.zero_()  # a new block: identity on the residual stream
+            continue
+        t = old[name]
+        if t.shape == new.shape:
+            new.copy_(t)
+        elif name.endswith("w2.weight"):  # (d, hidden): new hidden units contribute nothing yet
+            new.zero_()
+            new[:, : t.shape[1]] = t
+        else:  # w1 / w3 (hidden, d): the old units first, the new ones keep their random init
+            new[: t.shape[0]] = t
+    return state

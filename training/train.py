@@ -26,7 +26,7 @@ import numpy as np
 import torch
 import torch.nn.functional as F
 
-from model import Config, MTPModel
+from model import Config, MTPModel, grown_state
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 
@@ -49,7 +49,8 @@ def parse_args():
     p.add_argument("--eval-every", type=int, default=250)
     p.add_argument("--checkpoint-minutes", type=float, default=5.0)
     p.add_argument("--resume", action="store_true")
-    p.add_argument("--init-from", default=None, help="start from the weights of checkpoints/<name>.pt (a follow-up run)")
+    p.add_argument("--init-from", default=None, help="start from the weights of checkpoints/<name>.pt (a follow-up run; "
+                   "wider or more MTP blocks than it had start as no-ops, see model.grown_state)")
     p.add_argument("--teacher-temperature", type=float, default=1.0, help="sharpen (<1) the main model's distribution used as the distillation target")
     p.add_argument("--hard-weight", type=float, default=0.0, help="phase 2: weight of cross-entropy to the main model's argmax")
     for field, default in Config().to_dict().items():
@@ -80,17 +81,28 @@ def window_batches(tokens: np.ndarray, window: int, batch: int):
         yield torch.from_numpy(rows[start : start + batch])
 
 
+# Upper edges of the main model's top probability, for acceptance by the main model's confidence.
+CONFIDENCE_EDGES = (0.1, 0.2, 0.3, 0.5, 0.7, 0.9, 1.0)
+
+
 @torch.no_grad()
 def evaluate(model: MTPModel, tokens: np.ndarray, device, max_windows=None):
     """Teacher-forced: main loss, each module's loss, and acceptance per depth (module k's
     argmax at row i equals the main model's argmax at row i + k, the same future token).
     sampling_acceptance is the expected acceptance of speculative sampling at temperature 1,
-    sum_x min(p(x), q(x)) with p the main model's and q module k's distribution for that token."""
+    sum_x min(p(x), q(x)) with p the main model's and q module k's distribution for that token.
+    by_confidence splits the positions by the main model's top probability there (bucket edges
+    CONFIDENCE_EDGES): the share of positions in each bucket and each depth's acceptance in it.
+    Where the main model's top choices are near ties its argmax is hard to predict, so this shows
+    how much of the shortfall comes from the main model's own uncertainty."""
     model.eval()
     D = model.cfg.mtp_depth
     window = model.cfg.max_seq_len
     nll_main, n_main = 0.0, 0
     nll_mtp, agree, n_mtp, overlap = [0.0] * D, [0] * D, [0] * D, [0.0] * D
+    edges = torch.tensor(CONFIDENCE_EDGES[:-1], device=device)
+    bucket_rows = [torch.zeros(len(CONFIDENCE_EDGES), device=device) for _ in range(D)]
+    bucket_agree = [torch.zeros(len(CONFIDENCE_EDGES), device=device) for _ in range(D)]
     used = 0
     for ids in window_batches(tokens, window, 16):
         if max_windows is not None and used >= max_windows:
@@ -107,7 +119,11 @@ def evaluate(model: MTPModel, tokens: np.ndarray, device, max_windows=None):
             tgt = ids[:, k + 1 :]
             nll_mtp[k - 1] += F.cross_entropy(ml[:, : L - 1].reshape(-1, ml.shape[-1]), tgt.reshape(-1), reduction="sum").item()
             n_mtp[k - 1] += tgt.numel()
-            agree[k - 1] += (ml.argmax(-1) == main_argmax[:, k:]).sum().item()
+            same = ml.argmax(-1) == main_argmax[:, k:]
+            agree[k - 1] += same.sum().item()
+            bucket = torch.bucketize(F.softmax(logits[:, k:], -1).amax(-1).flatten(), edges, right=True)
+            bucket_rows[k - 1] += torch.bincount(bucket, minlength=len(CONFIDENCE_EDGES)).float()
+            bucket_agree[k - 1] += torch.bincount(bucket, weights=same.flatten().float(), minlength=len(CONFIDENCE_EDGES))
             overlap[k - 1] += torch.minimum(F.softmax(logits[:, k:], -1), F.softmax(ml, -1)).sum().item()
     model.train()
     rows = lambda k: used * (window - k)
@@ -118,6 +134,12 @@ def evaluate(model: MTPModel, tokens: np.ndarray, device, max_windows=None):
         "loss_mtp": {str(k): nll_mtp[k - 1] / n_mtp[k - 1] for k in range(1, D + 1)},
         "acceptance": {str(k): agree[k - 1] / rows(k) for k in range(1, D + 1)},
         "sampling_acceptance": {str(k): overlap[k - 1] / rows(k) for k in range(1, D + 1)},
+        "by_confidence": [
+            {"main_top_p_below": edge,
+             "share": {str(k): (bucket_rows[k - 1][b] / rows(k)).item() for k in range(1, D + 1)},
+             "acceptance": {str(k): (bucket_agree[k - 1][b] / bucket_rows[k - 1][b].clamp(min=1)).item() for k in range(1, D + 1)}}
+            for b, edge in enumerate(CONFIDENCE_EDGES)
+        ],
     }
 
 
@@ -180,7 +202,8 @@ def main():
         if os.path.exists(log_path):
             os.remove(log_path)
         if args.init_from:
-            model.load_state_dict(torch.load(os.path.join(ckpt_dir, f"{args.init_from}.pt"), map_location=device)["model"])
+            old = torch.load(os.path.join(ckpt_dir, f"{args.init_from}.pt"), map_location=device)["model"]
+            model.load_state_dict(grown_state(old, model))
             print(f"initialised from {args.init_from}", flush=True)
 
     def save():

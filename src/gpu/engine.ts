@@ -119,7 +119,8 @@ export class GpuEngine implements DecodeEngine {
 
   static async create(device: GPUDevice, weights: Weights, name = 'WebGPU'): Promise<GpuEngine> {
     const c = weights.config;
-    const { d_model: d, ffn_hidden: h, vocab_size: V, max_seq_len: S, n_heads: H, mtp_depth: D } = c;
+    const { d_model: d, vocab_size: V, max_seq_len: S, n_heads: H, mtp_depth: D } = c;
+    const widest = Math.max(c.ffn_hidden, c.mtp_ffn_hidden);
     const hd = d / H;
     const kernels = await Kernels.create(device, { slots: 8 });
     const owned: GPUBuffer[] = [];
@@ -167,9 +168,9 @@ export class GpuEngine implements DecodeEngine {
     const x2 = storage('normed', S * 2 * d);
     const q = storage('q', S * d);
     const att = storage('attention out', S * d);
-    const gate = storage('ffn gate', S * h);
-    const up = storage('ffn up', S * h);
-    const act = storage('ffn act', S * h);
+    const gate = storage('ffn gate', S * widest);
+    const up = storage('ffn up', S * widest);
+    const act = storage('ffn act', S * widest);
     const emb = storage('mtp embedding', S * d);
     // Logits: D + 1 verify rows of the main model, then one row (the newest position) per module;
     // T(M) measures up to 4 main rows, which may spill into the module rows (scratch, unread).
@@ -177,7 +178,7 @@ export class GpuEngine implements DecodeEngine {
     const rope = kernels.ropeTable(hd, S, c.rope_theta);
     const plain = (buffer: GPUBuffer): View => ({ buffer });
 
-    const block = (prefix: string, stream: View, label: string): Dispatch[] => {
+    const block = (prefix: string, h: number, stream: View, label: string): Dispatch[] => {
       const kCache = storage(`${label} k cache`, S * d);
       const vCache = storage(`${label} v cache`, S * d);
       const kv = (b: GPUBuffer): View => ({ buffer: b, positional: true });
@@ -218,7 +219,7 @@ export class GpuEngine implements DecodeEngine {
     const mainStream: View = { buffer: storage('main stream h0', S * d), positional: true };
     const main: Stack = {
       input: [kernels.embedding({ table: w('tok_emb.weight'), tokens: tokenView(0), out: mainStream, d, vocab: V, label: 'main embedding' })],
-      layers: Array.from({ length: c.n_layers }, (_, i) => block(`layers.${i}`, mainStream, `main L${i}`)).flat(),
+      layers: Array.from({ length: c.n_layers }, (_, i) => block(`layers.${i}`, c.ffn_hidden, mainStream, `main L${i}`)).flat(),
       head: head(mainStream, 'norm.weight', 0, plain(results), 'main'),
       sample: sample(0, D, plain(sampled), 'main'),
     };
@@ -236,7 +237,9 @@ export class GpuEngine implements DecodeEngine {
           }),
           kernels.matmul({ x: plain(x2), w: w(`${p}.proj.weight`), out: stream, K: 2 * d, N: d, label: `mtp${k} proj` }),
         ],
-        layers: block(`${p}.block`, stream, `mtp${k}`),
+        layers: Array.from({ length: c.mtp_layers }, (_, j) =>
+          block(`${p}.blocks.${j}`, c.mtp_ffn_hidden, stream, c.mtp_layers > 1 ? `mtp${k} B${j}` : `mtp${k}`),
+        ).flat(),
         // The draft goes straight into the token buffer, at the position it predicts (pos + k + 1).
         head: head(stream, `${p}.norm.weight`, D + k, tokenView(k + 1), `mtp${k}`),
         // Sampling: the drawn draft goes to the same token slot, at the uniform of module k.

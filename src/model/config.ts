@@ -9,11 +9,25 @@ export interface ModelConfig {
   ffn_hidden: number;
   max_seq_len: number;
   mtp_depth: number;
+  /** Transformer blocks per MTP module (DeepSeek-V3: one). */
+  mtp_layers: number;
+  /** SwiGLU width of the MTP modules' blocks. */
+  mtp_ffn_hidden: number;
   rope_theta: number;
   norm_eps: number;
 }
 
-const INTEGER_FIELDS = ['vocab_size', 'd_model', 'n_layers', 'n_heads', 'ffn_hidden', 'max_seq_len', 'mtp_depth'] as const;
+const INTEGER_FIELDS = [
+  'vocab_size',
+  'd_model',
+  'n_layers',
+  'n_heads',
+  'ffn_hidden',
+  'max_seq_len',
+  'mtp_depth',
+  'mtp_layers',
+  'mtp_ffn_hidden',
+] as const;
 
 export function headDim(config: ModelConfig): number {
   return config.d_model / config.n_heads;
@@ -40,9 +54,9 @@ export function parseConfig(value: unknown): ModelConfig {
 
 /** Every tensor a config needs, with its shape ([out, in] for matrices, as PyTorch stores them). */
 export function expectedTensors(config: ModelConfig): Map<string, number[]> {
-  const { vocab_size: V, d_model: d, ffn_hidden: h } = config;
+  const { vocab_size: V, d_model: d } = config;
   const shapes = new Map<string, number[]>([['tok_emb.weight', [V, d]], ['norm.weight', [d]]]);
-  const block = (prefix: string) => {
+  const block = (prefix: string, h: number) => {
     shapes.set(`${prefix}.attn_norm.weight`, [d]);
     for (const w of ['wq', 'wk', 'wv', 'wo']) shapes.set(`${prefix}.attn.${w}.weight`, [d, d]);
     shapes.set(`${prefix}.ffn_norm.weight`, [d]);
@@ -50,12 +64,12 @@ export function expectedTensors(config: ModelConfig): Map<string, number[]> {
     shapes.set(`${prefix}.ffn.w3.weight`, [h, d]);
     shapes.set(`${prefix}.ffn.w2.weight`, [d, h]);
   };
-  for (let i = 0; i < config.n_layers; i++) block(`layers.${i}`);
+  for (let i = 0; i < config.n_layers; i++) block(`layers.${i}`, config.ffn_hidden);
   for (let k = 0; k < config.mtp_depth; k++) {
     shapes.set(`mtp.${k}.hnorm.weight`, [d]);
     shapes.set(`mtp.${k}.enorm.weight`, [d]);
     shapes.set(`mtp.${k}.proj.weight`, [d, 2 * d]);
-    block(`mtp.${k}.block`);
+    for (let j = 0; j < config.mtp_layers; j++) block(`mtp.${k}.blocks.${j}`, config.mtp_ffn_hidden);
     shapes.set(`mtp.${k}.norm.weight`, [d]);
   }
   return shapes;

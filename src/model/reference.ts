@@ -24,13 +24,15 @@ interface BlockWeights {
   w1: Float32Array;
   w3: Float32Array;
   w2: Float32Array;
+  /** SwiGLU width (rows of w1 and w3). */
+  hidden: number;
 }
 
 interface MTPWeights {
   hnorm: Float32Array;
   enorm: Float32Array;
   proj: Float32Array;
-  block: BlockWeights;
+  blocks: BlockWeights[];
   norm: Float32Array;
 }
 
@@ -44,10 +46,10 @@ export class KVCache {
   }
 }
 
-/** One cache per main layer and one per MTP module. */
+/** One cache per main layer, and per block of each MTP module. */
 export interface ModelCache {
   main: KVCache[];
-  mtp: KVCache[];
+  mtp: KVCache[][];
 }
 
 export interface StepOutput {
@@ -66,7 +68,7 @@ export class ReferenceModel {
   constructor(weights: Weights) {
     const c = (this.config = weights.config);
     const t = (name: string) => weights.tensor(name);
-    const block = (p: string): BlockWeights => ({
+    const block = (p: string, hidden: number): BlockWeights => ({
       attnNorm: t(`${p}.attn_norm.weight`),
       wq: t(`${p}.attn.wq.weight`),
       wk: t(`${p}.attn.wk.weight`),
@@ -76,15 +78,16 @@ export class ReferenceModel {
       w1: t(`${p}.ffn.w1.weight`),
       w3: t(`${p}.ffn.w3.weight`),
       w2: t(`${p}.ffn.w2.weight`),
+      hidden,
     });
     this.emb = t('tok_emb.weight');
     this.norm = t('norm.weight');
-    this.layers = Array.from({ length: c.n_layers }, (_, i) => block(`layers.${i}`));
+    this.layers = Array.from({ length: c.n_layers }, (_, i) => block(`layers.${i}`, c.ffn_hidden));
     this.mtpModules = Array.from({ length: c.mtp_depth }, (_, k) => ({
       hnorm: t(`mtp.${k}.hnorm.weight`),
       enorm: t(`mtp.${k}.enorm.weight`),
       proj: t(`mtp.${k}.proj.weight`),
-      block: block(`mtp.${k}.block`),
+      blocks: Array.from({ length: c.mtp_layers }, (_, j) => block(`mtp.${k}.blocks.${j}`, c.mtp_ffn_hidden)),
       norm: t(`mtp.${k}.norm.weight`),
     }));
   }
@@ -93,7 +96,7 @@ export class ReferenceModel {
     const { max_seq_len: n, d_model: d } = this.config;
     return {
       main: this.layers.map(() => new KVCache(n, d)),
-      mtp: this.mtpModules.map(() => new KVCache(n, d)),
+      mtp: this.mtpModules.map((m) => m.blocks.map(() => new KVCache(n, d))),
     };
   }
 
@@ -123,7 +126,8 @@ export class ReferenceModel {
     const joined = new Float32Array(2 * d);
     rmsnorm(hPrev, m.hnorm, eps, joined.subarray(0, d));
     rmsnorm(this.embed(tokenAhead), m.enorm, eps, joined.subarray(d));
-    const x = this.block(m.block, cache.mtp[k - 1], matvec(m.proj, joined, d), pos);
+    let x = matvec(m.proj, joined, d);
+    m.blocks.forEach((block, j) => (x = this.block(block, cache.mtp[k - 1][j], x, pos)));
     return { hidden: x, logits: this.head(rmsnorm(x, m.norm, eps)) };
   }
 
@@ -137,7 +141,7 @@ export class ReferenceModel {
   }
 
   private block(w: BlockWeights, cache: KVCache, x: Float32Array, pos: number): Float32Array {
-    const { d_model: d, n_heads: H, rope_theta: theta, norm_eps: eps, ffn_hidden: hidden } = this.config;
+    const { d_model: d, n_heads: H, rope_theta: theta, norm_eps: eps } = this.config;
     const a = rmsnorm(x, w.attnNorm, eps);
     const q = rope(matvec(w.wq, a, d), pos, H, theta);
     cache.k.set(rope(matvec(w.wk, a, d), pos, H, theta), pos * d);
@@ -145,7 +149,7 @@ export class ReferenceModel {
     const attn = attention(q, cache.k, cache.v, pos + 1, H);
     const h = addInPlace(x.slice(), matvec(w.wo, attn, d));
     const f = rmsnorm(h, w.ffnNorm, eps);
-    const g = siluMul(matvec(w.w1, f, hidden), matvec(w.w3, f, hidden));
+    const g = siluMul(matvec(w.w1, f, w.hidden), matvec(w.w3, f, w.hidden));
     return addInPlace(h, matvec(w.w2, g, d));
   }
 

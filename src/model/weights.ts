@@ -23,9 +23,9 @@ export function loadWeights(buffer: ArrayBuffer): LoadedWeights {
   const config = readConfig(metadata);
   // Every layer and MTP module needs tensors of its own: a config that asks for more of them than
   // the file has tensors is wrong, and listing its names first could take unbounded time and memory.
-  if (config.n_layers + config.mtp_depth > tensors.size)
+  if (config.n_layers + config.mtp_depth * config.mtp_layers > tensors.size)
     throw new WeightsFormatError(
-      `weights: the config asks for ${config.n_layers} layers and ${config.mtp_depth} MTP modules, ` +
+      `weights: the config asks for ${config.n_layers} layers and ${config.mtp_depth} MTP modules of ${config.mtp_layers} blocks, ` +
         `but the file has only ${tensors.size} tensors`,
     );
   const expected = expectedTensors(config);

@@ -306,6 +306,8 @@ const TINY: ModelConfig = {
   ffn_hidden: 16,
   max_seq_len: 8,
   mtp_depth: 2,
+  mtp_layers: 2,
+  mtp_ffn_hidden: 24,
   rope_theta: 10000,
   norm_eps: 1e-5,
 };
@@ -406,12 +408,13 @@ describe('loadWeights', () => {
     );
     expect(loadError(modelFile({ config: { ...TINY, n_heads: 0 } }))).toMatch(/"n_heads" must be a positive integer/);
     expect(loadError(modelFile({ config: { ...TINY, norm_eps: undefined } }))).toMatch(/"norm_eps"/);
+    expect(loadError(modelFile({ config: { ...TINY, mtp_layers: undefined } }))).toMatch(/"mtp_layers" must be a positive integer/);
     expect(loadError(modelFile({ config: [1, 2] }))).toMatch(/config/);
   });
 
   it('rejects a missing tensor, naming it', () => {
-    expect(loadError(modelFile({ shapes: { 'mtp.1.block.ffn.w2.weight': null } }))).toMatch(
-      /missing tensor "mtp\.1\.block\.ffn\.w2\.weight"/,
+    expect(loadError(modelFile({ shapes: { 'mtp.1.blocks.1.ffn.w2.weight': null } }))).toMatch(
+      /missing tensor "mtp\.1\.blocks\.1\.ffn\.w2\.weight"/,
     );
     expect(loadError(modelFile({ shapes: { 'tok_emb.weight': null, 'norm.weight': null } }))).toMatch(
       /missing tensors "tok_emb\.weight", "norm\.weight"/,
@@ -425,6 +428,10 @@ describe('loadWeights', () => {
     // Same element count, transposed: still wrong.
     expect(loadError(modelFile({ shapes: { 'mtp.0.proj.weight': [16, 8] } }))).toMatch(
       /tensor "mtp\.0\.proj\.weight" has shape \[16,8\], expected \[8,16\]/,
+    );
+    // The MTP blocks have their own FFN width (mtp_ffn_hidden 24, not ffn_hidden 16).
+    expect(loadError(modelFile({ shapes: { 'mtp.0.blocks.1.ffn.w1.weight': [16, 8] } }))).toMatch(
+      /tensor "mtp\.0\.blocks\.1\.ffn\.w1\.weight" has shape \[16,8\], expected \[24,8\]/,
     );
     expect(loadError(modelFile({ shapes: { 'norm.weight': [1, 8] } }))).toMatch(
       /tensor "norm\.weight" has shape \[1,8\], expected \[8\]/,
