@@ -11,11 +11,13 @@
 import { readFileSync, writeFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import { fileURLToPath } from 'node:url';
+import { promptLines } from '../src/app/bench-query.ts';
 import { formatReport, runBench } from '../src/decode/bench.ts';
 import { DEFAULT_NO_REPEAT_NGRAM } from '../src/decode/no-repeat.ts';
 import { GpuEngine } from '../src/gpu/engine.ts';
 import { DEFAULT_MODEL, readModel } from './node_model.ts';
 import { openNodeGpu } from './node_gpu.ts';
+import { integerOption, numberOption } from './cli_options.ts';
 
 const { values } = parseArgs({
   options: {
@@ -31,26 +33,10 @@ const { values } = parseArgs({
     model: { type: 'string', default: DEFAULT_MODEL },
   },
 });
-const int = (name: string, v: string, min: number, max: number) => {
-  const n = Number(v);
-  if (!Number.isInteger(n) || n < min || n > max) {
-    console.error(`--${name} must be an integer in ${min}..${max}, got ${v}`);
-    process.exit(2);
-  }
-  return n;
-};
-const num = (name: string, v: string, ok: (n: number) => boolean, want: string) => {
-  const n = Number(v);
-  if (v.trim() === '' || !Number.isFinite(n) || !ok(n)) {
-    console.error(`--${name} must be ${want}, got ${v}`);
-    process.exit(2);
-  }
-  return n;
-};
-const temperature = num('temperature', values.temperature!, (t) => t >= 0, 'a number >= 0');
-const topP = num('top-p', values['top-p']!, (p) => p > 0 && p <= 1, 'in (0, 1]');
-const seed = num('seed', values.seed!, Number.isSafeInteger, 'an integer');
-const prompts = readFileSync(values.prompts!, 'utf8').split('\n').map((l) => l.trim()).filter(Boolean);
+const temperature = numberOption('temperature', values.temperature!, (t) => t >= 0, 'a number >= 0');
+const topP = numberOption('top-p', values['top-p']!, (p) => p > 0 && p <= 1, 'in (0, 1]');
+const seed = numberOption('seed', values.seed!, Number.isSafeInteger, 'an integer');
+const prompts = promptLines(readFileSync(values.prompts!, 'utf8'));
 if (prompts.length === 0) {
   console.error(`${values.prompts}: no prompts (one a line)`);
   process.exit(2);
@@ -59,16 +45,16 @@ if (prompts.length === 0) {
 const { navigatorGpu, device, adapterName } = await openNodeGpu();
 const { weights, tokenizer } = readModel(values.model);
 const engine = await GpuEngine.create(device, weights, adapterName);
-const depth = int('depth', values.depth!, 1, weights.config.mtp_depth);
+const depth = integerOption('depth', values.depth!, 1, weights.config.mtp_depth);
 
 const report = await runBench(engine, tokenizer, values.model!, {
   prompts,
-  tokens: int('tokens', values.tokens!, 2, weights.config.max_seq_len),
+  tokens: integerOption('tokens', values.tokens!, 2, weights.config.max_seq_len),
   depth,
-  runs: int('runs', values.runs!, 1, 100),
+  runs: integerOption('runs', values.runs!, 1, 100),
   costRepeats: 10,
   sampling: temperature > 0 ? { temperature, topP, seed } : undefined,
-  noRepeatNgram: int('no-repeat-ngram', values['no-repeat-ngram']!, 0, 16),
+  noRepeatNgram: integerOption('no-repeat-ngram', values['no-repeat-ngram']!, 0, 16),
   log: (line) => console.log(line),
 });
 console.log('\n' + formatReport(report));

@@ -13,6 +13,7 @@ import { formatReport, type BenchReport } from '../src/decode/bench.ts';
 import { DEFAULT_NO_REPEAT_NGRAM } from '../src/decode/no-repeat.ts';
 import { launchChromium, startDevServer } from './browser.ts';
 import { DEFAULT_MODEL, readModel } from './node_model.ts';
+import { integerOption } from './cli_options.ts';
 
 const { values } = parseArgs({
   options: {
@@ -29,14 +30,6 @@ const { values } = parseArgs({
     'browser-arg': { type: 'string', multiple: true, default: [] },
   },
 });
-const int = (name: string, v: string, min: number, max: number) => {
-  const n = Number(v);
-  if (!Number.isInteger(n) || n < min || n > max) {
-    console.error(`--${name} must be an integer in ${min}..${max}, got ${v}`);
-    process.exit(2);
-  }
-  return n;
-};
 const prompts = promptLines(readFileSync(values.prompts!, 'utf8'));
 if (prompts.length === 0) {
   console.error(`${values.prompts}: no prompts (one a line)`);
@@ -46,12 +39,12 @@ if (prompts.length === 0) {
 const { config } = readModel(values.model).weights;
 const options = {
   prompts,
-  tokens: int('tokens', values.tokens!, 2, config.max_seq_len),
-  depth: int('depth', values.depth!, 1, config.mtp_depth),
-  runs: int('runs', values.runs!, 1, 100),
+  tokens: integerOption('tokens', values.tokens!, 2, config.max_seq_len),
+  depth: integerOption('depth', values.depth!, 1, config.mtp_depth),
+  runs: integerOption('runs', values.runs!, 1, 100),
   costRepeats: 10,
   model: values.model!,
-  noRepeatNgram: int('no-repeat-ngram', values['no-repeat-ngram']!, 0, 16),
+  noRepeatNgram: integerOption('no-repeat-ngram', values['no-repeat-ngram']!, 0, 16),
   // The page checks these (parseBenchQuery) and reports a bad value.
   sampling: Number(values.temperature) > 0 ? { temperature: Number(values.temperature), topP: Number(values['top-p']), seed: Number(values.seed) } : undefined,
 };

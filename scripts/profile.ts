@@ -13,6 +13,7 @@ import { GpuEngine } from '../src/gpu/engine.ts';
 import { median, Profiler } from '../src/gpu/profiler.ts';
 import { readModel } from './node_model.ts';
 import { openNodeGpu } from './node_gpu.ts';
+import { integerOption } from './cli_options.ts';
 
 const { values } = parseArgs({
   options: {
@@ -24,10 +25,8 @@ const { values } = parseArgs({
 });
 const { navigatorGpu, device, adapterName } = await openNodeGpu();
 const { weights, tokenizer } = readModel();
-const depth = Number(values.depth);
-const steps = Number(values.steps);
-if (!Number.isInteger(depth) || depth < 1 || depth > weights.config.mtp_depth) throw new RangeError(`--depth must be 1..${weights.config.mtp_depth}`);
-if (!Number.isInteger(steps) || steps < 1) throw new RangeError('--steps must be a positive integer');
+const depth = integerOption('depth', values.depth!, 1, weights.config.mtp_depth);
+const steps = integerOption('steps', values.steps!, 1, 1000);
 
 const engine = await GpuEngine.create(device, weights, adapterName);
 const profiler = new Profiler(device);

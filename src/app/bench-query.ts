@@ -41,20 +41,19 @@ export class BenchQueryError extends Error {
   override readonly name = 'BenchQueryError';
 }
 
-/** A number option that must pass `ok` (described by `want`). */
-function num(name: string, value: string, ok: (n: number) => boolean, want: string): number {
+/** A number option that must pass `ok` (described by `want`); shared with scripts/bench.ts. */
+export function parseNumber(name: string, value: string, ok: (n: number) => boolean, want: string): number {
   const n = Number(value);
   if (value.trim() === '' || !Number.isFinite(n) || !ok(n)) throw new BenchQueryError(`${name} must be ${want}, got ${JSON.stringify(value)}`);
   return n;
 }
 
-function int(name: keyof typeof BENCH_LIMITS, value: string): number {
-  const [min, max] = BENCH_LIMITS[name];
-  const n = Number(value);
-  if (value.trim() === '' || !Number.isInteger(n) || n < min || n > max)
-    throw new BenchQueryError(`${name} must be an integer in ${min}..${max}, got ${JSON.stringify(value)}`);
-  return n;
+/** An integer option in min..max; shared with scripts/bench.ts. */
+export function parseInteger(name: string, value: string, min: number, max: number): number {
+  return parseNumber(name, value, (n) => Number.isInteger(n) && n >= min && n <= max, `an integer in ${min}..${max}`);
 }
+
+const int = (name: keyof typeof BENCH_LIMITS, value: string) => parseInteger(name, value, BENCH_LIMITS[name][0], BENCH_LIMITS[name][1]);
 
 /** Reads the options from a query string (`location.search`); throws BenchQueryError on a bad value. */
 export function parseBenchQuery(search: string): BenchQuery {
@@ -63,13 +62,13 @@ export function parseBenchQuery(search: string): BenchQuery {
   const model = get('model') ?? BENCH_DEFAULTS.model;
   if (!/^[\w.-]+$/.test(model)) throw new BenchQueryError(`model must be a plain file name, got ${JSON.stringify(model)}`);
   const depth = get('depth');
-  const temperature = num('temperature', get('temperature') ?? '0', (t) => t >= 0, 'a number >= 0');
+  const temperature = parseNumber('temperature', get('temperature') ?? '0', (t) => t >= 0, 'a number >= 0');
   const sampling =
     temperature > 0
       ? {
           temperature,
-          topP: num('top_p', get('top_p') ?? '1', (p) => p > 0 && p <= 1, 'in (0, 1]'),
-          seed: num('seed', get('seed') ?? '0', Number.isSafeInteger, 'an integer'),
+          topP: parseNumber('top_p', get('top_p') ?? '1', (p) => p > 0 && p <= 1, 'in (0, 1]'),
+          seed: parseNumber('seed', get('seed') ?? '0', Number.isSafeInteger, 'an integer'),
         }
       : undefined;
   return {
