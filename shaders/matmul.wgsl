@@ -10,10 +10,12 @@
 // Bindings (group 0):
 //   0 uniform Block  (dynamic offset): rows M, pos0 (absolute position of row 0)
 //   1 uniform Params (static, per binding set): K, N, views of X, W, Y (see below), residual flag
-//   2 X: storage read   f32, row r at x_base + (x_pos * pos0 + r) * x_stride
-//   3 W: storage read   f32, row n at w_base + n * K
+//   2 X: storage read   vec4<f32>, row r at float x_base + (x_pos * pos0 + r) * x_stride
+//   3 W: storage read   vec4<f32>, row n at float w_base + n * K
 //   4 Y: storage rw     f32, row r at y_base + (y_pos * pos0 + r) * y_stride
 //        (x_pos / y_pos = 1: the buffer is indexed by absolute position, e.g. a KV cache)
+//   X and W are read four floats at a time, so K, x_base, x_stride and w_base are multiples of 4
+//   (Kernels.matmul checks). The fma chain still takes k in order, one float at a time.
 //
 // Workgroup layout, two entry points:
 //   rows:  64 invocations, one output column each, for a group of up to 4 rows (r0 = 4 * workgroup y);
@@ -38,8 +40,8 @@ struct Params {
 
 @group(0) @binding(0) var<uniform> blk: Block;
 @group(0) @binding(1) var<uniform> p: Params;
-@group(0) @binding(2) var<storage, read> X: array<f32>;
-@group(0) @binding(3) var<storage, read> W: array<f32>;
+@group(0) @binding(2) var<storage, read> X: array<vec4<f32>>;
+@group(0) @binding(3) var<storage, read> W: array<vec4<f32>>;
 @group(0) @binding(4) var<storage, read_write> Y: array<f32>;
 
 fn x_row(r: u32) -> u32 { return p.x_base + (p.x_pos * blk.pos0 + r) * p.x_stride; }
@@ -54,6 +56,15 @@ fn store(r: u32, n: u32, acc: f32) {
   }
 }
 
+// acc + x . w as four fmas in k order (not dot(), whose summation order is the compiler's).
+fn dot4(x: vec4<f32>, w: vec4<f32>, acc: f32) -> f32 {
+  return fma(x.w, w.w, fma(x.z, w.z, fma(x.y, w.y, fma(x.x, w.x, acc))));
+}
+
+// One float of X or W (the tiled variant loads single floats into workgroup memory).
+fn x_at(i: u32) -> f32 { return X[i / 4u][i % 4u]; }
+fn w_at(i: u32) -> f32 { return W[i / 4u][i % 4u]; }
+
 // ---- rows: groups of up to 4 rows ----
 @compute @workgroup_size(64)
 fn rows(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(workgroup_id) wg: vec3<u32>) {
@@ -61,21 +72,23 @@ fn rows(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(workgroup_id) wg
   let r0 = wg.y * 4u;
   if (n >= p.N || r0 >= blk.rows) { return; }
   let M = min(blk.rows - r0, 4u);
-  let wr = p.w_base + n * p.K;
-  let x0 = x_row(r0);
-  let x1 = x_row(r0 + min(1u, M - 1u));
-  let x2 = x_row(r0 + min(2u, M - 1u));
-  let x3 = x_row(r0 + min(3u, M - 1u));
+  // Everything in vec4 units: one 16-byte load brings four k of a row (measured on SwiftShader:
+  // 5-35% faster than four f32 loads, its bounds-checked loads being the cost).
+  let wr = (p.w_base + n * p.K) / 4u;
+  let x0 = x_row(r0) / 4u;
+  let x1 = x_row(r0 + min(1u, M - 1u)) / 4u;
+  let x2 = x_row(r0 + min(2u, M - 1u)) / 4u;
+  let x3 = x_row(r0 + min(3u, M - 1u)) / 4u;
   var a0 = 0.0;
   var a1 = 0.0;
   var a2 = 0.0;
   var a3 = 0.0;
-  for (var k = 0u; k < p.K; k++) {
+  for (var k = 0u; k < p.K / 4u; k++) {
     let w = W[wr + k];
-    a0 = fma(X[x0 + k], w, a0);
-    a1 = fma(X[x1 + k], w, a1);
-    a2 = fma(X[x2 + k], w, a2);
-    a3 = fma(X[x3 + k], w, a3);
+    a0 = dot4(X[x0 + k], w, a0);
+    a1 = dot4(X[x1 + k], w, a1);
+    a2 = dot4(X[x2 + k], w, a2);
+    a3 = dot4(X[x3 + k], w, a3);
   }
   if (M > 0u) { store(r0, n, a0); }
   if (M > 1u) { store(r0 + 1u, n, a1); }
@@ -104,10 +117,10 @@ fn tiled(@builtin(workgroup_id) wg: vec3<u32>, @builtin(local_invocation_id) lid
       let row = i / TK;
       let col = i % TK;
       var xv = 0.0;
-      if (r0 + row < M && col < kn) { xv = X[x_row(r0 + row) + k0 + col]; }
+      if (r0 + row < M && col < kn) { xv = x_at(x_row(r0 + row) + k0 + col); }
       t_x[row * TPAD + col] = xv;
       var wv = 0.0;
-      if (n0 + row < p.N && col < kn) { wv = W[p.w_base + (n0 + row) * p.K + k0 + col]; }
+      if (n0 + row < p.N && col < kn) { wv = w_at(p.w_base + (n0 + row) * p.K + k0 + col); }
       t_w[row * TPAD + col] = wv;
     }
     workgroupBarrier();

@@ -308,12 +308,17 @@ export class Kernels {
 
   /**
    * out[r, n] = x[r, :] . w[n, :] for an [N, K] weight (PyTorch's [out, in]); with `residual`,
-   * out[r, n] += that (in place: the output view is the residual stream). Every element is the same
+   * out[r, n] += that (in place: the output view is the residual stream). K, x's base and stride, w's
+   * base and both buffers' sizes must be multiples of 4 floats (the kernel reads vec4s). Every element is the same
    * sequential fma chain over k in both variants, so results are bit-identical whatever the block size.
    */
   matmul(o: { x: View; w: View; out: View; K: number; N: number; residual?: boolean; label?: string }): MatmulDispatch {
     checkCount('K', o.K);
     checkCount('N', o.N);
+    // matmul.wgsl reads x and w as vec4s.
+    const vec4 = { K: o.K, 'x.base': o.x.base ?? 0, 'x.stride': o.x.stride ?? o.K, 'w.base': o.w.base ?? 0, 'x buffer size': o.x.buffer.size / 4, 'w buffer size': o.w.buffer.size / 4 };
+    for (const [what, floats] of Object.entries(vec4))
+      if (floats % 4 !== 0) throw new RangeError(`matmul ${o.label ?? ''}: ${what} must be a multiple of 4 floats (vec4 loads), got ${floats}`);
     const words = [
       o.K,
       o.N,

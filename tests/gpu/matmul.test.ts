@@ -65,12 +65,12 @@ describe('matmul vs ops.matvec', () => {
     const { device, kernels } = rig;
     const [K, N, M, pos0] = [128, 128, 3, 17];
     const random = rng(5);
-    const xAll = randomF32(random, 10 + M * (K + 3)); // x rows at base 10, stride K + 3
-    const wAll = randomF32(random, 7 + N * K, 0.1); // w at base 7
+    const xAll = randomF32(random, 12 + M * (K + 4)); // x rows at base 12, stride K + 4 (vec4 multiples)
+    const wAll = randomF32(random, 8 + N * K, 0.1); // w at base 8
     const cache = zeros(device, 256 * N + 5);
     const mm = kernels.matmul({
-      x: { buffer: upload(device, xAll), base: 10, stride: K + 3 },
-      w: { buffer: upload(device, wAll), base: 7 },
+      x: { buffer: upload(device, xAll), base: 12, stride: K + 4 },
+      w: { buffer: upload(device, wAll), base: 8 },
       out: { buffer: cache, base: 5, positional: true },
       K,
       N,
@@ -78,12 +78,27 @@ describe('matmul vs ops.matvec', () => {
     runBlocks(rig, [[M, pos0]], (pass, block) => mm.encode(pass, block));
     const got = await readF32(device, cache);
     const x = new Float32Array(M * K);
-    for (let r = 0; r < M; r++) x.set(xAll.subarray(10 + r * (K + 3), 10 + r * (K + 3) + K), r * K);
-    const { want, bound } = reference(x, wAll.subarray(7), M, K, N);
+    for (let r = 0; r < M; r++) x.set(xAll.subarray(12 + r * (K + 4), 12 + r * (K + 4) + K), r * K);
+    const { want, bound } = reference(x, wAll.subarray(8), M, K, N);
     expect(worstError(got.subarray(5 + pos0 * N, 5 + (pos0 + M) * N), want, bound)).toBeLessThanOrEqual(RTOL);
     // nothing written outside rows pos0 .. pos0 + M - 1
     expect(got.subarray(0, 5 + pos0 * N).every((v) => v === 0)).toBe(true);
     expect(got.subarray(5 + (pos0 + M) * N).every((v) => v === 0)).toBe(true);
+  });
+
+  it('refuses a K or view that the vec4 loads cannot read, naming it', () => {
+    const { device, kernels } = rig;
+    const x = zeros(device, 4 * 132);
+    const w = zeros(device, 132 * 8);
+    const out = zeros(device, 4 * 8);
+    const mm = (o: { K?: number; xBase?: number; xStride?: number; wBase?: number }) => () =>
+      kernels.matmul({ x: { buffer: x, base: o.xBase, stride: o.xStride }, w: { buffer: w, base: o.wBase }, out: { buffer: out }, K: o.K ?? 128, N: 8, label: 'probe' });
+    expect(mm({})).not.toThrow();
+    expect(mm({ K: 130 })).toThrow(/matmul probe: K must be a multiple of 4 floats .* got 130/);
+    expect(mm({ xBase: 2 })).toThrow(/x\.base must be a multiple of 4/);
+    expect(mm({ xStride: 129 })).toThrow(/x\.stride must be a multiple of 4/);
+    expect(mm({ wBase: 6 })).toThrow(/w\.base must be a multiple of 4/);
+    expect(() => kernels.matmul({ x: { buffer: zeros(device, 130) }, w: { buffer: w }, out: { buffer: out }, K: 128, N: 1 })).toThrow(/x buffer size/);
   });
 });
 
