@@ -1,18 +1,39 @@
 // The whole GPU engine on real WebGPU (Dawn; SwiftShader without a GPU) against the CPU
 // reference engine, step by step: prefill, MTP catch-up, chained drafts, verify, roll-back.
+// Also on MTP modules shaped unlike the shipped ones (more blocks, a wider FFN).
 import { describe, expect, it } from 'vitest';
 import { GpuEngine } from '../../src/gpu/engine.ts';
 import { CpuEngine } from '../../src/model/engine.ts';
-import { ReferenceModel } from '../../src/model/reference.ts';
+import { expectedTensors, type ModelConfig } from '../../src/model/config.ts';
+import { ReferenceModel, type Weights } from '../../src/model/reference.ts';
 import { acceptedPrefix, decodeGreedy } from '../../src/decode/greedy.ts';
 import { readModel } from '../../scripts/node_model.ts';
 import { useGpu } from './dawn.ts';
 
 const { weights, tokenizer } = readModel();
 const model = new ReferenceModel(weights);
-const rig = { engine: undefined as unknown as GpuEngine };
+
+/**
+ * The shipped weights under a config with other MTP shapes (the loader, reference and engine take any):
+ * tensors whose shape is unchanged are the shipped ones, the others fixed pseudo-random values of scale 0.05.
+ */
+function reshaped(changes: Partial<ModelConfig>): Weights {
+  const config = { ...weights.config, ...changes };
+  const shipped = expectedTensors(weights.config);
+  const tensors = new Map<string, Float32Array>();
+  for (const [name, shape] of expectedTensors(config)) {
+    const size = shape.reduce((a, b) => a * b, 1);
+    const same = shipped.get(name)?.join() === shape.join();
+    tensors.set(name, same ? weights.tensor(name) : Float32Array.from({ length: size }, (_, i) => 0.05 * Math.sin(1.7 * i + name.length)));
+  }
+  return { config, tensor: (name) => tensors.get(name)! };
+}
+const grownWeights = reshaped({ mtp_layers: 2, mtp_ffn_hidden: weights.config.ffn_hidden + 128 });
+
+const rig = { engine: undefined as unknown as GpuEngine, grown: undefined as unknown as GpuEngine };
 useGpu(async (device) => {
   rig.engine = await GpuEngine.create(device, weights, 'Dawn');
+  rig.grown = await GpuEngine.create(device, grownWeights, 'Dawn');
 });
 
 /**
@@ -23,16 +44,18 @@ const LOGIT_TOLERANCE = 1e-3;
 const maxAbsDiff = (a: Float32Array, b: Float32Array) => a.reduce((m, x, i) => Math.max(m, Math.abs(x - b[i])), 0);
 
 describe('GPU engine', () => {
-  it('matches the CPU reference engine step by step (drafts, verify argmax, logits), rejected drafts included', async () => {
-    const gpu = rig.engine;
-    const cpu = new CpuEngine(model);
-    const prompt = [tokenizer.endOfText, ...tokenizer.encode('The committee said that the new law would')];
+  /**
+   * Prefills, then takes `steps` depth-2 steps on both engines, committing the accepted drafts and the
+   * bonus token: the same drafts and verify tokens, logits within tolerance. Returns the drafts rejected.
+   */
+  async function expectSameSteps(gpu: GpuEngine, cpu: CpuEngine, text: string, steps: number): Promise<number> {
+    const prompt = [tokenizer.endOfText, ...tokenizer.encode(text)];
     const first = await gpu.prefill(prompt, 2);
     expect(first).toBe(await cpu.prefill(prompt, 2));
     gpu.commit([first]);
     cpu.commit([first]);
     let rejected = 0;
-    for (let s = 0; s < 10; s++) {
+    for (let s = 0; s < steps; s++) {
       const g = await gpu.step(2);
       const c = await cpu.step(2);
       expect(g).toEqual(c);
@@ -45,8 +68,18 @@ describe('GPU engine', () => {
       gpu.commit(tokens);
       cpu.commit(tokens);
     }
+    return rejected;
+  }
+
+  it('matches the CPU reference engine step by step (drafts, verify argmax, logits), rejected drafts included', async () => {
+    const rejected = await expectSameSteps(rig.engine, new CpuEngine(model), 'The committee said that the new law would', 10);
     // The roll-back path must have been exercised for this test to mean anything.
     expect(rejected).toBeGreaterThan(0);
+  });
+
+  it('matches the reference with MTP modules of two blocks and a wider FFN than the main model', async () => {
+    // Fails when the engine runs fewer MTP blocks or the main model's FFN width (mtp logits differ by ~5e-3).
+    await expectSameSteps(rig.grown, new CpuEngine(new ReferenceModel(grownWeights)), 'The committee said that the new law would', 6);
   });
 
   it('greedy output is identical at depth 0, 1 and 2 (block-size invariance end to end)', async () => {
