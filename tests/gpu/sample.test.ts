@@ -29,15 +29,14 @@ describe('sample kernel', () => {
     { temperature: 0.5, topP: 0.05 },
   ];
 
-  it.each(settings)('writes the CPU distribution and draws the CPU token (T $temperature, top-p $topP)', async (setting) => {
+  /** Runs the sampling kernel on one row per uniform (logits rows at `logitsStride`; 0: all read row 0). */
+  function sampleRows(logits: Float32Array, uniforms: Float32Array, setting: { temperature: number; topP: number }, logitsStride?: number) {
     const { device, kernels } = rig;
-    const rows = 4;
-    const logits = logitsRows(7, rows);
-    const uniforms = Float32Array.from([0.013, 0.5, 0.87, 0.999]);
+    const rows = uniforms.length;
     const probs = zeros(device, rows * V);
     const ids = zeros(device, rows);
     const s = kernels.sample({
-      logits: { buffer: upload(device, logits) },
+      logits: { buffer: upload(device, logits), stride: logitsStride },
       uniforms: { buffer: upload(device, uniforms) },
       probs: { buffer: probs },
       out: { buffer: ids },
@@ -45,6 +44,15 @@ describe('sample kernel', () => {
       ...setting,
     });
     runBlocks(rig, [[rows, 0]], (pass, block) => s.encode(pass, block));
+    return { s, probs, ids };
+  }
+
+  it.each(settings)('writes the CPU distribution and draws the CPU token (T $temperature, top-p $topP)', async (setting) => {
+    const { device } = rig;
+    const rows = 4;
+    const logits = logitsRows(7, rows);
+    const uniforms = Float32Array.from([0.013, 0.5, 0.87, 0.999]);
+    const { probs, ids } = sampleRows(logits, uniforms, setting);
     const got = await readF32(device, probs);
     const tokens = await readU32(device, ids);
     for (let r = 0; r < rows; r++) {
@@ -62,22 +70,12 @@ describe('sample kernel', () => {
   });
 
   it('is an inverse CDF: 128 uniforms on one row (stride-0 view) give the CPU draws, and top-p 0.05 only the argmax', async () => {
-    const { device, kernels } = rig;
+    const { device } = rig;
     const rows = 128;
     const logits = logitsRows(11, 1);
     const uniforms = Float32Array.from({ length: rows }, (_, r) => (r + 0.5) / rows);
-    const ids = zeros(device, rows);
-    const probs = zeros(device, rows * V);
     const setting = { temperature: 0.8, topP: 0.95 };
-    const s = kernels.sample({
-      logits: { buffer: upload(device, logits), stride: 0 },
-      uniforms: { buffer: upload(device, uniforms) },
-      probs: { buffer: probs },
-      out: { buffer: ids },
-      n: V,
-      ...setting,
-    });
-    runBlocks(rig, [[rows, 0]], (pass, block) => s.encode(pass, block));
+    const { s, ids } = sampleRows(logits, uniforms, setting, 0);
     const want = samplingDistribution(logits, setting.temperature, setting.topP);
     const tokens = Array.from(await readU32(device, ids));
     expect(tokens).toEqual(Array.from(uniforms, (u) => sampleIndex(want, u)));
