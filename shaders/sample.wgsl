@@ -5,7 +5,7 @@
 //   nucleus: top_p >= 1 keeps every i. Otherwise the threshold v is the largest e value with
 //     S(v) = sum_{e_j >= v} e_j >= top_p * S(0), and the nucleus is every i with e_i >= v (tied values
 //     kept together): the smallest set of most likely tokens holding top_p of the mass. Each
-//     invocation sums S at its own values over the whole row (n^2 / 256 adds each; no sort, and only
+//     invocation sums S at its own values over the whole row (n^2 / 64 adds each; no sort, and only
 //     a few barriers, which is what costs on a CPU rasteriser), then a max picks v.
 //   P[r, i] = e_i / Z inside the nucleus (Z = its sum), 0 outside;
 //   ids[r]  = the first i (index order) whose running nucleus sum C_i exceeds u * Z, u = U[r] in [0, 1)
@@ -13,8 +13,8 @@
 // src/model/ops.ts samplingDistribution / sampleIndex compute the same in float64 (the test oracle).
 //
 // Reduction order (the same bits for a row whatever the block size): invocation t owns the
-// contiguous chunk [t * c, (t + 1) * c), c = ceil(n / 256), summed in index order; the 256 chunk sums
-// go through two fixed levels (16 groups of 16 in order, then the 16 group sums in order), for totals,
+// contiguous chunk [t * c, (t + 1) * c), c = ceil(n / 64), summed in index order; the 64 chunk sums
+// go through two fixed levels (8 groups of 8 in order, then the 8 group sums in order), for totals,
 // maxima and the running sums of the draw alike. S(v) is a sequential sum over the row in index order.
 //
 // Bindings (group 0):
@@ -25,9 +25,12 @@
 //   4 P:   storage rw   f32 distribution, row r at p_base + (p_pos * pos0 + r) * p_stride
 //   5 ids: storage rw   u32 drawn token, row r's at o_base + (o_pos * pos0 + r) * o_stride
 //
-// Workgroup layout: 256 invocations per row, n <= 2048 (the row's e values live in workgroup memory);
-// dispatch (M, 1, 1). Measured on SwiftShader (n = 1024): ~3 ms a row with top_p = 1, ~6 ms with
-// top_p < 1 (softmax.wgsl: ~1 ms); a bisection on the bit patterns instead (30 workgroup sums) took ~11 ms.
+// Workgroup layout: 64 invocations per row, n <= 2048 (the row's e values live in workgroup memory);
+// dispatch (M, 1, 1). Few invocations because on SwiftShader (a CPU) every barrier switches between all
+// of them: measured there (n = 1024, T 0.8, 5 rows, median of 7x20 dispatches) 0.75 ms a row with
+// top_p = 1 and 3.1 ms with top_p = 0.9, against 3.4 and 6.6 ms with 256 invocations (16 gave 0.57
+// and 2.1 ms, but would leave a GPU's lanes idle); a bisection on the bit patterns instead of the
+// S(v) sums (30 workgroup sums) took ~11 ms.
 
 struct Block { rows: u32, pos0: u32, _pad0: u32, _pad1: u32 }
 struct Params {
@@ -45,9 +48,9 @@ struct Params {
 @group(0) @binding(4) var<storage, read_write> P: array<f32>;
 @group(0) @binding(5) var<storage, read_write> ids: array<u32>;
 
-const WG: u32 = 256u;
+const WG: u32 = 64u;
 const MAX_N: u32 = 2048u;
-const GROUPS: u32 = 16u; // second level of every reduction: 16 groups of 16 invocations
+const GROUPS: u32 = 8u; // second level of every reduction: 8 groups of 8 invocations (GROUPS^2 = WG)
 const NONE: u32 = 0xffffffffu;
 var<workgroup> ev: array<f32, MAX_N>;
 var<workgroup> red: array<vec4<f32>, WG>;
@@ -57,8 +60,8 @@ var<workgroup> last_positive: atomic<u32>;
 
 fn row_of(base: u32, stride: u32, positional: u32, r: u32) -> u32 { return base + (positional * blk.pos0 + r) * stride; }
 
-// Four sums at once over the workgroup, in a fixed order: invocation g < 16 adds red[16g .. 16g + 15]
-// in order, then every invocation adds the 16 group sums in order (so all get the same bits).
+// Four sums at once over the workgroup, in a fixed order: invocation g < 8 adds red[8g .. 8g + 7]
+// in order, then every invocation adds the 8 group sums in order (so all get the same bits).
 // Two barriers; call in uniform control flow.
 fn wg_sum4(t: u32, v: vec4<f32>) -> vec4<f32> {
   red[t] = v;
@@ -90,7 +93,7 @@ fn wg_max(t: u32, v: f32) -> f32 {
   return m;
 }
 
-@compute @workgroup_size(256)
+@compute @workgroup_size(64)
 fn main(@builtin(workgroup_id) wg: vec3<u32>, @builtin(local_invocation_index) t: u32) {
   let r = wg.x;
   let xb = row_of(p.x_base, p.x_stride, p.x_pos, r);

@@ -28,7 +28,7 @@ const BLOCK_BYTES = 16;
 export const DECODE_MAX_ROWS = 4;
 /** Largest head the attention kernel takes (attention.wgsl MAX_HD: each lane's running output is a private array). */
 export const ATTENTION_MAX_HEAD_DIM = 64;
-/** Longest row the sampling kernel takes (sample.wgsl: 8 values per invocation, 256 invocations). */
+/** Longest row the sampling kernel takes (sample.wgsl: its workgroup memory holds the row's values). */
 export const SAMPLE_MAX_N = 2048;
 
 /** A range of a buffer seen as rows of 32-bit elements (see the header). */
