@@ -41,14 +41,14 @@ export class BenchQueryError extends Error {
   override readonly name = 'BenchQueryError';
 }
 
-/** A number option that must pass `ok` (described by `want`); shared with scripts/bench.ts. */
+/** A number option that must pass `ok` (described by `want`); the command-line tools use it too (scripts/cli_options.ts). */
 export function parseNumber(name: string, value: string, ok: (n: number) => boolean, want: string): number {
   const n = Number(value);
   if (value.trim() === '' || !Number.isFinite(n) || !ok(n)) throw new BenchQueryError(`${name} must be ${want}, got ${JSON.stringify(value)}`);
   return n;
 }
 
-/** An integer option in min..max; shared with scripts/bench.ts. */
+/** An integer option in min..max; the command-line tools use it too (scripts/cli_options.ts). */
 export function parseInteger(name: string, value: string, min: number, max: number): number {
   return parseNumber(name, value, (n) => Number.isInteger(n) && n >= min && n <= max, `an integer in ${min}..${max}`);
 }

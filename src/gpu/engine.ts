@@ -21,7 +21,6 @@
 // block runs argmax and the sampling kernel (for p_j; its own draws are unused), and the copy also
 // takes p (depth + 1 rows) and q (depth rows) of V floats each: still one submit and one mapAsync.
 // The accept / resample decision is the CPU's (src/decode/sampling.ts).
-import type { ModelConfig } from '../model/config.ts';
 import {
   checkSampling,
   checkUniform,
@@ -33,7 +32,7 @@ import {
   type StepSampling,
 } from '../model/engine.ts';
 import type { Weights } from '../model/reference.ts';
-import { expectedTensors } from '../model/config.ts';
+import { expectedTensors, mainBlocks, mtpBlocks, type BlockSpec, type ModelConfig } from '../model/config.ts';
 import { Kernels, type Block, type Dispatch, type SampleDispatch, type View } from './kernels.ts';
 import { median } from './profiler.ts';
 
@@ -178,7 +177,7 @@ export class GpuEngine implements DecodeEngine {
     const rope = kernels.ropeTable(hd, S, c.rope_theta);
     const plain = (buffer: GPUBuffer): View => ({ buffer });
 
-    const block = (prefix: string, h: number, stream: View, label: string): Dispatch[] => {
+    const block = ({ prefix, hidden: h }: BlockSpec, stream: View, label: string): Dispatch[] => {
       const kCache = storage(`${label} k cache`, S * d);
       const vCache = storage(`${label} v cache`, S * d);
       const kv = (b: GPUBuffer): View => ({ buffer: b, positional: true });
@@ -219,7 +218,7 @@ export class GpuEngine implements DecodeEngine {
     const mainStream: View = { buffer: storage('main stream h0', S * d), positional: true };
     const main: Stack = {
       input: [kernels.embedding({ table: w('tok_emb.weight'), tokens: tokenView(0), out: mainStream, d, vocab: V, label: 'main embedding' })],
-      layers: Array.from({ length: c.n_layers }, (_, i) => block(`layers.${i}`, c.ffn_hidden, mainStream, `main L${i}`)).flat(),
+      layers: mainBlocks(c).flatMap((spec, i) => block(spec, mainStream, `main L${i}`)),
       head: head(mainStream, 'norm.weight', 0, plain(results), 'main'),
       sample: sample(0, D, plain(sampled), 'main'),
     };
@@ -237,9 +236,7 @@ export class GpuEngine implements DecodeEngine {
           }),
           kernels.matmul({ x: plain(x2), w: w(`${p}.proj.weight`), out: stream, K: 2 * d, N: d, label: `mtp${k} proj` }),
         ],
-        layers: Array.from({ length: c.mtp_layers }, (_, j) =>
-          block(`${p}.blocks.${j}`, c.mtp_ffn_hidden, stream, c.mtp_layers > 1 ? `mtp${k} B${j}` : `mtp${k}`),
-        ).flat(),
+        layers: mtpBlocks(c, k - 1).flatMap((spec, j) => block(spec, stream, c.mtp_layers > 1 ? `mtp${k} B${j}` : `mtp${k}`)),
         // The draft goes straight into the token buffer, at the position it predicts (pos + k + 1).
         head: head(stream, `${p}.norm.weight`, D + k, tokenView(k + 1), `mtp${k}`),
         // Sampling: the drawn draft goes to the same token slot, at the uniform of module k.

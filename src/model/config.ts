@@ -52,11 +52,27 @@ export function parseConfig(value: unknown): ModelConfig {
   return config;
 }
 
+/** One transformer block: the prefix of its tensor names and its SwiGLU width. */
+export interface BlockSpec {
+  prefix: string;
+  hidden: number;
+}
+
+/** The main model's blocks, in order. */
+export function mainBlocks(config: ModelConfig): BlockSpec[] {
+  return Array.from({ length: config.n_layers }, (_, i) => ({ prefix: `layers.${i}`, hidden: config.ffn_hidden }));
+}
+
+/** The blocks of MTP module k0 + 1 (k0 counts from 0, as its tensor names do), in order. */
+export function mtpBlocks(config: ModelConfig, k0: number): BlockSpec[] {
+  return Array.from({ length: config.mtp_layers }, (_, j) => ({ prefix: `mtp.${k0}.blocks.${j}`, hidden: config.mtp_ffn_hidden }));
+}
+
 /** Every tensor a config needs, with its shape ([out, in] for matrices, as PyTorch stores them). */
 export function expectedTensors(config: ModelConfig): Map<string, number[]> {
   const { vocab_size: V, d_model: d } = config;
   const shapes = new Map<string, number[]>([['tok_emb.weight', [V, d]], ['norm.weight', [d]]]);
-  const block = (prefix: string, h: number) => {
+  const block = ({ prefix, hidden: h }: BlockSpec) => {
     shapes.set(`${prefix}.attn_norm.weight`, [d]);
     for (const w of ['wq', 'wk', 'wv', 'wo']) shapes.set(`${prefix}.attn.${w}.weight`, [d, d]);
     shapes.set(`${prefix}.ffn_norm.weight`, [d]);
@@ -64,12 +80,12 @@ export function expectedTensors(config: ModelConfig): Map<string, number[]> {
     shapes.set(`${prefix}.ffn.w3.weight`, [h, d]);
     shapes.set(`${prefix}.ffn.w2.weight`, [d, h]);
   };
-  for (let i = 0; i < config.n_layers; i++) block(`layers.${i}`, config.ffn_hidden);
+  mainBlocks(config).forEach(block);
   for (let k = 0; k < config.mtp_depth; k++) {
     shapes.set(`mtp.${k}.hnorm.weight`, [d]);
     shapes.set(`mtp.${k}.enorm.weight`, [d]);
     shapes.set(`mtp.${k}.proj.weight`, [d, 2 * d]);
-    for (let j = 0; j < config.mtp_layers; j++) block(`mtp.${k}.blocks.${j}`, config.mtp_ffn_hidden);
+    mtpBlocks(config, k).forEach(block);
     shapes.set(`mtp.${k}.norm.weight`, [d]);
   }
   return shapes;

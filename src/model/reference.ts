@@ -5,7 +5,7 @@
 // Positions are absolute: processing position `pos` writes KV slot `pos` and attends over
 // slots 0..pos. Rolling back is therefore free: process an earlier position again and the
 // later slots are simply overwritten before anything reads them.
-import type { ModelConfig } from './config.ts';
+import { mainBlocks, mtpBlocks, type BlockSpec, type ModelConfig } from './config.ts';
 import { addInPlace, argmax, attention, matvec, rmsnorm, rope, siluMul } from './ops.ts';
 
 /** Named float32 tensors, as the safetensors loader returns them. */
@@ -68,7 +68,7 @@ export class ReferenceModel {
   constructor(weights: Weights) {
     const c = (this.config = weights.config);
     const t = (name: string) => weights.tensor(name);
-    const block = (p: string, hidden: number): BlockWeights => ({
+    const block = ({ prefix: p, hidden }: BlockSpec): BlockWeights => ({
       attnNorm: t(`${p}.attn_norm.weight`),
       wq: t(`${p}.attn.wq.weight`),
       wk: t(`${p}.attn.wk.weight`),
@@ -82,12 +82,12 @@ export class ReferenceModel {
     });
     this.emb = t('tok_emb.weight');
     this.norm = t('norm.weight');
-    this.layers = Array.from({ length: c.n_layers }, (_, i) => block(`layers.${i}`, c.ffn_hidden));
+    this.layers = mainBlocks(c).map(block);
     this.mtpModules = Array.from({ length: c.mtp_depth }, (_, k) => ({
       hnorm: t(`mtp.${k}.hnorm.weight`),
       enorm: t(`mtp.${k}.enorm.weight`),
       proj: t(`mtp.${k}.proj.weight`),
-      blocks: Array.from({ length: c.mtp_layers }, (_, j) => block(`mtp.${k}.blocks.${j}`, c.mtp_ffn_hidden)),
+      blocks: mtpBlocks(c, k).map(block),
       norm: t(`mtp.${k}.norm.weight`),
     }));
   }
