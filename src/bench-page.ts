@@ -7,9 +7,10 @@
 // exposes window.__golden (the engine probes of src/app/bench-engine.ts) once data-state is ready.
 import { fetchModel } from './app/backend.ts';
 import { openBenchEngine, probePrefill, probeStep, type PrefillProbe, type StepProbe } from './app/bench-engine.ts';
-import { parseBenchQuery, promptLines } from './app/bench-query.ts';
+import { parseBenchQuery } from './app/bench-query.ts';
+import { modelEntry } from './model/catalogue.ts';
+import { promptLines } from './model/prompt-file.ts';
 import { formatReport, runBench, type BenchReport } from './decode/bench.ts';
-import defaultPrompts from '../scripts/bench_prompts.txt?raw';
 
 declare global {
   interface Window {
@@ -61,7 +62,7 @@ async function main(): Promise<void> {
     return;
   }
 
-  const prompts = query.prompts.length ? query.prompts : promptLines(defaultPrompts);
+  const prompts = query.prompts.length ? query.prompts : promptLines(modelEntry(query.model)!.benchPrompts);
   setState('running', `Running on ${bench.adapter}: ${prompts.length} prompt(s), ${query.tokens} tokens, depth ${depth}, ${query.runs} run(s)…`);
   log(`adapter ${bench.adapter}`);
   const report = await runBench(bench.engine, model.tokenizer, model.name, {
@@ -71,7 +72,7 @@ async function main(): Promise<void> {
     runs: query.runs,
     costRepeats: query.costRepeats,
     sampling: query.sampling,
-    noRepeatNgram: query.noRepeatNgram,
+    noRepeatNgram: query.noRepeatNgram ?? model.decoding.noRepeatNgram,
     log,
   });
   bench.dispose();

@@ -5,7 +5,8 @@ import { GpuEngine } from '../gpu/engine.ts';
 import { Profiler } from '../gpu/profiler.ts';
 import { CpuEngine, type DecodeEngine } from '../model/engine.ts';
 import { ReferenceModel } from '../model/reference.ts';
-import { Tokenizer } from '../model/tokenizer.ts';
+import { decodingSettings, type DecodingSettings } from '../model/card.ts';
+import { Tokenizer, type TokenizerJSON } from '../model/tokenizer.ts';
 import { loadWeights, type LoadedWeights } from '../model/weights.ts';
 import { profileOneStep, type ProfiledStep } from './profile.ts';
 
@@ -13,20 +14,66 @@ export interface Model {
   name: string;
   weights: LoadedWeights;
   tokenizer: Tokenizer;
+  /** From the model card: how this model decodes (the no-repeat rule's n). */
+  decoding: DecodingSettings;
 }
 
-/** Fetches `<base>.safetensors` and `<base>.tokenizer.json` (e.g. base = '/models/brown-mtp'). */
+/** A model file the server did not deliver, or delivered as something else; names the file. */
+export class ModelFileError extends Error {
+  override readonly name = 'ModelFileError';
+}
+
+/**
+ * Fetches `<base>.safetensors`, `<base>.tokenizer.json` and `<base>.card.json` (e.g. base =
+ * '/models/kjv-mtp'). Every failure names the file: a missing one (HTTP 404, or the HTML page
+ * that Vite's servers answer for any unknown path with status 200), unreadable JSON, weights
+ * that do not parse.
+ */
 export async function fetchModel(base: string, fetcher: typeof fetch = fetch): Promise<Model> {
-  const get = async (url: string) => {
-    const response = await fetcher(url);
-    if (!response.ok) throw new Error(`could not load ${url}: HTTP ${response.status} ${response.statusText}`);
+  const get = async (url: string): Promise<Response> => {
+    let response: Response;
+    try {
+      response = await fetcher(url);
+    } catch (e) {
+      throw new ModelFileError(`${url}: could not be fetched (${errorText(e)})`);
+    }
+    if (response.status === 404) throw new ModelFileError(`${url}: not found (HTTP 404)`);
+    if (!response.ok) throw new ModelFileError(`${url}: HTTP ${response.status} ${response.statusText}`.trim());
+    if ((response.headers.get('content-type') ?? '').includes('text/html'))
+      throw new ModelFileError(`${url}: not found (the server answered with an HTML page)`);
     return response;
   };
-  const [weightBytes, tokenizerJson] = await Promise.all([
-    get(`${base}.safetensors`).then((r) => r.arrayBuffer()),
-    get(`${base}.tokenizer.json`).then((r) => r.json()),
+  const json = async (url: string): Promise<unknown> => {
+    const text = await (await get(url)).text();
+    try {
+      return JSON.parse(text);
+    } catch (e) {
+      throw new ModelFileError(`${url}: not valid JSON (${errorText(e)})`);
+    }
+  };
+  const named = <T>(url: string, read: () => T): T => {
+    try {
+      return read();
+    } catch (e) {
+      throw new ModelFileError(`${url}: ${errorText(e)}`);
+    }
+  };
+  const files = { weights: `${base}.safetensors`, tokenizer: `${base}.tokenizer.json`, card: `${base}.card.json` };
+  const [weightBytes, tokenizerJson, card] = await Promise.all([
+    get(files.weights).then((r) => r.arrayBuffer()),
+    json(files.tokenizer),
+    json(files.card),
   ]);
-  return { name: base.split('/').pop() ?? base, weights: loadWeights(weightBytes), tokenizer: new Tokenizer(tokenizerJson) };
+  return {
+    name: base.split('/').pop() ?? base,
+    weights: named(files.weights, () => loadWeights(weightBytes)),
+    tokenizer: named(files.tokenizer, () => new Tokenizer(tokenizerJson as TokenizerJSON)),
+    decoding: decodingSettings(card, files.card),
+  };
+}
+
+function errorText(e: unknown): string {
+  return (e instanceof Error ? e.message : String(e)).replace(/\.$/, '');
 }
 
 /** Why the page runs on the CPU (no device), as the adapter report shows it. */

@@ -1,14 +1,15 @@
 // The browser benchmark page's options (bench.html), carried in its URL query (pure): the same
 // options as `npm run bench`, so scripts/bench_browser.ts can pass its flags through.
 //
-//   bench.html?prompt=The+old+man&prompt=She+looked&tokens=48&depth=2&runs=1&cost=10&model=brown-mtp
+//   bench.html?prompt=The+old+man&prompt=She+looked&tokens=48&depth=2&runs=1&cost=10&model=kjv-mtp
 //   bench.html?...&temperature=0.8&top_p=0.95&seed=1   (speculative sampling instead of greedy)
-//   bench.html?...&ngram=3                              (greedy: the no-repeat n-gram rule's n; 0 off)
+//   bench.html?...&ngram=3       (greedy: the no-repeat n-gram rule's n, 0 off; default: the model card's)
 //   bench.html?golden            (no benchmark: the page exposes window.__golden for the e2e test)
-import { DEFAULT_NO_REPEAT_NGRAM } from '../decode/no-repeat.ts';
+import { MAX_NO_REPEAT_NGRAM } from '../model/card.ts';
+import { DEFAULT_MODEL, modelEntry, unknownModelMessage } from '../model/catalogue.ts';
 
 export interface BenchQuery {
-  /** One entry per `prompt` parameter; empty: the page uses scripts/bench_prompts.txt. */
+  /** One entry per `prompt` parameter; empty: the model's prompt file (src/model/catalogue.ts). */
   prompts: string[];
   tokens: number;
   /** Draft depth; undefined: the model's D. */
@@ -18,24 +19,23 @@ export interface BenchQuery {
   costRepeats: number;
   /** Model base name in public/models/. */
   model: string;
-  /** Greedy: the no-repeat n-gram rule's n (0: off). */
-  noRepeatNgram: number;
+  /** Greedy: the no-repeat n-gram rule's n (0: off); undefined: the model card's. */
+  noRepeatNgram?: number;
   /** Sampling instead of greedy (absent: greedy, temperature 0). */
   sampling?: { temperature: number; topP: number; seed: number };
   /** Golden-check mode instead of the benchmark. */
   golden: boolean;
 }
 
-export const BENCH_DEFAULTS: Omit<BenchQuery, 'prompts' | 'golden'> = {
+export const BENCH_DEFAULTS: Omit<BenchQuery, 'prompts' | 'golden' | 'noRepeatNgram'> = {
   tokens: 48,
   runs: 1,
   costRepeats: 10,
-  model: 'brown-mtp',
-  noRepeatNgram: DEFAULT_NO_REPEAT_NGRAM,
+  model: DEFAULT_MODEL,
 };
 
 /** Limits of the integer options (depth is checked against the model once it is loaded). */
-export const BENCH_LIMITS = { tokens: [2, 4096], depth: [1, 16], runs: [1, 100], cost: [0, 1000], ngram: [0, 16] } as const;
+export const BENCH_LIMITS = { tokens: [2, 4096], depth: [1, 16], runs: [1, 100], cost: [0, 1000], ngram: [0, MAX_NO_REPEAT_NGRAM] } as const;
 
 export class BenchQueryError extends Error {
   override readonly name = 'BenchQueryError';
@@ -60,7 +60,7 @@ export function parseBenchQuery(search: string): BenchQuery {
   const q = new URLSearchParams(search);
   const get = (name: string) => q.get(name) ?? undefined;
   const model = get('model') ?? BENCH_DEFAULTS.model;
-  if (!/^[\w.-]+$/.test(model)) throw new BenchQueryError(`model must be a plain file name, got ${JSON.stringify(model)}`);
+  if (!modelEntry(model)) throw new BenchQueryError(`model: ${unknownModelMessage(model)}`);
   const depth = get('depth');
   const temperature = parseNumber('temperature', get('temperature') ?? '0', (t) => t >= 0, 'a number >= 0');
   const sampling =
@@ -72,13 +72,14 @@ export function parseBenchQuery(search: string): BenchQuery {
         }
       : undefined;
   return {
-    prompts: q.getAll('prompt').map((p) => p.trim()).filter(Boolean),
+    // Kept as given: leading spaces are indentation in a code prompt.
+    prompts: q.getAll('prompt').filter((p) => p.trim() !== ''),
     tokens: get('tokens') === undefined ? BENCH_DEFAULTS.tokens : int('tokens', get('tokens')!),
     depth: depth === undefined ? undefined : int('depth', depth),
     runs: get('runs') === undefined ? BENCH_DEFAULTS.runs : int('runs', get('runs')!),
     costRepeats: get('cost') === undefined ? BENCH_DEFAULTS.costRepeats : int('cost', get('cost')!),
     model,
-    noRepeatNgram: get('ngram') === undefined ? BENCH_DEFAULTS.noRepeatNgram : int('ngram', get('ngram')!),
+    noRepeatNgram: get('ngram') === undefined ? undefined : int('ngram', get('ngram')!),
     sampling,
     golden: q.has('golden'),
   };
@@ -102,9 +103,4 @@ export function benchQueryString(o: Partial<BenchQuery>): string {
   if (o.golden) q.set('golden', '');
   const s = q.toString();
   return s ? `?${s}` : '';
-}
-
-/** Prompts from a text file's contents: one a line, blank lines skipped. */
-export function promptLines(text: string): string[] {
-  return text.split('\n').map((l) => l.trim()).filter(Boolean);
 }

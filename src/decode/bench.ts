@@ -12,6 +12,7 @@ import type { Tokenizer } from '../model/tokenizer.ts';
 import { GreedyRun, type DecodeOptions, type SamplingOptions } from './greedy.ts';
 import { RunMetrics, type MetricsSnapshot } from './metrics.ts';
 import { median } from '../gpu/profiler.ts';
+import { preparePrompt } from './prompt.ts';
 
 export interface BenchOptions {
   prompts: string[];
@@ -71,20 +72,25 @@ function acceptanceOf(s: MetricsSnapshot): Record<string, number> {
 
 export async function runBench(engine: DecodeEngine, tokenizer: Tokenizer, modelName: string, o: BenchOptions): Promise<BenchReport> {
   const log = o.log ?? (() => {});
-  const encode = (text: string) => [tokenizer.endOfText, ...tokenizer.encode(text)];
+  // A prompt too long for the context keeps its tail, as in the page (src/decode/prompt.ts).
+  const encode = (text: string, tokens = o.tokens, say = false) => {
+    const prepared = preparePrompt(tokenizer, text, { maxSeqLen: engine.config.max_seq_len, depth: o.depth, maxTokens: tokens });
+    if (say && prepared.keptTokens < prepared.textTokens) log(`note: ${JSON.stringify(text.slice(0, 40))}: ${prepared.notes.join(' ')}`);
+    return prepared.tokens;
+  };
   const sampling = o.sampling && o.sampling.temperature > 0 ? { topP: 1, seed: 0, ...o.sampling } : undefined;
   const noRepeatNgram = sampling ? 0 : (o.noRepeatNgram ?? 0);
   const seeded = (n: number) => ({ sampling: sampling && { ...sampling, seed: sampling.seed + n }, noRepeatNgram });
   // Warm-up: compile and page in everything both modes touch.
-  await runOnce(engine, encode(o.prompts[0]), 0, 8, seeded(-1), new RunMetrics(0));
-  await runOnce(engine, encode(o.prompts[0]), o.depth, 8, seeded(-1), new RunMetrics(o.depth));
+  await runOnce(engine, encode(o.prompts[0], 8), 0, 8, seeded(-1), new RunMetrics(0));
+  await runOnce(engine, encode(o.prompts[0], 8), o.depth, 8, seeded(-1), new RunMetrics(o.depth));
 
   const base = new RunMetrics(0);
   const mtp = new RunMetrics(o.depth);
   const perPrompt: BenchReport['per_prompt'] = [];
   let identical = true;
   for (const [i, text] of o.prompts.entries()) {
-    const prompt = encode(text);
+    const prompt = encode(text, o.tokens, true);
     const pb = new RunMetrics(0);
     const pm = new RunMetrics(o.depth);
     for (let r = 0; r < o.runs; r++) {
@@ -103,7 +109,7 @@ export async function runBench(engine: DecodeEngine, tokenizer: Tokenizer, model
   const cost: Record<string, number> = {};
   if (o.costRepeats && 'measureVerify' in engine) {
     const e = engine as CostCurveEngine;
-    await runOnce(e, encode(o.prompts[0]), 0, 1, {}, new RunMetrics(0));
+    await runOnce(e, encode(o.prompts[0], 1), 0, 1, {}, new RunMetrics(0));
     // Rounds of M = 1..4, then the median per M: a machine that slows down for a while (a shared
     // VM, a CPU rasteriser) then slows every M alike instead of skewing one.
     const samples: number[][] = [[], [], [], []];

@@ -1,8 +1,8 @@
 // The browser benchmark page's options in its address (src/app/bench-query.ts): what
 // scripts/bench_browser.ts writes, the page reads back; bad values are refused with a message.
 import { describe, expect, it } from 'vitest';
-import { DEFAULT_NO_REPEAT_NGRAM } from '../../src/decode/no-repeat.ts';
-import { BENCH_DEFAULTS, BenchQueryError, benchQueryString, parseBenchQuery, promptLines } from '../../src/app/bench-query.ts';
+import { DEFAULT_MODEL } from '../../src/model/catalogue.ts';
+import { BENCH_DEFAULTS, BenchQueryError, benchQueryString, parseBenchQuery } from '../../src/app/bench-query.ts';
 
 describe('bench query', () => {
   it('round-trips the options, prompts with any characters included', () => {
@@ -17,8 +17,8 @@ describe('bench query', () => {
     expect(parseBenchQuery('?temperature=1').sampling).toEqual({ temperature: 1, topP: 1, seed: 0 });
   });
 
-  it('defaults: no prompts (the page uses scripts/bench_prompts.txt), model depth, 48 tokens', () => {
-    expect(parseBenchQuery('')).toEqual({ prompts: [], tokens: 48, depth: undefined, runs: 1, costRepeats: 10, model: 'brown-mtp', noRepeatNgram: DEFAULT_NO_REPEAT_NGRAM, sampling: undefined, golden: false });
+  it("defaults: no prompts (the page uses the model's prompt file), model depth, the card's no-repeat rule, 48 tokens", () => {
+    expect(parseBenchQuery('')).toEqual({ prompts: [], tokens: 48, depth: undefined, runs: 1, costRepeats: 10, model: DEFAULT_MODEL, noRepeatNgram: undefined, sampling: undefined, golden: false });
     expect(parseBenchQuery('?ngram=0').noRepeatNgram).toBe(0);
     expect(BENCH_DEFAULTS.tokens).toBe(48);
     expect(parseBenchQuery('?golden').golden).toBe(true);
@@ -26,11 +26,11 @@ describe('bench query', () => {
   });
 
   it('refuses bad numbers and model names', () => {
-    for (const bad of ['?tokens=1', '?tokens=abc', '?tokens=', '?depth=0', '?runs=2.5', '?cost=-1', '?model=../etc/passwd', '?temperature=-1', '?temperature=hot', '?temperature=1&top_p=0', '?temperature=1&top_p=1.5', '?temperature=1&seed=1.5', '?ngram=-1', '?ngram=2.5'])
+    for (const bad of ['?model=no-such-model', '?tokens=1', '?tokens=abc', '?tokens=', '?depth=0', '?runs=2.5', '?cost=-1', '?model=../etc/passwd', '?temperature=-1', '?temperature=hot', '?temperature=1&top_p=0', '?temperature=1&top_p=1.5', '?temperature=1&seed=1.5', '?ngram=-1', '?ngram=2.5'])
       expect(() => parseBenchQuery(bad), bad).toThrow(BenchQueryError);
   });
 
-  it('reads prompt files one a line, blank lines skipped', () => {
-    expect(promptLines('one\n\n  two  \r\n')).toEqual(['one', 'two']);
+  it('keeps a prompt as given (indentation is code), dropping only blank ones', () => {
+    expect(parseBenchQuery(benchQueryString({ prompts: ['    return x\n', '  ', 'a'] })).prompts).toEqual(['    return x\n', 'a']);
   });
 });

@@ -1,0 +1,69 @@
+// The command-line tools, spawned as a user runs them: every user's mistake (a bad value of each
+// numeric option, an unknown model or option, a missing file, an unwritable --json path) gives one
+// line naming the problem and exit status 2, before any GPU or browser work starts.
+import { execFile } from 'node:child_process';
+import { describe, expect, it } from 'vitest';
+
+const TOOLS: Record<string, string> = { bench: 'scripts/bench.ts', 'bench:browser': 'scripts/bench_browser.ts', profile: 'scripts/profile.ts', eval: 'scripts/eval.ts' };
+
+function run(tool: string, args: string[]): Promise<{ code: number | null; stderr: string }> {
+  return new Promise((resolve) => {
+    execFile('node_modules/.bin/vite-node', [TOOLS[tool], '--', ...args], { timeout: 60_000 }, (error, _stdout, stderr) =>
+      resolve({ code: error ? (typeof error.code === 'number' ? error.code : null) : 0, stderr }),
+    );
+  });
+}
+
+const BENCH_CASES: [string[], RegExp][] = [
+  [['--tokens', 'abc'], /^--tokens must be an integer in 2\.\.\d+, got "abc"$/],
+  [['--tokens', '100000'], /^--tokens must be an integer in 2\.\.\d+/],
+  [['--depth', '0'], /^--depth must be an integer in 1\.\.\d+, got "0"$/],
+  [['--runs', '2.5'], /^--runs must be an integer in 1\.\.100/],
+  [['--temperature', 'hot'], /^--temperature must be a number >= 0, got "hot"$/],
+  [['--top-p', '1.5'], /^--top-p must be in \(0, 1\]/],
+  [['--seed', '1e400'], /^--seed must be an integer/],
+  [['--no-repeat-ngram=-1'], /^--no-repeat-ngram must be an integer in 0\.\.16, got "-1"$/],
+  [['--no-repeat-ngram', '17'], /^--no-repeat-ngram must be an integer in 0\.\.16/],
+  [['--model', '../../etc/passwd'], /^--model: unknown model "\.\.\/\.\.\/etc\/passwd": expected one of /],
+  [['--prompts', 'no/such/file.txt'], /^--prompts no\/such\/file\.txt: not found$/],
+  [['--json', 'no/such/folder/out.json'], /^--json no\/such\/folder\/out\.json: the folder .* does not exist$/],
+  [['--frobnicate'], /^Unknown option '--frobnicate'.*\(usage: npm run bench/],
+];
+
+const CASES: [string, string[], RegExp][] = [
+  ...BENCH_CASES.map(([args, want]) => ['bench', ['--model', 'brown-mtp', ...args], want] as [string, string[], RegExp]),
+  ...BENCH_CASES.map(([args, want]) => ['bench:browser', ['--model', 'brown-mtp', ...args], want] as [string, string[], RegExp]),
+  ['profile', ['--model', 'brown-mtp', '--depth', '9'], /^--depth must be an integer in 1\.\.2, got "9"$/],
+  ['profile', ['--model', 'brown-mtp', '--steps', 'many'], /^--steps must be an integer in 1\.\.1000, got "many"$/],
+  ['profile', ['--model', 'nope'], /^--model: unknown model "nope"/],
+  ['eval', ['--model', 'brown-mtp', '--text', 'README.md', '--max-tokens', 'abc'], /^--max-tokens must be an integer in 2\.\./],
+  ['eval', ['--model', 'brown-mtp', '--text', 'no/such.txt'], /^--text no\/such\.txt: not found$/],
+  ['eval', ['--model', 'brown-mtp'], /^--text is required/],
+  ['eval', ['--model', 'brown-mtp', '--text', 'README.md', '--json', 'no/such/out.json'], /^--json no\/such\/out\.json: the folder/],
+];
+
+describe('command-line tools: a mistake is one line and exit status 2', () => {
+  // Two at a time: each is a vite-node process of a few seconds.
+  const results = new Map<string, Promise<{ code: number | null; stderr: string }>>();
+  let queue = Promise.resolve() as Promise<unknown>;
+  const lanes = [queue, queue];
+  CASES.forEach(([tool, args], i) => {
+    const key = `${tool} ${args.join(' ')}`;
+    const lane = i % 2;
+    const p = lanes[lane].then(() => run(tool, args));
+    lanes[lane] = p;
+    results.set(key, p);
+  });
+  queue = Promise.all(lanes);
+
+  for (const [tool, args, want] of CASES) {
+    const key = `${tool} ${args.join(' ')}`;
+    it(key, async () => {
+      const { code, stderr } = await results.get(key)!;
+      const lines = stderr.trim().split('\n').filter((l) => !l.startsWith('(node:') && !l.includes('--trace-warnings'));
+      expect(lines, stderr).toHaveLength(1);
+      expect(lines[0]).toMatch(want);
+      expect(code).toBe(2);
+    }, 180_000);
+  }
+});
