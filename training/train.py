@@ -68,9 +68,12 @@ def load_tokens(corpus: str, split: str) -> np.ndarray:
 
 
 def checkpoint_corpus(name: str) -> str:
-    """The corpus a checkpoint was trained on (checkpoints from before --corpus: brown-mtp)."""
-    ck = torch.load(os.path.join(HERE, "checkpoints", f"{name}.pt"), map_location="cpu")
-    return ck["args"].get("corpus") or "brown-mtp"
+    """The corpus a checkpoint was trained on. Checkpoints from before --corpus: the run's own name
+    where training/data/ has a corpus of that name, else brown-mtp (the only corpus then)."""
+    args = torch.load(os.path.join(HERE, "checkpoints", f"{name}.pt"), map_location="cpu")["args"]
+    if args.get("corpus"):
+        return args["corpus"]
+    return args["name"] if os.path.isdir(os.path.join(HERE, "data", args["name"])) else "brown-mtp"
 
 
 def soft_ce(student_logits, teacher_logits, temperature=1.0):

@@ -4,7 +4,13 @@
 import { execFile } from 'node:child_process';
 import { describe, expect, it } from 'vitest';
 
-const TOOLS: Record<string, string> = { bench: 'scripts/bench.ts', 'bench:browser': 'scripts/bench_browser.ts', profile: 'scripts/profile.ts', eval: 'scripts/eval.ts' };
+const TOOLS: Record<string, string> = {
+  bench: 'scripts/bench.ts',
+  'bench:browser': 'scripts/bench_browser.ts',
+  profile: 'scripts/profile.ts',
+  eval: 'scripts/eval.ts',
+  card: 'scripts/card.ts',
+};
 
 function run(tool: string, args: string[]): Promise<{ code: number | null; stderr: string }> {
   return new Promise((resolve) => {
@@ -40,6 +46,8 @@ const CASES: [string, string[], RegExp][] = [
   ['eval', ['--model', 'brown-mtp', '--text', 'no/such.txt'], /^--text no\/such\.txt: not found$/],
   ['eval', ['--model', 'brown-mtp'], /^--text is required/],
   ['eval', ['--model', 'brown-mtp', '--text', 'README.md', '--json', 'no/such/out.json'], /^--json no\/such\/out\.json: the folder/],
+  ['card', ['--model', 'brown-mtp', '--tokens', '0'], /^--tokens must be an integer in 1\.\./],
+  ['card', ['--model', 'brown-mtp', '--no-repeat-ngram', 'x'], /^--no-repeat-ngram must be an integer in 0\.\.16/],
 ];
 
 describe('command-line tools: a mistake is one line and exit status 2', () => {

@@ -1,0 +1,109 @@
+// Writes the parts of a model card that come from decoding with the TypeScript engine, not from
+// training (training/export.py keeps them when it re-exports):
+//
+//   npm run card -- --model NAME [--no-repeat-ngram N --why TEXT] [--tokens N]
+//   npm run card -- --model NAME --sweep [--tokens N]
+//
+// - decoding: the model's no-repeat rule (src/decode/no-repeat.ts), the n and why it was chosen;
+// - samples: greedy text from the first three of the model's prompts (src/model/prompts/NAME.txt,
+//   written for this, not from the corpus), at the model's full depth, with that rule;
+// - generation: acceptance per depth and tokens per step during greedy generation over all of those
+//   prompts (the CPU reference engine, whose greedy decisions are the GPU engine's).
+// --sweep prints, for several n, the acceptance, tokens per step, how much of the text repeats an
+// earlier 8-gram (a loop), and the first sample, and writes nothing: the measurement behind --why.
+import { readFileSync, writeFileSync } from 'node:fs';
+import { GreedyRun } from '../src/decode/greedy.ts';
+import { RunMetrics } from '../src/decode/metrics.ts';
+import { CpuEngine } from '../src/model/engine.ts';
+import { promptLines } from '../src/model/prompt-file.ts';
+import { ReferenceModel } from '../src/model/reference.ts';
+import { BENCH_LIMITS } from '../src/app/bench-query.ts';
+import { integerOption, parseToolArgs, runCli, UsageError } from './cli_options.ts';
+import { DEFAULT_MODEL, MODELS_DIR, readModel } from './node_model.ts';
+
+const USAGE = 'npm run card -- --model NAME [--no-repeat-ngram N --why TEXT] [--sweep] [--tokens N]';
+const SWEEP = [0, 3, 4, 6, 8, 12, 16];
+/** A generated token "loops" when the 8-gram it ends was seen earlier in the text. */
+const LOOP_NGRAM = 8;
+
+function loopShare(sequence: readonly number[], from: number): number {
+  const seen = new Set<string>();
+  let loops = 0;
+  for (let i = LOOP_NGRAM - 1; i < sequence.length; i++) {
+    const key = sequence.slice(i - LOOP_NGRAM + 1, i + 1).join(',');
+    if (i >= from && seen.has(key)) loops++;
+    seen.add(key);
+  }
+  return loops / Math.max(1, sequence.length - from);
+}
+
+await runCli(async () => {
+  const { values } = parseToolArgs(
+    {
+      model: { type: 'string', default: DEFAULT_MODEL },
+      'no-repeat-ngram': { type: 'string' },
+      why: { type: 'string' },
+      sweep: { type: 'boolean', default: false },
+      tokens: { type: 'string', default: '64' },
+    },
+    USAGE,
+  );
+  const model = readModel(values.model);
+  const tokens = integerOption('tokens', values.tokens!, 1, model.weights.config.max_seq_len - model.weights.config.mtp_depth - 32);
+  const engine = new CpuEngine(new ReferenceModel(model.weights));
+  const depth = model.weights.config.mtp_depth;
+  const prompts = promptLines(model.entry.benchPrompts);
+
+  async function generate(text: string, noRepeatNgram: number, metrics: RunMetrics) {
+    const prompt = [model.tokenizer.endOfText, ...model.tokenizer.encode(text)];
+    const run = new GreedyRun(engine, { depth, maxTokens: tokens, noRepeatNgram, endOfText: model.tokenizer.endOfText });
+    await run.prefill(prompt);
+    for (let e = await run.step(); e; e = await run.step()) metrics.add(e);
+    return { prompt, tokens: run.tokens, text: model.tokenizer.decode(run.tokens.filter((t) => t !== model.tokenizer.endOfText)) };
+  }
+  const rates = (m: RunMetrics) => Object.fromEntries(m.snapshot().acceptance.map((a) => [String(a.position), +(a.rate ?? NaN).toFixed(4)]));
+
+  if (values.sweep) {
+    for (const n of SWEEP) {
+      const metrics = new RunMetrics(depth);
+      let loops = 0;
+      let first = '';
+      for (const [i, text] of prompts.entries()) {
+        const out = await generate(text, n, metrics);
+        loops += loopShare([...out.prompt, ...out.tokens], out.prompt.length) / prompts.length;
+        if (i === 0) first = out.text;
+      }
+      console.log(
+        `no-repeat ${String(n).padStart(2)}: acceptance ${JSON.stringify(rates(metrics))}  tokens/step ${metrics.snapshot().meanTokensPerStep!.toFixed(2)}  ` +
+          `repeats an earlier ${LOOP_NGRAM}-gram ${(100 * loops).toFixed(1)}%\n  ${JSON.stringify(prompts[0] + first)}`,
+      );
+    }
+    return;
+  }
+
+  const cardPath = `${MODELS_DIR}${model.name}.card.json`;
+  const card = JSON.parse(readFileSync(cardPath, 'utf8'));
+  const n = values['no-repeat-ngram'] === undefined ? model.decoding.noRepeatNgram : integerOption('no-repeat-ngram', values['no-repeat-ngram'], ...BENCH_LIMITS.ngram);
+  const why = values.why ?? card.decoding?.why;
+  if (!why) throw new UsageError('--why is required the first time (say what the rule is for and what was measured)');
+  const metrics = new RunMetrics(depth);
+  const samples = [];
+  let loops = 0;
+  for (const [i, text] of prompts.entries()) {
+    const out = await generate(text, n, metrics);
+    loops += loopShare([...out.prompt, ...out.tokens], out.prompt.length) / prompts.length;
+    if (i < 3) samples.push({ prompt: text, text: out.text, tokens: out.tokens.length });
+  }
+  const s = metrics.snapshot();
+  card.decoding = { no_repeat_ngram: n, why };
+  card.samples = { how: `greedy, depth ${depth}, no-repeat ${n}, ${tokens} tokens, CPU reference engine (npm run card -- --model ${model.name})`, samples };
+  card.generation = {
+    how: `greedy generation from the ${prompts.length} prompts of src/model/prompts/${model.name}.txt (written for this, not from the corpus), ${tokens} tokens each, depth ${depth}, no-repeat ${n}, CPU reference engine`,
+    acceptance: rates(metrics),
+    tokens_per_step: +s.meanTokensPerStep!.toFixed(3),
+    repeats_earlier_8gram: +loops.toFixed(4),
+  };
+  writeFileSync(cardPath, JSON.stringify(card, null, 2) + '\n');
+  console.log(JSON.stringify({ decoding: card.decoding, generation: card.generation }, null, 2));
+  for (const x of samples) console.log(`\n--- ${JSON.stringify(x.prompt)}\n${x.prompt}${x.text}`);
+});
