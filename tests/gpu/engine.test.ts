@@ -6,11 +6,12 @@ import { GpuEngine } from '../../src/gpu/engine.ts';
 import { CpuEngine } from '../../src/model/engine.ts';
 import { expectedTensors, type ModelConfig } from '../../src/model/config.ts';
 import { ReferenceModel, type Weights } from '../../src/model/reference.ts';
-import { acceptedPrefix, decodeGreedy } from '../../src/decode/greedy.ts';
+import { decodeGreedy } from '../../src/decode/greedy.ts';
 import { readModel } from '../../scripts/node_model.ts';
 import { useGpu } from './dawn.ts';
+import { expectSameSteps } from './same-steps.ts';
 
-const { weights, tokenizer } = readModel();
+const { weights, tokenizer } = readModel('brown-mtp');
 const model = new ReferenceModel(weights);
 
 /**
@@ -36,50 +37,18 @@ useGpu(async (device) => {
   rig.grown = await GpuEngine.create(device, grownWeights, 'Dawn');
 });
 
-/**
- * GPU (f32 fma chains, float32 exp) against the float64-accumulating reference: the
- * difference after 4 layers + head stays well under 1e-3 on logits of magnitude ~10.
- */
-const LOGIT_TOLERANCE = 1e-3;
-const maxAbsDiff = (a: Float32Array, b: Float32Array) => a.reduce((m, x, i) => Math.max(m, Math.abs(x - b[i])), 0);
-
 describe('GPU engine', () => {
-  /**
-   * Prefills, then takes `steps` depth-2 steps on both engines, committing the accepted drafts and the
-   * bonus token: the same drafts and verify tokens, logits within tolerance. Returns the drafts rejected.
-   */
-  async function expectSameSteps(gpu: GpuEngine, cpu: CpuEngine, text: string, steps: number): Promise<number> {
-    const prompt = [tokenizer.endOfText, ...tokenizer.encode(text)];
-    const first = await gpu.prefill(prompt, 2);
-    expect(first).toBe(await cpu.prefill(prompt, 2));
-    gpu.commit([first]);
-    cpu.commit([first]);
-    let rejected = 0;
-    for (let s = 0; s < steps; s++) {
-      const g = await gpu.step(2);
-      const c = await cpu.step(2);
-      expect(g).toEqual(c);
-      const logits = await gpu.readLogits(2);
-      logits.main.forEach((row, j) => expect(maxAbsDiff(row, cpu.lastLogits.main[j]), `main row ${j}`).toBeLessThan(LOGIT_TOLERANCE));
-      logits.mtp.forEach((row, k0) => expect(maxAbsDiff(row, cpu.lastLogits.mtp[k0]), `mtp ${k0 + 1}`).toBeLessThan(LOGIT_TOLERANCE));
-      const a = acceptedPrefix(g.drafts, g.verified);
-      rejected += 2 - a;
-      const tokens = [...g.drafts.slice(0, a), g.verified[a]];
-      gpu.commit(tokens);
-      cpu.commit(tokens);
-    }
-    return rejected;
-  }
+  const encode = (text: string) => [tokenizer.endOfText, ...tokenizer.encode(text)];
 
   it('matches the CPU reference engine step by step (drafts, verify argmax, logits), rejected drafts included', async () => {
-    const rejected = await expectSameSteps(rig.engine, new CpuEngine(model), 'The committee said that the new law would', 10);
+    const rejected = await expectSameSteps(rig.engine, new CpuEngine(model), encode('The committee said that the new law would'), 10, 2);
     // The roll-back path must have been exercised for this test to mean anything.
     expect(rejected).toBeGreaterThan(0);
   });
 
   it('matches the reference with MTP modules of two blocks and a wider FFN than the main model', async () => {
     // Fails when the engine runs fewer MTP blocks or the main model's FFN width (mtp logits differ by ~5e-3).
-    await expectSameSteps(rig.grown, new CpuEngine(new ReferenceModel(grownWeights)), 'The committee said that the new law would', 6);
+    await expectSameSteps(rig.grown, new CpuEngine(new ReferenceModel(grownWeights)), encode('The committee said that the new law would'), 6, 2);
   });
 
   it('greedy output is identical at depth 0, 1 and 2 (block-size invariance end to end)', async () => {

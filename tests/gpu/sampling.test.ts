@@ -18,7 +18,7 @@ import { acceptOrResample, drawStepUniforms, Rng } from '../../src/decode/sampli
 import { readModel } from '../../scripts/node_model.ts';
 import { useGpu } from './dawn.ts';
 
-const { weights, tokenizer } = readModel();
+const { weights, tokenizer } = readModel('brown-mtp');
 const model = new ReferenceModel(weights);
 const rig = { engine: undefined as unknown as GpuEngine };
 useGpu(async (device) => {

@@ -8,7 +8,7 @@ import { argmax } from '../../src/model/ops.ts';
 import { forwardWindow } from '../../src/model/teacher_forced.ts';
 import { readModel } from '../../scripts/node_model.ts';
 
-const { weights, tokenizer } = readModel();
+const { weights, tokenizer } = readModel('brown-mtp');
 const model = new ReferenceModel(weights);
 const prompts = ['The jury said', 'In the morning, she', 'He had never seen'];
 

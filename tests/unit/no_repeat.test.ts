@@ -8,7 +8,7 @@ import { CpuEngine } from '../../src/model/engine.ts';
 import { ReferenceModel } from '../../src/model/reference.ts';
 import { readModel } from '../../scripts/node_model.ts';
 
-const { weights, tokenizer } = readModel();
+const { weights, tokenizer } = readModel('brown-mtp');
 const model = new ReferenceModel(weights);
 
 /** Every n-gram of `seq`, and whether one occurs twice. */

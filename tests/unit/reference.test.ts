@@ -1,11 +1,12 @@
-// The CPU reference forward against the golden fixtures that PyTorch wrote at export
-// (training/export.py), and the KV cache's roll-back property.
+// The CPU reference forward of every shipped model against the golden fixtures that PyTorch wrote
+// at export (training/export.py), and the KV cache's roll-back property.
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { argmax } from '../../src/model/ops.ts';
 import { ReferenceModel } from '../../src/model/reference.ts';
 import { forwardWindow } from '../../src/model/teacher_forced.ts';
 import { readModel } from '../../scripts/node_model.ts';
+import { MODELS } from '../../src/model/catalogue.ts';
 
 interface GoldenHead {
   argmax: number[];
@@ -17,10 +18,8 @@ interface GoldenCase {
   main: GoldenHead;
   mtp: (GoldenHead & { k: number })[];
 }
-const golden: { cases: GoldenCase[] } = JSON.parse(
-  readFileSync(new URL('../fixtures/brown-mtp.golden.json', import.meta.url), 'utf8'),
-);
-const model = new ReferenceModel(readModel().weights);
+const goldenOf = (name: string): { cases: GoldenCase[] } =>
+  JSON.parse(readFileSync(new URL(`../fixtures/${name}.golden.json`, import.meta.url), 'utf8'));
 
 /**
  * Float32 PyTorch (OpenBLAS) and the float64-accumulating reference differ by rounding
@@ -35,23 +34,29 @@ function maxAbsDiff(a: ArrayLike<number>, b: ArrayLike<number>): number {
   return worst;
 }
 
-describe.each(golden.cases)('golden case $name', (c) => {
-  const out = forwardWindow(model, c.ids);
+describe.each(MODELS.map((m) => m.name))('%s', (name) => {
+  const model = new ReferenceModel(readModel(name).weights);
+  describe.each(goldenOf(name).cases)('golden case $name', (c) => {
+    const out = forwardWindow(model, c.ids);
 
-  it('main logits match PyTorch on the stored rows, argmax on every position', () => {
-    for (const [pos, row] of Object.entries(c.main.logits))
-      expect(maxAbsDiff(out.mainLogits[Number(pos)], row), `position ${pos}`).toBeLessThan(LOGIT_TOLERANCE);
-    expect(out.mainLogits.map(argmax)).toEqual(c.main.argmax);
-  });
+    it('main logits match PyTorch on the stored rows, argmax on every position', () => {
+      for (const [pos, row] of Object.entries(c.main.logits))
+        expect(maxAbsDiff(out.mainLogits[Number(pos)], row), `position ${pos}`).toBeLessThan(LOGIT_TOLERANCE);
+      expect(out.mainLogits.map(argmax)).toEqual(c.main.argmax);
+    });
 
-  it.each(c.mtp)('MTP module $k logits match PyTorch', (head) => {
-    const rows = out.mtpLogits[head.k - 1];
-    expect(rows.length).toBe(c.ids.length - head.k);
-    for (const [pos, row] of Object.entries(head.logits))
-      expect(maxAbsDiff(rows[Number(pos)], row), `position ${pos}`).toBeLessThan(LOGIT_TOLERANCE);
-    expect(rows.map(argmax)).toEqual(head.argmax);
+    it.each(c.mtp)('MTP module $k logits match PyTorch', (head) => {
+      const rows = out.mtpLogits[head.k - 1];
+      expect(rows.length).toBe(c.ids.length - head.k);
+      for (const [pos, row] of Object.entries(head.logits))
+        expect(maxAbsDiff(rows[Number(pos)], row), `position ${pos}`).toBeLessThan(LOGIT_TOLERANCE);
+      expect(rows.map(argmax)).toEqual(head.argmax);
+    });
   });
 });
+
+const model = new ReferenceModel(readModel('brown-mtp').weights);
+const golden = goldenOf('brown-mtp');
 
 describe('KV cache roll-back', () => {
   it('a position processed again with another token leaves no trace of the first one', () => {

@@ -23,7 +23,7 @@ import { RunMetrics } from '../../src/decode/metrics.ts';
 import { readModel } from '../../scripts/node_model.ts';
 import { chiSquareCritical, chiSquareFit, chiSquareTwoSample, frequencies, tally, totalVariation } from './helpers/stats.ts';
 
-const { weights, tokenizer } = readModel();
+const { weights, tokenizer } = readModel('brown-mtp');
 const model = new ReferenceModel(weights);
 const setting = { temperature: 0.8, topP: 0.8 };
 const prompt = [tokenizer.endOfText];
