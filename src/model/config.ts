@@ -17,17 +17,24 @@ export interface ModelConfig {
   norm_eps: number;
 }
 
-const INTEGER_FIELDS = [
-  'vocab_size',
-  'd_model',
-  'n_layers',
-  'n_heads',
-  'ffn_hidden',
-  'max_seq_len',
-  'mtp_depth',
-  'mtp_layers',
-  'mtp_ffn_hidden',
-] as const;
+/**
+ * Sane bounds of every integer field, checked when a model loads, before any buffer is sized from
+ * it: a config of 1e9 positions must be refused by name, not by a failed allocation. The limits
+ * are far above the shipped models' (d 128, 8 layers, 256 positions, D 3) and keep the largest
+ * buffer (the KV caches: max_seq_len x d_model x blocks) within what a browser allocates. The
+ * context must also hold the boundary token, a token and a full chain of drafts (checked below).
+ */
+export const CONFIG_BOUNDS = {
+  vocab_size: [2, 65_536],
+  d_model: [2, 4096],
+  n_layers: [1, 128],
+  n_heads: [1, 256],
+  ffn_hidden: [1, 65_536],
+  max_seq_len: [4, 8192],
+  mtp_depth: [0, 8],
+  mtp_layers: [1, 16],
+  mtp_ffn_hidden: [1, 65_536],
+} as const satisfies Record<string, readonly [number, number]>;
 
 export function headDim(config: ModelConfig): number {
   return config.d_model / config.n_heads;
@@ -37,16 +44,18 @@ export function headDim(config: ModelConfig): number {
 export function parseConfig(value: unknown): ModelConfig {
   if (typeof value !== 'object' || value === null) throw new Error('model config: not a JSON object');
   const c = value as Record<string, unknown>;
-  for (const field of INTEGER_FIELDS) {
+  for (const [field, [min, max]] of Object.entries(CONFIG_BOUNDS)) {
     const v = c[field];
-    if (!Number.isInteger(v) || (v as number) < (field === 'mtp_depth' ? 0 : 1))
-      throw new Error(`model config: "${field}" must be a positive integer, got ${JSON.stringify(v)}`);
+    if (!Number.isInteger(v) || (v as number) < min || (v as number) > max)
+      throw new Error(`model config: "${field}" must be an integer in ${min}..${max}, got ${JSON.stringify(v)}`);
   }
   for (const field of ['rope_theta', 'norm_eps'] as const) {
     const v = c[field];
-    if (typeof v !== 'number' || !(v > 0)) throw new Error(`model config: "${field}" must be a positive number, got ${JSON.stringify(v)}`);
+    if (typeof v !== 'number' || !(v > 0) || !Number.isFinite(v)) throw new Error(`model config: "${field}" must be a positive finite number, got ${JSON.stringify(v)}`);
   }
   const config = c as unknown as ModelConfig;
+  if (config.max_seq_len < config.mtp_depth + 2)
+    throw new Error(`model config: "max_seq_len" (${config.max_seq_len}) must hold a token and "mtp_depth" (${config.mtp_depth}) drafts after the boundary token`);
   if (config.d_model % config.n_heads !== 0 || headDim(config) % 2 !== 0)
     throw new Error(`model config: "d_model" (${config.d_model}) must split into "n_heads" (${config.n_heads}) heads of even size`);
   return config;

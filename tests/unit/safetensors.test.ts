@@ -406,10 +406,22 @@ describe('loadWeights', () => {
     expect(loadError(writeSafetensors({}, { metadata: { config: '{"vocab_size": ' } }))).toMatch(
       /"config" is not valid JSON/,
     );
-    expect(loadError(modelFile({ config: { ...TINY, n_heads: 0 } }))).toMatch(/"n_heads" must be a positive integer/);
+    expect(loadError(modelFile({ config: { ...TINY, n_heads: 0 } }))).toMatch(/"n_heads" must be an integer in 1\.\.256, got 0/);
     expect(loadError(modelFile({ config: { ...TINY, norm_eps: undefined } }))).toMatch(/"norm_eps"/);
-    expect(loadError(modelFile({ config: { ...TINY, mtp_layers: undefined } }))).toMatch(/"mtp_layers" must be a positive integer/);
+    expect(loadError(modelFile({ config: { ...TINY, mtp_layers: undefined } }))).toMatch(/"mtp_layers" must be an integer in 1\.\.16, got undefined/);
     expect(loadError(modelFile({ config: [1, 2] }))).toMatch(/config/);
+  });
+
+  it('rejects a config outside sane bounds before sizing anything from it, naming the field', () => {
+    // A context of 1e9 positions once reached the engine as "Invalid typed array length".
+    expect(loadError(modelFile({ config: { ...TINY, max_seq_len: 1e9 } }))).toMatch(/"max_seq_len" must be an integer in 4\.\.8192, got 1000000000/);
+    // Two positions cannot hold a prompt and a draft (eval printed NaN for it).
+    expect(loadError(modelFile({ config: { ...TINY, max_seq_len: 2 } }))).toMatch(/"max_seq_len" must be an integer in 4\.\./);
+    expect(loadError(modelFile({ config: { ...TINY, max_seq_len: 4, mtp_depth: 3 } }))).toMatch(/"max_seq_len" \(4\) must hold a token and "mtp_depth" \(3\) drafts/);
+    expect(loadError(modelFile({ config: { ...TINY, d_model: 1e6 } }))).toMatch(/"d_model" must be an integer in 2\.\.4096/);
+    expect(loadError(modelFile({ config: { ...TINY, mtp_depth: 99 } }))).toMatch(/"mtp_depth" must be an integer in 0\.\.8/);
+    expect(loadError(modelFile({ config: { ...TINY, n_heads: 3 } }))).toMatch(/"d_model" \(8\) must split into "n_heads" \(3\)/);
+    expect(loadError(modelFile({ config: { ...TINY, rope_theta: Infinity } }))).toMatch(/"rope_theta" must be a positive finite number/);
   });
 
   it('rejects a missing tensor, naming it', () => {
