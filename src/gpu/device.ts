@@ -15,7 +15,9 @@ export type WebGPUUnavailableReason =
   /** The adapter's limits are below what the caller needs. */
   | 'limits'
   /** The adapter was found but `requestDevice()` failed. */
-  | 'device';
+  | 'device'
+  /** `requestAdapter()` or `requestDevice()` did not settle within the deadline (a hung driver). */
+  | 'hung';
 
 /** A numeric limit of GPUSupportedLimits, e.g. 'maxStorageBufferBindingSize'. */
 export type LimitName = {
@@ -51,6 +53,24 @@ export interface AcquireDeviceOptions {
   powerPreference?: GPUPowerPreference;
   /** Device label, shown in WebGPU error messages. */
   label?: string;
+  /** How long each request may take before it counts as hung (default WEBGPU_REQUEST_DEADLINE_MS). */
+  deadlineMs?: number;
+}
+
+/**
+ * Seconds-scale deadline of requestAdapter() and requestDevice() each. Both answer within a
+ * second on every adapter seen here (SwiftShader included); a driver that hangs never answers,
+ * and the page must then fall back to the CPU instead of waiting forever.
+ */
+export const WEBGPU_REQUEST_DEADLINE_MS = 10_000;
+
+/** `promise`, or a rejection with `onTimeout()`'s error once `ms` have passed without it settling. */
+export function withDeadline<T>(promise: Promise<T>, ms: number, onTimeout: () => Error): Promise<T> {
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  const timeout = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(onTimeout()), ms);
+  });
+  return Promise.race([promise, timeout]).finally(() => clearTimeout(timer));
 }
 
 export interface AdapterInfo {
@@ -125,10 +145,18 @@ export async function acquireDevice(options: AcquireDeviceOptions): Promise<Acqu
     throw new WebGPUUnavailableError('no-webgpu', 'This browser does not expose WebGPU (navigator.gpu is missing).');
   }
 
+  const deadlineMs = options.deadlineMs ?? WEBGPU_REQUEST_DEADLINE_MS;
+  const hung = (call: string) => () =>
+    new WebGPUUnavailableError('hung', `${call} did not answer within ${deadlineMs / 1000} s (the GPU driver may be hung).`);
   let adapter: GPUAdapter | null;
   try {
-    adapter = await gpu.requestAdapter(options.powerPreference ? { powerPreference: options.powerPreference } : undefined);
+    adapter = await withDeadline(
+      gpu.requestAdapter(options.powerPreference ? { powerPreference: options.powerPreference } : undefined),
+      deadlineMs,
+      hung('requestAdapter()'),
+    );
   } catch (cause) {
+    if (cause instanceof WebGPUUnavailableError) throw cause;
     throw new WebGPUUnavailableError('no-adapter', `requestAdapter() failed: ${errorText(cause)}`, { cause });
   }
   if (!adapter) {
@@ -162,12 +190,13 @@ export async function acquireDevice(options: AcquireDeviceOptions): Promise<Acqu
 
   let device: GPUDevice;
   try {
-    device = await adapter.requestDevice({
-      label: options.label ?? 'mtp-demo',
-      requiredFeatures,
-      requiredLimits,
-    });
+    device = await withDeadline(
+      adapter.requestDevice({ label: options.label ?? 'mtp-demo', requiredFeatures, requiredLimits }),
+      deadlineMs,
+      hung('requestDevice()'),
+    );
   } catch (cause) {
+    if (cause instanceof WebGPUUnavailableError) throw cause;
     throw new WebGPUUnavailableError('device', `requestDevice() failed: ${errorText(cause)}`, { cause });
   }
 

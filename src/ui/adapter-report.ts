@@ -4,7 +4,8 @@ import { LitElement, css, html, nothing } from 'lit';
 import { customElement, property } from 'lit/decorators.js';
 import type { DeviceLimits, DeviceReport, WebGPUAdvice } from '../gpu/device.ts';
 
-export type ReportState = 'loading' | 'done' | 'error';
+/** 'skipped': no device was asked for (the model did not load). */
+export type ReportState = 'loading' | 'done' | 'error' | 'skipped';
 
 /** Why there is no device, as shown to the visitor. */
 export interface AdapterFailure {
@@ -120,6 +121,9 @@ export class AdapterReport extends LitElement {
         return html`<h2>Looking for a WebGPU adapter…</h2>`;
       case 'error':
         return this.renderFailure();
+      case 'skipped':
+        return html`<h2>No WebGPU device yet</h2>
+          <p>The page asks for one once the model has loaded, and the model did not load (see the message above).</p>`;
       case 'done':
         return this.report ? this.renderReport(this.report) : nothing;
     }

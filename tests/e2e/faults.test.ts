@@ -1,0 +1,87 @@
+// Faults a visitor can hit, in real headless Chromium on the dev server: a WebGPU request that never
+// settles (a hung driver), a model file the server does not have (404, or the HTML page Vite answers
+// with status 200 for an unknown path), and a corrupt one. A hang falls back to the CPU reference
+// engine once the deadline passes (src/gpu/device.ts), saying which request hung; a model error
+// names the file, and the adapter report does not blame the GPU for it.
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { Browser, Page } from 'playwright-core';
+import { launchChromium, startDevServer, type DevServer } from '../../scripts/browser.ts';
+import { DEFAULT_MODEL } from '../../src/model/catalogue.ts';
+import { WEBGPU_REQUEST_DEADLINE_MS } from '../../src/gpu/device.ts';
+
+let server: DevServer;
+let browser: Browser;
+beforeAll(async () => {
+  server = await startDevServer();
+  browser = await launchChromium({ webgpu: true });
+});
+afterAll(async () => {
+  await browser?.close();
+  await server?.close();
+});
+
+const shadowText = (page: Page, selector: string) =>
+  page.evaluate((s) => {
+    const view = document.querySelector('race-view')?.shadowRoot;
+    const el = s === 'race-view' ? view : view?.querySelector(s)?.shadowRoot ?? view?.querySelector(s);
+    return (el?.textContent ?? '').replace(/\s+/g, ' ');
+  }, selector);
+
+async function open(setup: (page: Page) => Promise<void>): Promise<{ page: Page; errors: string[] }> {
+  const page = await browser.newPage();
+  const errors: string[] = [];
+  page.on('pageerror', (e) => errors.push(e.message));
+  await setup(page);
+  await page.goto(server.url);
+  await page.waitForSelector('#app[data-state="idle"], #app[data-state="error"]', { timeout: WEBGPU_REQUEST_DEADLINE_MS + 120_000 });
+  return { page, errors };
+}
+
+describe('a WebGPU request that never settles', () => {
+  it.each([
+    ['requestAdapter()', () => {
+      GPU.prototype.requestAdapter = () => new Promise(() => {});
+    }],
+    ['requestDevice()', () => {
+      GPUAdapter.prototype.requestDevice = () => new Promise(() => {});
+    }],
+  ])('%s: after the deadline the page says so and races on the CPU', async (call, hang) => {
+    const { page, errors } = await open((p) => p.addInitScript(hang));
+    expect(await page.getAttribute('#app', 'data-state')).toBe('idle');
+    expect(await page.getAttribute('adapter-report', 'state')).toBe('error');
+    const report = await page.locator('adapter-report').evaluate((el) => el.shadowRoot?.textContent?.replace(/\s+/g, ' ') ?? '');
+    expect(report).toContain(`${call} did not answer within ${WEBGPU_REQUEST_DEADLINE_MS / 1000} s`);
+    expect(report).toContain('(hung)');
+    expect(await shadowText(page, '.notices')).toContain('CPU reference engine');
+    // And the race runs there.
+    await page.locator('race-controls').locator('[data-action="run"]').click();
+    await page.waitForSelector('#app[data-state="done"]', { timeout: 120_000 });
+    const result = JSON.parse((await page.getAttribute('#app', 'data-metrics'))!);
+    expect(result.backend).toBe('cpu');
+    expect(errors).toEqual([]);
+    await page.close();
+  });
+});
+
+describe('a model file that is missing or corrupt', () => {
+  const file = (suffix: string) => `${DEFAULT_MODEL}${suffix}`;
+  const serve = (suffix: string, body: Buffer | string, status = 200, contentType = 'application/octet-stream') => (p: Page) =>
+    p.route(`**/models/${file(suffix)}`, (r) => r.fulfill({ status, contentType, body }));
+  it.each([
+    ['weights answered 404', '.safetensors', serve('.safetensors', 'Not Found', 404, 'text/plain'), /safetensors: not found \(HTTP 404\)/],
+    ['weights answered with an HTML page', '.safetensors', serve('.safetensors', '<!doctype html><p>app</p>', 200, 'text/html'), /safetensors: not found \(the server answered with an HTML page\)/],
+    ['corrupt weights', '.safetensors', serve('.safetensors', Buffer.from([1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12])), /safetensors: /],
+    ['tokenizer not JSON', '.tokenizer.json', serve('.tokenizer.json', '{"type": "byte-bpe", ', 200, 'application/json'), /tokenizer\.json: not valid JSON/],
+  ])('%s: the error names the file, and the GPU is not blamed', async (_, suffix, route, want) => {
+    const { page, errors } = await open(route);
+    expect(await page.getAttribute('#app', 'data-state')).toBe('error');
+    const notices = await shadowText(page, '.notices');
+    expect(notices).toMatch(want);
+    expect(notices).toContain(file(suffix));
+    expect(await page.getAttribute('adapter-report', 'state')).toBe('skipped');
+    const report = await page.locator('adapter-report').evaluate((el) => el.shadowRoot?.textContent ?? '');
+    expect(report).not.toContain('WebGPU is not available');
+    expect(errors).toEqual([]);
+    await page.close();
+  });
+});
