@@ -2,7 +2,8 @@
 //
 // Every prompt starts with the document-boundary token, as each training document did. An
 // empty text leaves that token alone. A prompt that would not leave room in the context for
-// `maxTokens` new tokens, with full-depth drafting up to the last step, keeps its last tokens.
+// `maxTokens` new tokens, with full-depth drafting up to the last step, keeps its last tokens,
+// but never fewer than MIN_PROMPT_SHARE of what it could keep: past that, max tokens is lowered.
 import type { Tokenizer } from '../model/tokenizer.ts';
 
 export interface PreparedPrompt {
@@ -32,28 +33,42 @@ export function promptBudget(maxSeqLen: number, depth: number, maxTokens: number
   return maxSeqLen + 1 - maxTokens - depth;
 }
 
+/**
+ * When max tokens asks for more room than the context has, the prompt still keeps at least this
+ * share of the positions it could have (or all of itself, if shorter), and max tokens is lowered
+ * instead: a visitor who types a huge max tokens still gets a continuation of their text.
+ */
+export const MIN_PROMPT_SHARE = 0.5;
+
 export function preparePrompt(
   tokenizer: Tokenizer,
   text: string,
   options: { maxSeqLen: number; depth: number; maxTokens: number },
 ): PreparedPrompt {
+  const { maxSeqLen, depth } = options;
   const notes: string[] = [];
-  const cap = maxNewTokens(options.maxSeqLen, options.depth);
-  let maxTokens = Math.floor(options.maxTokens);
-  if (!Number.isFinite(maxTokens) || maxTokens < 1) maxTokens = 1;
-  if (maxTokens > cap) {
-    notes.push(`Max tokens lowered to ${cap}: the context has ${options.maxSeqLen} positions.`);
-    maxTokens = cap;
-  }
+  const cap = maxNewTokens(maxSeqLen, depth);
+  let requested = Math.floor(options.maxTokens);
+  if (Number.isNaN(requested) || requested < 1) requested = 1; // +Infinity: as many as fit
   const encoded = tokenizer.encode(text);
-  const budget = promptBudget(options.maxSeqLen, options.depth, maxTokens) - 1; // minus the boundary token
-  const kept = encoded.length > budget ? encoded.slice(encoded.length - budget) : encoded;
+  // Text tokens the prompt may keep (the boundary token aside): all the room max tokens leaves, but
+  // never less than MIN_PROMPT_SHARE of the most it could keep.
+  const roomForText = (newTokens: number) => Math.max(0, promptBudget(maxSeqLen, depth, newTokens) - 1);
+  const floor = Math.floor(roomForText(1) * MIN_PROMPT_SHARE);
+  const keep = Math.min(encoded.length, Math.max(floor, roomForText(Math.min(requested, cap))));
+  const kept = encoded.slice(encoded.length - keep);
+  const maxTokens = Math.min(requested, maxSeqLen + 1 - depth - (keep + 1));
+  if (maxTokens < requested)
+    notes.push(
+      `Max tokens lowered to ${maxTokens}: the context has ${maxSeqLen} positions` +
+        (keep > 0 ? ` and the prompt takes ${keep + 1} of them.` : '.'),
+    );
   if (text.length === 0) {
     notes.push('Empty prompt: the model starts from the document-boundary token alone.');
   } else if (kept.length < encoded.length) {
     notes.push(
       `The prompt is ${encoded.length} tokens, more than the context leaves room for ` +
-        `(${options.maxSeqLen} positions, ${maxTokens} new tokens): kept its last ${kept.length} tokens.`,
+        `(${maxSeqLen} positions, ${maxTokens} new tokens): kept its last ${kept.length} tokens.`,
     );
   }
   return { tokens: [tokenizer.endOfText, ...kept], textTokens: encoded.length, keptTokens: kept.length, maxTokens, notes };
