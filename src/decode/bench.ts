@@ -11,7 +11,7 @@ import type { DecodeEngine } from '../model/engine.ts';
 import type { Tokenizer } from '../model/tokenizer.ts';
 import { GreedyRun, type DecodeOptions, type SamplingOptions } from './greedy.ts';
 import { RunMetrics, type MetricsSnapshot } from './metrics.ts';
-import { median } from '../gpu/profiler.ts';
+import { median } from '../model/median.ts';
 import { preparePrompt } from './prompt.ts';
 
 export interface BenchOptions {

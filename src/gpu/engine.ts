@@ -34,7 +34,7 @@ import {
 import type { Weights } from '../model/reference.ts';
 import { expectedTensors, mainBlocks, mtpBlocks, type BlockSpec, type ModelConfig } from '../model/config.ts';
 import { Kernels, type Block, type Dispatch, type SampleDispatch, type View } from './kernels.ts';
-import { median } from './profiler.ts';
+import { median } from '../model/median.ts';
 
 /** Largest verify block (rows) the engine is set up for: D + 1, and 4 for the cost curve. */
 export const VERIFY_MAX_ROWS = 4;

@@ -18,6 +18,7 @@
 // (a KV cache, a per-position hidden-state history, the token buffer); a plain one by row in the
 // block (scratch activations). Views need no alignment, so many tensors can share one buffer.
 import { checkSampling, type SamplingParams } from '../model/engine.ts';
+import { ropeCosSin } from '../model/ops.ts';
 import { shaders, type ShaderName } from './shaders.ts';
 
 /** Bytes between per-step uniform slots (WebGPU's default minUniformBufferOffsetAlignment). */
@@ -139,16 +140,12 @@ export class BlockParams {
   }
 }
 
-/** cos/sin of every (position, pair index), rounded to float32 exactly as ops.rope computes them. */
+/** cos/sin of every (position, pair index), by ops.ropeCosSin: the CPU reference's own values. */
 export function ropeTableData(headDim: number, maxLen: number, theta: number): Float32Array {
   const half = headDim / 2;
   const table = new Float32Array(maxLen * half * 2);
   for (let pos = 0; pos < maxLen; pos++)
-    for (let j = 0; j < half; j++) {
-      const angle = pos * Math.pow(theta, (-2 * j) / headDim);
-      table[(pos * half + j) * 2] = Math.cos(angle);
-      table[(pos * half + j) * 2 + 1] = Math.sin(angle);
-    }
+    for (let j = 0; j < half; j++) table.set(ropeCosSin(pos, j, headDim, theta), (pos * half + j) * 2);
   return table;
 }
 

@@ -23,14 +23,6 @@ export interface StepProfile {
   ops: { label: string; kernel: string; phase: Phase; rows: number; startMs: number; ms: number }[];
 }
 
-/** The median of timings (the mean of the middle two for an even count): robust to one slow run. */
-export function median(xs: readonly number[]): number {
-  if (xs.length === 0) throw new RangeError('median of no values');
-  const sorted = [...xs].sort((a, b) => a - b);
-  const mid = sorted.length >> 1;
-  return sorted.length % 2 ? sorted[mid] : (sorted[mid - 1] + sorted[mid]) / 2;
-}
-
 /** Most ops one profiled step may have (two timestamps each). */
 const MAX_OPS = 512;
 

@@ -23,14 +23,21 @@ export function matvec(W: Float32Array, x: Float32Array, rows: number, out = new
   return out;
 }
 
+/**
+ * cos and sin of RoPE pair j at position pos, rounded to float32: the one formula of the rotation,
+ * used here and for the GPU's table (gpu/kernels.ts ropeTableData), so both round the same.
+ */
+export function ropeCosSin(pos: number, j: number, headDim: number, theta: number): [cos: number, sin: number] {
+  const angle = pos * Math.pow(theta, (-2 * j) / headDim);
+  return [Math.fround(Math.cos(angle)), Math.fround(Math.sin(angle))];
+}
+
 /** Rotary position embedding in place, "rotate half" pairing (j, j + headDim/2) in each head. */
 export function rope(x: Float32Array, pos: number, nHeads: number, theta: number): Float32Array {
   const headDim = x.length / nHeads;
   const half = headDim / 2;
   for (let j = 0; j < half; j++) {
-    const angle = pos * Math.pow(theta, (-2 * j) / headDim);
-    const cos = Math.fround(Math.cos(angle));
-    const sin = Math.fround(Math.sin(angle));
+    const [cos, sin] = ropeCosSin(pos, j, headDim, theta);
     for (let h = 0; h < nHeads; h++) {
       const a = h * headDim + j;
       const x1 = x[a];

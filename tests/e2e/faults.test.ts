@@ -27,7 +27,7 @@ const shadowText = (page: Page, selector: string) =>
     return (el?.textContent ?? '').replace(/\s+/g, ' ');
   }, selector);
 
-async function open(setup: (page: Page) => Promise<void>): Promise<{ page: Page; errors: string[] }> {
+async function open(setup: (page: Page) => Promise<unknown>): Promise<{ page: Page; errors: string[] }> {
   const page = await browser.newPage();
   const errors: string[] = [];
   page.on('pageerror', (e) => errors.push(e.message));

@@ -1,6 +1,6 @@
 // median (src/gpu/profiler.ts): what T(M) and `npm run profile` report, robust to one slow run.
 import { describe, expect, it } from 'vitest';
-import { median } from '../../src/gpu/profiler.ts';
+import { median } from '../../src/model/median.ts';
 
 describe('median', () => {
   it('odd and even counts, any order, one outlier ignored', () => {
