@@ -19,7 +19,8 @@ export default defineConfig({
     projects: [
       { test: { name: 'unit', include: ['tests/unit/**/*.test.ts'], testTimeout: 60_000 } },
       {
-        // Dawn must be created outside test bodies and outside worker threads (see DESIGN.md).
+        // Dawn must be created outside test bodies and outside worker threads: requesting the adapter
+        // in a test body under worker threads crashed it ("Cannot create a handle without a HandleScope").
         test: { name: 'gpu', include: ['tests/gpu/**/*.test.ts'], pool: 'forks', env: gpuEnv, testTimeout: 300_000, hookTimeout: 300_000, fileParallelism: false },
       },
       {

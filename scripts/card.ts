@@ -14,7 +14,7 @@
 import { readFileSync, writeFileSync } from 'node:fs';
 import { GreedyRun } from '../src/decode/greedy.ts';
 import { RunMetrics } from '../src/decode/metrics.ts';
-import { CpuEngine } from '../src/model/engine.ts';
+import { CpuEngine } from '../src/model/cpu-engine.ts';
 import { promptLines } from '../src/model/prompt-file.ts';
 import { ReferenceModel } from '../src/model/reference.ts';
 import { BENCH_LIMITS } from '../src/app/bench-query.ts';

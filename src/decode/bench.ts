@@ -7,7 +7,7 @@
 // seed per run (seed + prompt index * runs + run, the same for both sides). Their outputs then differ
 // by design (the same distribution, not the same tokens), so `outputs_identical` is null.
 // Greedy runs apply the no-repeat n-gram rule of `noRepeatNgram` (src/decode/no-repeat.ts) on both sides.
-import type { DecodeEngine } from '../model/engine.ts';
+import type { DecodeEngine } from '../model/decode-engine.ts';
 import type { Tokenizer } from '../model/tokenizer.ts';
 import { GreedyRun, type DecodeOptions, type SamplingOptions } from './greedy.ts';
 import { RunMetrics, type MetricsSnapshot } from './metrics.ts';

@@ -12,7 +12,7 @@
 // `GreedyRun` (also exported as `DecodeRun`) advances one step at a time, so a caller can
 // interleave two runs (the demo's race) or time each step; `decodeGreedy` (`decode`) runs one to
 // the end. Both modes emit the same StepEvents, so metrics.ts reads either.
-import { checkSampling, type DecodeEngine, type SamplingParams } from '../model/engine.ts';
+import { checkSampling, type DecodeEngine, type SamplingParams } from '../model/decode-engine.ts';
 import { allowedArgmax, bannedNext } from './no-repeat.ts';
 import { acceptOrResample, drawStepUniforms, Rng } from './sampling.ts';
 

@@ -1,6 +1,6 @@
 // The WebGPU engine: the main model and its MTP modules on the WGSL kernels, one
-// `queue.submit` and one `mapAsync` per decode step (see DecodeEngine in src/model/engine.ts
-// for the step's contract, and DESIGN.md "One decode step").
+// `queue.submit` and one `mapAsync` per decode step (see DecodeEngine in
+// src/model/decode-engine.ts for the step's contract).
 //
 // Everything is created once in `GpuEngine.create`: one buffer for all weights, the token
 // buffer, one residual stream per model indexed by absolute position (after its last block
@@ -21,17 +21,9 @@
 // block runs argmax and the sampling kernel (for p_j; its own draws are unused), and the copy also
 // takes p (depth + 1 rows) and q (depth rows) of V floats each: still one submit and one mapAsync.
 // The accept / resample decision is the CPU's (src/decode/sampling.ts).
-import {
-  checkSampling,
-  checkUniform,
-  DecodeState,
-  type DecodeEngine,
-  type PrefillSampling,
-  type SamplingParams,
-  type StepResult,
-  type StepSampling,
-} from '../model/engine.ts';
-import type { Weights } from '../model/reference.ts';
+import { checkSampling, checkUniform, type DecodeEngine, type PrefillSampling, type SamplingParams, type StepResult, type StepSampling } from '../model/decode-engine.ts';
+import { DecodeState } from '../model/decode-state.ts';
+import type { Weights } from '../model/weights.ts';
 import { expectedTensors, mainBlocks, mtpBlocks, type BlockSpec, type ModelConfig } from '../model/config.ts';
 import { Kernels, type Block, type Dispatch, type SampleDispatch, type View } from './kernels.ts';
 import { median } from '../model/median.ts';

@@ -17,7 +17,7 @@
 // `base + (positional ? pos0 + r : r) * stride`. A positional view is indexed by absolute position
 // (a KV cache, a per-position hidden-state history, the token buffer); a plain one by row in the
 // block (scratch activations). Views need no alignment, so many tensors can share one buffer.
-import { checkSampling, type SamplingParams } from '../model/engine.ts';
+import { checkSampling, type SamplingParams } from '../model/decode-engine.ts';
 import { ropeCosSin } from '../model/ops.ts';
 import { shaders, type ShaderName } from './shaders.ts';
 

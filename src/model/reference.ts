@@ -7,12 +7,9 @@
 // later slots are simply overwritten before anything reads them.
 import { mainBlocks, mtpBlocks, type BlockSpec, type ModelConfig } from './config.ts';
 import { addInPlace, argmax, attention, matvec, rmsnorm, rope, siluMul } from './ops.ts';
+import type { Weights } from './weights.ts';
 
 /** Named float32 tensors, as the safetensors loader returns them. */
-export interface Weights {
-  config: ModelConfig;
-  tensor(name: string): Float32Array;
-}
 
 interface BlockWeights {
   attnNorm: Float32Array;

@@ -2,10 +2,15 @@
 // config stored in the file's `__metadata__` ("config", a JSON string): every tensor the
 // config needs, with its shape, nothing else, and only finite values.
 import { expectedTensors, parseConfig, type ModelConfig } from './config.ts';
-import type { Weights } from './reference.ts';
 import { parseSafetensors, WeightsFormatError, type SafetensorsTensor } from './safetensors.ts';
 
 export { WeightsFormatError } from './safetensors.ts';
+
+/** What either engine needs of a model: its config and its tensors by name. */
+export interface Weights {
+  config: ModelConfig;
+  tensor(name: string): Float32Array;
+}
 
 export interface LoadedWeights extends Weights {
   config: ModelConfig;

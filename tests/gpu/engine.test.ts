@@ -3,9 +3,10 @@
 // Also on MTP modules shaped unlike the shipped ones (more blocks, a wider FFN).
 import { describe, expect, it } from 'vitest';
 import { GpuEngine } from '../../src/gpu/engine.ts';
-import { CpuEngine } from '../../src/model/engine.ts';
+import { CpuEngine } from '../../src/model/cpu-engine.ts';
 import { expectedTensors, type ModelConfig } from '../../src/model/config.ts';
-import { ReferenceModel, type Weights } from '../../src/model/reference.ts';
+import { ReferenceModel } from '../../src/model/reference.ts';
+import type { Weights } from '../../src/model/weights.ts';
 import { decodeGreedy } from '../../src/decode/greedy.ts';
 import { readModel } from '../../scripts/node_model.ts';
 import { useGpu } from './dawn.ts';

@@ -6,7 +6,7 @@ import { describe, expect, it } from 'vitest';
 import { decodeGreedy } from '../../src/decode/greedy.ts';
 import { GpuEngine } from '../../src/gpu/engine.ts';
 import { modelEntry } from '../../src/model/catalogue.ts';
-import { CpuEngine } from '../../src/model/engine.ts';
+import { CpuEngine } from '../../src/model/cpu-engine.ts';
 import { ReferenceModel } from '../../src/model/reference.ts';
 import { readModel } from '../../scripts/node_model.ts';
 import { useGpu } from './dawn.ts';

@@ -2,7 +2,7 @@
 import { expect } from 'vitest';
 import { acceptedPrefix } from '../../src/decode/greedy.ts';
 import type { GpuEngine } from '../../src/gpu/engine.ts';
-import type { CpuEngine } from '../../src/model/engine.ts';
+import type { CpuEngine } from '../../src/model/cpu-engine.ts';
 
 /**
  * GPU (f32 fma chains, float32 exp) against the float64-accumulating reference: the difference

@@ -10,7 +10,7 @@
 // tokens. Same seed, same tokens on both engines, except in those rare runs; the test allows 2 of 12.
 import { describe, expect, it } from 'vitest';
 import { GpuEngine } from '../../src/gpu/engine.ts';
-import { CpuEngine } from '../../src/model/engine.ts';
+import { CpuEngine } from '../../src/model/cpu-engine.ts';
 import { ReferenceModel } from '../../src/model/reference.ts';
 import { samplingDistribution } from '../../src/model/ops.ts';
 import { decodeGreedy } from '../../src/decode/greedy.ts';

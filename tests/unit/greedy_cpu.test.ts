@@ -1,7 +1,7 @@
 // The greedy decode loop on the CPU reference engine: speculative output equals the
 // baseline's token for token, and the engine's drafts are the MTP modules' own argmax.
 import { describe, expect, it } from 'vitest';
-import { CpuEngine } from '../../src/model/engine.ts';
+import { CpuEngine } from '../../src/model/cpu-engine.ts';
 import { ReferenceModel } from '../../src/model/reference.ts';
 import { acceptedPrefix, decodeGreedy } from '../../src/decode/greedy.ts';
 import { argmax } from '../../src/model/ops.ts';

@@ -4,7 +4,7 @@
 import { describe, expect, it } from 'vitest';
 import { allowedArgmax, bannedNext } from '../../src/decode/no-repeat.ts';
 import { decodeGreedy } from '../../src/decode/greedy.ts';
-import { CpuEngine } from '../../src/model/engine.ts';
+import { CpuEngine } from '../../src/model/cpu-engine.ts';
 import { ReferenceModel } from '../../src/model/reference.ts';
 import { readModel } from '../../scripts/node_model.ts';
 

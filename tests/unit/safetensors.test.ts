@@ -4,7 +4,8 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { expectedTensors, type ModelConfig } from '../../src/model/config.ts';
-import { ReferenceModel, type Weights } from '../../src/model/reference.ts';
+import { ReferenceModel } from '../../src/model/reference.ts';
+import type { Weights } from '../../src/model/weights.ts';
 import { halfToFloat, MAX_HEADER_BYTES, parseSafetensors, WeightsFormatError } from '../../src/model/safetensors.ts';
 import { loadWeights } from '../../src/model/weights.ts';
 import { f32Bytes, rawSafetensors, u16Bytes, writeSafetensors, type TensorToWrite } from './helpers/safetensors_writer.ts';

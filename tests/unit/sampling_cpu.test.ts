@@ -15,7 +15,7 @@
 // - the same for a depth-0 sample (checks the exact computation and plain sampling themselves);
 // - chi-square homogeneity of the depth-2 and depth-0 samples of the first pair.
 import { describe, expect, it } from 'vitest';
-import { CpuEngine } from '../../src/model/engine.ts';
+import { CpuEngine } from '../../src/model/cpu-engine.ts';
 import { ReferenceModel } from '../../src/model/reference.ts';
 import { samplingDistribution } from '../../src/model/ops.ts';
 import { decodeGreedy } from '../../src/decode/greedy.ts';

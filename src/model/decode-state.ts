@@ -1,0 +1,78 @@
+// Position bookkeeping shared by the GPU and CPU engines (no model code): which positions the main
+// model and each MTP module have computed, what a step must compute, and what a commit keeps.
+// The protocol it keeps is the one of decode-engine.ts.
+
+export class DecodeState {
+  /** Committed tokens. */
+  tokens: number[] = [];
+  /** Last position the main model processed with committed tokens (-1: none). */
+  mainValid = -1;
+  /** Last position the most recent main pass processed (committed or drafted input). */
+  mainProcessed = -1;
+  /** mtpNext[k - 1]: first position module k has to (re)compute. */
+  mtpNext: number[];
+  /** Drafts of the last step, which its verify block read after the bonus token. */
+  private drafts: number[] = [];
+  constructor(
+    private readonly maxDepth: number,
+    private readonly maxSeqLen: number,
+  ) {
+    this.mtpNext = new Array(maxDepth).fill(0);
+  }
+
+  reset(prompt: readonly number[], depth: number): void {
+    if (prompt.length === 0) throw new RangeError('the prompt must hold at least one token');
+    if (prompt.length > this.maxSeqLen)
+      throw new RangeError(`prompt of ${prompt.length} tokens exceeds the context (${this.maxSeqLen})`);
+    this.checkDepth(depth);
+    this.tokens = [...prompt];
+    this.drafts = [];
+    this.mainProcessed = prompt.length - 1;
+    this.mainValid = prompt.length - 1;
+    // Module k runs at positions 0..length-1-k (their token i + k is in the prompt).
+    this.mtpNext = this.mtpNext.map((_, k0) => (k0 < depth ? Math.max(0, prompt.length - (k0 + 1)) : 0));
+  }
+
+  /** Positions each MTP module computes in a step of `depth` drafts: [from, to] inclusive. */
+  planStep(depth: number): { verifyFrom: number; mtp: { from: number; to: number }[] } {
+    this.checkDepth(depth);
+    const length = this.tokens.length;
+    if (this.mainValid !== length - 2) throw new Error('step() needs exactly one uncommitted-by-the-main-model token; call commit() first');
+    if (length + depth > this.maxSeqLen)
+      throw new RangeError(`a step of depth ${depth} at length ${length} would pass the context (${this.maxSeqLen})`);
+    const q = this.mainValid;
+    const mtp = [];
+    for (let k = 1; k <= depth; k++) mtp.push({ from: this.mtpNext[k - 1], to: q });
+    return { verifyFrom: q + 1, mtp };
+  }
+
+  /** Records that a step ran, with the drafts its verify block read. */
+  stepRan(drafts: readonly number[]): void {
+    const depth = drafts.length;
+    const length = this.tokens.length;
+    this.drafts = [...drafts];
+    this.mainProcessed = length - 1 + depth;
+    // Module k saw true tokens up to position length - 1, so positions <= length - 1 - k are final.
+    for (let k = 1; k <= depth; k++) this.mtpNext[k - 1] = length - k;
+  }
+
+  commit(newTokens: readonly number[]): void {
+    if (newTokens.length === 0) throw new RangeError('commit needs at least one token');
+    if (newTokens.length > this.drafts.length + 1)
+      throw new RangeError(`commit of ${newTokens.length} tokens after ${this.drafts.length} drafts: at most the drafts plus one token`);
+    // The verify block computed the main model on the drafts: only they can be accepted.
+    newTokens.slice(0, -1).forEach((t, i) => {
+      if (t !== this.drafts[i]) throw new RangeError(`committed token ${i} (${t}) is not the draft (${this.drafts[i]}) the main model verified`);
+    });
+    this.drafts = [];
+    if (this.tokens.length + newTokens.length > this.maxSeqLen + 1)
+      throw new RangeError('commit would pass the context');
+    this.tokens.push(...newTokens);
+    this.mainValid = Math.min(this.mainProcessed, this.tokens.length - 2);
+  }
+
+  private checkDepth(depth: number): void {
+    if (!Number.isInteger(depth) || depth < 0 || depth > this.maxDepth)
+      throw new RangeError(`draft depth ${depth} is outside 0..${this.maxDepth}`);
+  }
+}
