@@ -12,7 +12,6 @@ export async function openNodeGpu() {
   // Dawn's GPU object must stay referenced while the device lives (if it is collected, Dawn
   // crashes): it is returned for the caller to hold.
   const navigatorGpu = create([]);
-  const { device, adapterInfo } = await acquireDevice({ gpu: navigatorGpu });
-  const adapterName = adapterInfo.description || `${adapterInfo.vendor} ${adapterInfo.architecture}`.trim();
-  return { navigatorGpu, device, adapterName };
+  const { device, name } = await acquireDevice({ gpu: navigatorGpu });
+  return { navigatorGpu, device, adapterName: name };
 }

@@ -8,6 +8,7 @@
 import { fetchModel } from './app/backend.ts';
 import { openBenchEngine, probePrefill, probeStep, type PrefillProbe, type StepProbe } from './app/bench-engine.ts';
 import { parseBenchQuery } from './app/bench-query.ts';
+import { errorMessage } from './model/errors.ts';
 import { modelEntry } from './model/catalogue.ts';
 import { promptLines } from './model/prompt-file.ts';
 import { formatReport, runBench, type BenchReport } from './decode/bench.ts';
@@ -83,7 +84,7 @@ async function main(): Promise<void> {
 }
 
 main().catch((e: unknown) => {
-  const message = e instanceof Error ? e.message : String(e);
+  const message = errorMessage(e);
   window.__benchError = message;
   console.error(message);
   setState('error', `The benchmark failed: ${message}`);

@@ -1,7 +1,7 @@
 // The GPU side of the browser benchmark page (bench.html): one WebGPU device and one engine, and
 // the probes its golden mode offers the e2e test (tests/e2e/golden.test.ts). The page itself
 // (src/bench-page.ts) only parses its query and shows what comes back.
-import { acquireDevice, type AdapterInfo, type DeviceReport } from '../gpu/device.ts';
+import { acquireDevice, type DeviceReport } from '../gpu/device.ts';
 import { GpuEngine } from '../gpu/engine.ts';
 import type { LoadedWeights } from '../model/weights.ts';
 
@@ -13,20 +13,17 @@ export interface BenchEngine {
   dispose(): void;
 }
 
-export function adapterName(info: AdapterInfo): string {
-  return info.description || `${info.vendor} ${info.architecture}`.trim() || 'WebGPU';
-}
 
 /** A device from `gpu` (navigator.gpu) and a GpuEngine on it; throws WebGPUUnavailableError without one. */
 export async function openBenchEngine(gpu: GPU | null | undefined, weights: LoadedWeights): Promise<BenchEngine> {
   const acquired = await acquireDevice({ gpu, label: 'mtp-bench' });
-  const adapter = adapterName(acquired.adapterInfo);
+  const adapter = acquired.name;
   try {
     const engine = await GpuEngine.create(acquired.device, weights, adapter);
     return {
       engine,
       adapter,
-      report: { adapterInfo: acquired.adapterInfo, features: acquired.features, limits: acquired.limits },
+      report: { name: acquired.name, adapterInfo: acquired.adapterInfo, features: acquired.features, limits: acquired.limits },
       dispose() {
         engine.destroy();
         acquired.device.destroy();

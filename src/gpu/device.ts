@@ -5,6 +5,7 @@
 // ('timestamp-query' for the profiler, 'shader-f16', 'subgroups') are requested when the adapter has
 // them and reported as booleans; required limits are checked against the adapter before asking for a
 // device, so a too-small adapter fails with a message that names the limit.
+import { errorMessage } from '../model/errors.ts';
 
 /** Why no device could be had. */
 export type WebGPUUnavailableReason =
@@ -120,6 +121,8 @@ const REPORTED_LIMITS: readonly (keyof DeviceLimits)[] = [
 
 /** Plain data about the device: what the UI shows (no GPU objects in it). */
 export interface DeviceReport {
+  /** The adapter's display name (adapterName). */
+  name: string;
   adapterInfo: AdapterInfo;
   features: DeviceFeatures;
   limits: DeviceLimits;
@@ -157,7 +160,7 @@ export async function acquireDevice(options: AcquireDeviceOptions): Promise<Acqu
     );
   } catch (cause) {
     if (cause instanceof WebGPUUnavailableError) throw cause;
-    throw new WebGPUUnavailableError('no-adapter', `requestAdapter() failed: ${errorText(cause)}`, { cause });
+    throw new WebGPUUnavailableError('no-adapter', `requestAdapter() failed: ${errorMessage(cause)}`, { cause });
   }
   if (!adapter) {
     throw new WebGPUUnavailableError(
@@ -197,7 +200,7 @@ export async function acquireDevice(options: AcquireDeviceOptions): Promise<Acqu
     );
   } catch (cause) {
     if (cause instanceof WebGPUUnavailableError) throw cause;
-    throw new WebGPUUnavailableError('device', `requestDevice() failed: ${errorText(cause)}`, { cause });
+    throw new WebGPUUnavailableError('device', `requestDevice() failed: ${errorMessage(cause)}`, { cause });
   }
 
   const features = Object.fromEntries(
@@ -205,14 +208,21 @@ export async function acquireDevice(options: AcquireDeviceOptions): Promise<Acqu
   ) as unknown as DeviceFeatures;
   const limits = Object.fromEntries(REPORTED_LIMITS.map((name) => [name, device.limits[name]])) as unknown as DeviceLimits;
 
+  const adapterInfo = await readAdapterInfo(adapter);
   return {
     adapter,
     device,
-    adapterInfo: await readAdapterInfo(adapter),
+    name: adapterName(adapterInfo),
+    adapterInfo,
     features,
     limits,
     lost: device.lost,
   };
+}
+
+/** What the page and the tools call an adapter: its description, else vendor and architecture. */
+export function adapterName(info: AdapterInfo): string {
+  return info.description || [info.vendor, info.architecture].filter(Boolean).join(' ') || 'WebGPU adapter';
 }
 
 /** adapter.info where the browser has it; the older requestAdapterInfo() otherwise. */
@@ -229,9 +239,6 @@ async function readAdapterInfo(adapter: GPUAdapter): Promise<AdapterInfo> {
   };
 }
 
-function errorText(e: unknown): string {
-  return e instanceof Error ? e.message : String(e);
-}
 
 /** Advice for a visitor whose browser gave no WebGPU device. */
 export interface WebGPUAdvice {

@@ -111,8 +111,7 @@ export class AdapterReport extends LitElement {
   `;
 
   protected override willUpdate(): void {
-    const info = this.report?.adapterInfo;
-    this.adapterName = this.state === 'done' && info ? info.description || [info.vendor, info.architecture].filter(Boolean).join(' ') || 'unnamed adapter' : undefined;
+    this.adapterName = this.state === 'done' && this.report ? this.report.name : undefined;
   }
 
   protected override render() {

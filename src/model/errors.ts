@@ -1,0 +1,6 @@
+// The one way a caught value becomes text for a visitor or a log line.
+
+/** The message of an Error, or the value itself as text (a thrown string, say). */
+export function errorMessage(e: unknown): string {
+  return e instanceof Error ? e.message : String(e);
+}
