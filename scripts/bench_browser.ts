@@ -8,7 +8,7 @@
 // The options, their defaults and their checks are those of `npm run bench` (scripts/bench.ts); a
 // mistake exits with status 2 before the browser starts.
 import { writeFileSync } from 'node:fs';
-import { benchQueryString } from '../src/app/bench-query.ts';
+import { benchQueryString } from '../src/decode/bench-query.ts';
 import { formatReport, type BenchReport } from '../src/decode/bench.ts';
 import { BENCH_FLAGS, readBenchOptions } from './bench_options.ts';
 import { launchChromium, startDevServer } from './browser.ts';

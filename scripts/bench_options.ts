@@ -1,6 +1,6 @@
 // The options of the two benchmarks (npm run bench, npm run bench:browser), defined and checked
 // once, so both take the same flags with the same limits and defaults.
-import { BENCH_LIMITS } from '../src/app/bench-query.ts';
+import { BENCH_LIMITS } from '../src/decode/bench-query.ts';
 import { DEFAULT_MODEL, readModel } from './node_model.ts';
 import { checkJsonPath, integerOption, numberOption, parseToolArgs, readPrompts } from './cli_options.ts';
 

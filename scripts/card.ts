@@ -17,7 +17,7 @@ import { RunMetrics } from '../src/decode/metrics.ts';
 import { CpuEngine } from '../src/model/cpu-engine.ts';
 import { promptLines } from '../src/model/prompt-file.ts';
 import { ReferenceModel } from '../src/model/reference.ts';
-import { BENCH_LIMITS } from '../src/app/bench-query.ts';
+import { BENCH_LIMITS } from '../src/decode/bench-query.ts';
 import { integerOption, parseToolArgs, runCli, UsageError } from './cli_options.ts';
 import { DEFAULT_MODEL, MODELS_DIR, readModel } from './node_model.ts';
 

@@ -1,11 +1,11 @@
 // What the command-line tools share about their options and their user's mistakes. A mistake (a
 // bad option value, a missing or corrupt file, an unwritable --json path) is a UsageError: the
 // tool prints its one-line message and exits with status 2, no stack trace. Number options are
-// checked like the browser bench's query (src/app/bench-query.ts): "--name must be ...".
+// checked like the browser bench's query (src/decode/bench-query.ts): "--name must be ...".
 import { accessSync, constants, readFileSync, statSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import { parseArgs, type ParseArgsConfig } from 'node:util';
-import { BenchQueryError, parseInteger, parseNumber } from '../src/app/bench-query.ts';
+import { BenchQueryError, parseInteger, parseNumber } from '../src/decode/bench-query.ts';
 import { modelEntry } from '../src/model/catalogue.ts';
 import { PromptFileError, promptLines } from '../src/model/prompt-file.ts';
 

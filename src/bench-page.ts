@@ -1,5 +1,5 @@
 // The browser benchmark page (bench.html): the measurement of `npm run bench` (src/decode/bench.ts)
-// on navigator.gpu, with its options from the address (src/app/bench-query.ts).
+// on navigator.gpu, with its options from the address (src/decode/bench-query.ts).
 //
 // For tools and tests: #status[data-state] is loading | running | done | error (or ready, in
 // golden mode); when done, the BenchReport is on window.__benchReport and in <pre id="json">;
@@ -7,7 +7,7 @@
 // exposes window.__golden (the engine probes of src/app/bench-engine.ts) once data-state is ready.
 import { fetchModel } from './app/backend.ts';
 import { openBenchEngine, probePrefill, probeStep, type PrefillProbe, type StepProbe } from './app/bench-engine.ts';
-import { parseBenchQuery } from './app/bench-query.ts';
+import { parseBenchQuery } from './decode/bench-query.ts';
 import { errorMessage } from './model/errors.ts';
 import { modelEntry } from './model/catalogue.ts';
 import { promptLines } from './model/prompt-file.ts';

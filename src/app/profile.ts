@@ -3,7 +3,7 @@
 // re-prefilled with the prompt, so whatever state a finished race left in it is replaced.
 import type { GpuEngine } from '../gpu/engine.ts';
 import type { Profiler } from '../gpu/profiler.ts';
-import type { RecordedStep } from '../gpu/trace.ts';
+import type { RecordedStep } from './trace.ts';
 import { acceptedPrefix } from '../decode/greedy.ts';
 
 /** A profiled step as the panel shows it (and the trace export reads it). */

@@ -5,8 +5,8 @@
 // that encloses one event per phase (MTP catch-up per module, verify), which encloses one event
 // per kernel use: on a single thread these nest into a flame chart. Times are microseconds;
 // a kernel's ts is the step's wall-clock start plus the kernel's offset in the profile.
-import type { Phase } from './engine.ts';
-import type { StepProfile } from './profiler.ts';
+import type { Phase } from '../gpu/engine.ts';
+import type { StepProfile } from '../gpu/profiler.ts';
 
 /** A profiled step as recorded: when it ran (performance.now() milliseconds) and its profile. */
 export interface RecordedStep {

@@ -8,7 +8,7 @@ import { customElement, property } from 'lit/decorators.js';
 import type { ProfiledStep } from '../app/profile.ts';
 import type { ProfilerView } from '../app/race.ts';
 import type { DeviceReport } from '../gpu/device.ts';
-import { profileTrace } from '../gpu/trace.ts';
+import { profileTrace } from '../app/trace.ts';
 import { formatMs } from './format.ts';
 
 /** What the times are, by profile source. */

@@ -6,7 +6,8 @@
 import { mkdirSync, readFileSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Browser, Page } from 'playwright-core';
-import type { TraceEvent } from '../../src/gpu/trace.ts';
+import type { TraceEvent } from '../../src/app/trace.ts';
+import { readModel } from '../../scripts/node_model.ts';
 import { launchChromium, startDevServer, type DevServer } from '../../scripts/browser.ts';
 
 let server: DevServer;
@@ -66,7 +67,7 @@ describe.each([
     if (withhold) expect(source).toBe('wall-clock');
     if (source === 'wall-clock') expect(await panel(page, '[data-source]').textContent()).toContain('timestamp-query absent');
 
-    // Kernel rows with positive totals; phases MTP 1, MTP 2 (depth 2), verify.
+    // Kernel rows with positive totals; phases MTP 1 .. MTP D (the page's model's depth), verify.
     const kernels = await panel(page, 'table.kernels tbody tr').evaluateAll((rows) => rows.map((r) => r.getAttribute('data-kernel')));
     expect(kernels.length).toBeGreaterThanOrEqual(5);
     expect(kernels).toEqual(expect.arrayContaining(['matmul', 'attention', 'rmsnorm']));
@@ -74,7 +75,8 @@ describe.each([
     expect(totals).toHaveLength(kernels.length);
     for (const ms of totals) expect(ms).toBeGreaterThan(0);
     const phases = await panel(page, 'table.kernels thead th[data-phase]').evaluateAll((th) => th.map((t) => t.getAttribute('data-phase')));
-    expect(phases).toEqual(['mtp1', 'mtp2', 'verify']);
+    const depth = readModel().weights.config.mtp_depth;
+    expect(phases).toEqual([...Array.from({ length: depth }, (_, k) => `mtp${k + 1}`), 'verify']);
     const phaseTotals = await msOf(page, 'tr[data-phase-totals] td[data-phase]');
     for (const ms of phaseTotals) expect(ms).toBeGreaterThan(0);
     const grand = Number(await panel(page, '[data-total-ms]').getAttribute('data-total-ms'));

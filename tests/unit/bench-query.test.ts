@@ -1,8 +1,8 @@
-// The browser benchmark page's options in its address (src/app/bench-query.ts): what
+// The browser benchmark page's options in its address (src/decode/bench-query.ts): what
 // scripts/bench_browser.ts writes, the page reads back; bad values are refused with a message.
 import { describe, expect, it } from 'vitest';
 import { DEFAULT_MODEL } from '../../src/model/catalogue.ts';
-import { BENCH_DEFAULTS, BenchQueryError, benchQueryString, parseBenchQuery } from '../../src/app/bench-query.ts';
+import { BENCH_DEFAULTS, BenchQueryError, benchQueryString, parseBenchQuery } from '../../src/decode/bench-query.ts';
 
 describe('bench query', () => {
   it('round-trips the options, prompts with any characters included', () => {

@@ -1,10 +1,10 @@
-// The Chrome-trace export of profiled steps (src/gpu/trace.ts): the Trace Event Format structure
+// The Chrome-trace export of profiled steps (src/app/trace.ts): the Trace Event Format structure
 // Perfetto reads, kernel times equal to the profile's, and spans that nest on one thread.
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import type { Phase } from '../../src/gpu/engine.ts';
 import type { StepProfile } from '../../src/gpu/profiler.ts';
-import { profileTrace, type RecordedStep, type TraceEvent } from '../../src/gpu/trace.ts';
+import { profileTrace, type RecordedStep, type TraceEvent } from '../../src/app/trace.ts';
 
 type Op = StepProfile['ops'][number];
 
