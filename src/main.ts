@@ -2,18 +2,24 @@
 // (src/ui). Updates are coalesced: however many steps finish in a frame, the page renders once, and
 // during a race at most every RUNNING_RENDER_INTERVAL_MS (rendering competes with the decode).
 //
-// Conference screens: the address's options (src/app/kiosk.ts) fill in the controls, `?autoplay`
-// cycles prompts with no one at the keyboard (src/app/autoplay.ts), `?large` sets large type.
+// The model picker's choice (`model-select`) goes to RaceController.selectModel, which loads
+// public/models/<name>.* (the progress shows while the weights arrive) and rebuilds the engines.
+//
+// Conference screens: the address's options (src/app/kiosk.ts) choose the model and fill in the
+// controls, `?autoplay` cycles models and prompts with no one at the keyboard
+// (src/app/autoplay.ts), `?large` sets large type.
 //
 // Hooks for the browser tests: #app[data-state] is idle | loading | running | done | error, set
 // once the page shows that state; when a run is done, its figures (RaceResult) are on
 // #app[data-metrics] as JSON and on window.__raceResult.
 import { Autoplay } from './app/autoplay.ts';
 import * as backendModule from './app/backend.ts';
-import { kioskPrompts, parseKioskQuery } from './app/kiosk.ts';
+import { kioskCycle, kioskModel, parseKioskQuery } from './app/kiosk.ts';
 import { RaceController, type RaceResult } from './app/race.ts';
 import { VisibleClock } from './app/visible-clock.ts';
-import { PRESETS, type RunDetail } from './ui/race-controls.ts';
+import { modelEntry } from './model/catalogue.ts';
+import type { ModelSelectDetail } from './ui/model-picker.ts';
+import type { RunDetail } from './ui/race-controls.ts';
 import './ui/race-view.ts';
 
 declare global {
@@ -35,8 +41,13 @@ let autoplay: Autoplay | undefined;
 /** The model and engine code: replaced by a hot update in `npm run dev` (see the end of this file). */
 let backend: typeof backendModule = backendModule;
 
+const firstModel = kioskModel(kiosk);
+
 const controller = new RaceController({
-  loadModel: () => backend.fetchModel(`${import.meta.env.BASE_URL}models/brown-mtp`),
+  model: firstModel,
+  // The signal reaches the fetches, so that choosing another model stops a download under way.
+  loadModel: (name, { onProgress, signal }) =>
+    backend.fetchModel(`${import.meta.env.BASE_URL}models/${name}`, (input, init) => fetch(input, { ...init, signal }), onProgress),
   // navigator.gpu is typed as always present; in browsers without WebGPU it is undefined.
   createBackend: (weights) =>
     backend.createBackend(weights, {
@@ -98,15 +109,15 @@ if (kiosk.large) {
 }
 if (kiosk.prompts.length > 0 || kiosk.depth !== undefined || kiosk.tokens !== undefined || kiosk.temperature !== undefined)
   view.request = {
-    text: kiosk.prompts[0] ?? PRESETS[0].text,
-    depth: kiosk.depth ?? 2,
+    text: kiosk.prompts[0] ?? modelEntry(firstModel)?.presets[0]?.text ?? '',
+    depth: kiosk.depth,
     maxTokens: kiosk.tokens ?? DEFAULT_TOKENS,
     temperature: kiosk.temperature,
   };
 if (kiosk.autoplay) {
   view.autoplay = true;
   autoplay = new Autoplay(controller, {
-    prompts: kioskPrompts(kiosk, PRESETS.map((p) => p.text)),
+    models: kioskCycle(kiosk),
     depth: kiosk.depth,
     maxTokens: kiosk.tokens ?? DEFAULT_TOKENS,
     temperature: kiosk.temperature,
@@ -121,6 +132,7 @@ if (kiosk.autoplay) {
 }
 
 view.addEventListener('race-run', (e) => void controller.run((e as CustomEvent<RunDetail>).detail));
+view.addEventListener('model-select', (e) => void controller.selectModel((e as CustomEvent<ModelSelectDetail>).detail.name));
 view.addEventListener('profile-step', () => void controller.profileStep());
 void controller.start();
 

@@ -2,6 +2,11 @@
 // other forever, with no one at the keyboard. No DOM: it watches the race controller's phase.
 //
 // - ready (idle): the first prompt runs at once;
+// - with `models`, the cycle is model A's prompts, then B's, ..., then A's again: before the first
+//   prompt of another model, it switches models (RaceController.selectModel, the same hand-over as
+//   the page's picker) and runs once that model is ready. A switch that fails is retried as a run
+//   is, but with the next model of the cycle (the failed one comes round again a lap later); a
+//   model a visitor picked, if it is in the cycle, is carried on with from its first prompt;
 // - a run is done: its result stays up for `holdMs`, then the next prompt runs;
 // - a run failed (a lost GPU device, for instance): the message stays up for `retryMs`, doubling
 //   with each failure in a row (at most `maxRetryMs`), then the next prompt runs, which rebuilds
@@ -19,13 +24,24 @@ export interface AutoplayTarget {
   readonly currentPhase: Phase;
   /** The model's number of MTP modules, once loaded. */
   readonly modelDepth: number | undefined;
+  /** The model loaded (undefined while one loads, or after a load failed). */
+  readonly modelName: string | undefined;
   run(request: RunRequest): Promise<void>;
   start(): Promise<void>;
+  selectModel(name: string): Promise<void>;
+}
+
+/** One model's part of the cycle. */
+export interface AutoplayModel {
+  model: string;
+  prompts: readonly string[];
 }
 
 export interface AutoplayOptions {
-  /** Cycled in order (at least one). */
-  prompts: readonly string[];
+  /** Cycled in order (at least one), on the model loaded; not used when `models` is given. */
+  prompts?: readonly string[];
+  /** The models to cycle, in order, each with its prompts. */
+  models?: readonly AutoplayModel[];
   /** Draft depth; undefined: the model's. */
   depth?: number;
   maxTokens: number;
@@ -51,14 +67,22 @@ export class Autoplay {
   private next = 0;
   private failures = 0;
   private lastChange = Date.now();
-  private readonly prompts: readonly string[];
+  /** The cycle: each prompt with its model (none: whichever is loaded). */
+  private readonly items: readonly { model?: string; text: string }[];
+  /** The model of the last prompt autoplay ran (a different one loaded means a visitor chose it). */
+  private lastModel?: string;
+  /** The model autoplay asked for and has not seen loaded yet. */
+  private pending?: string;
   private disposed = false;
 
   constructor(
     private readonly target: AutoplayTarget,
     private readonly options: AutoplayOptions,
   ) {
-    this.prompts = options.prompts.length > 0 ? [...options.prompts] : [''];
+    const some = (prompts: readonly string[] | undefined) => (prompts && prompts.length > 0 ? prompts : ['']);
+    this.items = options.models?.length
+      ? options.models.flatMap((m) => some(m.prompts).map((text) => ({ model: m.model, text })))
+      : some(options.prompts).map((text) => ({ text }));
     const stallMs = options.stallMs ?? AUTOPLAY_DEFAULTS.stallMs;
     this.watchdog = setInterval(() => this.checkStall(stallMs), Math.max(50, Math.min(10_000, stallMs / 4)));
   }
@@ -115,20 +139,49 @@ export class Autoplay {
 
   private fire(): void {
     if (this.disposed) return;
+    const loaded = this.target.modelName;
+    const want = this.items[this.next].model;
+    if (want !== undefined && want !== loaded) {
+      const chosen = loaded === undefined || loaded === this.lastModel ? -1 : this.items.findIndex((i) => i.model === loaded);
+      if (chosen >= 0) {
+        // A visitor picked another model of the cycle: go on with its prompts.
+        this.next = chosen;
+      } else {
+        // The last switch to this model failed: the next model's turn.
+        if (this.pending === want) this.next = this.nextModel(this.next);
+        const model = this.items[this.next].model!;
+        if (model !== loaded) {
+          this.pending = model;
+          void this.target.selectModel(model).finally(() => this.settled());
+          return;
+        }
+      }
+    }
     const depth = this.target.modelDepth;
     if (depth === undefined) {
       // The model never loaded (start failed): try again from the start.
       void this.target.start().finally(() => this.settled());
       return;
     }
-    const request: RunRequest = { text: this.prompts[this.next], depth: this.options.depth ?? depth, maxTokens: this.options.maxTokens, temperature: this.options.temperature };
-    this.next = (this.next + 1) % this.prompts.length;
+    this.pending = undefined;
+    this.lastModel = loaded;
+    const request: RunRequest = { text: this.items[this.next].text, depth: this.options.depth ?? depth, maxTokens: this.options.maxTokens, temperature: this.options.temperature };
+    this.next = (this.next + 1) % this.items.length;
     this.options.onRun?.(request);
     void this.target.run(request).finally(() => this.settled());
   }
 
+  /** The first prompt after `index` of another model than its own (`index` when there is no other). */
+  private nextModel(index: number): number {
+    for (let k = 1; k < this.items.length; k++) {
+      const j = (index + k) % this.items.length;
+      if (this.items[j].model !== this.items[index].model) return j;
+    }
+    return index;
+  }
+
   /**
-   * After a run or start it began has returned: if nothing is scheduled and nothing is under
+   * After a run, start or switch it began has returned: if nothing is scheduled and nothing is under
    * way (it failed without ever leaving 'error', say), treat the phase as new, so the cycle goes on.
    */
   private settled(): void {

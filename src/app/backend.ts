@@ -1,10 +1,12 @@
 // The model files and the two engines of the race (baseline and MTP), on one WebGPU device or,
 // where the page has no WebGPU, on the CPU reference.
-import { acquireDevice, describeMissingWebGPU, WebGPUUnavailableError, type DeviceReport, type WebGPUAdvice } from '../gpu/device.ts';
+import { acquireDevice, describeMissingWebGPU, WebGPUUnavailableError, withDeadline, type DeviceReport, type WebGPUAdvice } from '../gpu/device.ts';
 import { GpuEngine } from '../gpu/engine.ts';
 import { Profiler } from '../gpu/profiler.ts';
-import { CpuEngine, type DecodeEngine } from '../model/engine.ts';
+import { CpuEngine } from '../model/cpu-engine.ts';
+import { type DecodeEngine } from '../model/decode-engine.ts';
 import { ReferenceModel } from '../model/reference.ts';
+import { errorMessage } from '../model/errors.ts';
 import { decodingSettings, type DecodingSettings } from '../model/card.ts';
 import { Tokenizer, type TokenizerJSON } from '../model/tokenizer.ts';
 import { loadWeights, type LoadedWeights } from '../model/weights.ts';
@@ -27,9 +29,14 @@ export class ModelFileError extends Error {
  * Fetches `<base>.safetensors`, `<base>.tokenizer.json` and `<base>.card.json` (e.g. base =
  * '/models/kjv-mtp'). Every failure names the file: a missing one (HTTP 404, or the HTML page
  * that Vite's servers answer for any unknown path with status 200), unreadable JSON, weights
- * that do not parse.
+ * that do not parse. With `onProgress`, the weights are read chunk by chunk and it hears the bytes
+ * so far after each (and their total, when the server sends a content-length).
  */
-export async function fetchModel(base: string, fetcher: typeof fetch = fetch): Promise<Model> {
+export async function fetchModel(
+  base: string,
+  fetcher: typeof fetch = fetch,
+  onProgress?: (received: number, total: number | undefined) => void,
+): Promise<Model> {
   const get = async (url: string): Promise<Response> => {
     let response: Response;
     try {
@@ -60,7 +67,7 @@ export async function fetchModel(base: string, fetcher: typeof fetch = fetch): P
   };
   const files = { weights: `${base}.safetensors`, tokenizer: `${base}.tokenizer.json`, card: `${base}.card.json` };
   const [weightBytes, tokenizerJson, card] = await Promise.all([
-    get(files.weights).then((r) => r.arrayBuffer()),
+    get(files.weights).then((r) => (onProgress ? readCounting(r, files.weights, onProgress) : r.arrayBuffer())),
     json(files.tokenizer),
     json(files.card),
   ]);
@@ -72,8 +79,42 @@ export async function fetchModel(base: string, fetcher: typeof fetch = fetch): P
   };
 }
 
+/** A response's body, read with a stream reader so that `onProgress` hears each chunk. */
+async function readCounting(response: Response, url: string, onProgress: (received: number, total: number | undefined) => void): Promise<ArrayBuffer> {
+  const length = Number(response.headers.get('content-length') ?? NaN);
+  // A compressed body's content-length counts the encoded bytes, not the ones the reader yields.
+  const total = Number.isInteger(length) && length > 0 && !response.headers.get('content-encoding') ? length : undefined;
+  onProgress(0, total);
+  if (!response.body) {
+    const bytes = await response.arrayBuffer();
+    onProgress(bytes.byteLength, total);
+    return bytes;
+  }
+  const reader = response.body.getReader();
+  const chunks: Uint8Array[] = [];
+  let received = 0;
+  try {
+    for (;;) {
+      const { done, value } = await reader.read();
+      if (done) break;
+      chunks.push(value);
+      received += value.byteLength;
+      onProgress(received, total);
+    }
+  } catch (e) {
+    throw new ModelFileError(`${url}: could not be read (${errorText(e)})`);
+  }
+  const out = new Uint8Array(received);
+  let at = 0;
+  for (const chunk of chunks) {
+    out.set(chunk, at);
+    at += chunk.byteLength;
+  }
+  return out.buffer;
+}
+
 function errorText(e: unknown): string {
-  return (e instanceof Error ? e.message : String(e)).replace(/\.$/, '');
+  return errorMessage(e).replace(/\.$/, '');
 }
 
 /** Why the page runs on the CPU (no device), as the adapter report shows it. */
@@ -113,6 +154,19 @@ export interface BackendEnvironment {
 
 export const CPU_LABEL = 'CPU reference engine';
 
+/**
+ * How long building both engines (compiling every pipeline, packing the weights) may take on a
+ * device before the page gives up on it and races on the CPU: SwiftShader, the slowest adapter
+ * seen here, builds them in a few seconds; a driver that hangs in pipeline creation never does.
+ */
+export const ENGINE_BUILD_DEADLINE_MS = 60_000;
+
+class EngineHungError extends Error {
+  constructor() {
+    super(`Building the WebGPU engine (compiling the shaders) did not finish within ${ENGINE_BUILD_DEADLINE_MS / 1000} s (the GPU driver may be hung).`);
+  }
+}
+
 /** Submissions per block size for the profiler panel's cost curve (SwiftShader: ~50 ms each). */
 const PROFILE_COST_REPEATS = 3;
 
@@ -126,25 +180,27 @@ export async function createBackend(weights: LoadedWeights, env: BackendEnvironm
     const failure =
       e instanceof WebGPUUnavailableError
         ? { reason: e.reason, message: e.message, advice }
-        : { reason: 'unexpected', message: e instanceof Error ? e.message : String(e), advice };
+        : { reason: 'unexpected', message: errorMessage(e), advice };
     return cpuBackend(weights, failure);
   }
   const { device } = acquired;
   let disposed = false;
   const engines: GpuEngine[] = [];
   try {
-    const info = acquired.adapterInfo;
-    const adapter = info.description || [info.vendor, info.architecture].filter(Boolean).join(' ') || 'WebGPU';
-    const label = `WebGPU · ${adapter}`;
-    engines.push(await GpuEngine.create(device, weights, `${label} (baseline)`));
-    engines.push(await GpuEngine.create(device, weights, `${label} (MTP)`));
+    const label = `WebGPU · ${acquired.name}`;
+    // The first engine compiles every pipeline; a driver that hangs there must not hang the page.
+    const build = async () => {
+      engines.push(await GpuEngine.create(device, weights, `${label} (baseline)`));
+      engines.push(await GpuEngine.create(device, weights, `${label} (MTP)`));
+    };
+    await withDeadline(build(), ENGINE_BUILD_DEADLINE_MS, () => new EngineHungError());
     let profiler: Profiler | undefined;
     return {
       kind: 'webgpu',
       label,
       baseline: engines[0],
       mtp: engines[1],
-      report: { adapterInfo: acquired.adapterInfo, features: acquired.features, limits: acquired.limits },
+      report: { name: acquired.name, adapterInfo: acquired.adapterInfo, features: acquired.features, limits: acquired.limits },
       profileStep(prompt, depth) {
         profiler ??= new Profiler(device);
         return profileOneStep(engines[1], profiler, prompt, depth, { costRepeats: PROFILE_COST_REPEATS });
@@ -160,11 +216,12 @@ export async function createBackend(weights: LoadedWeights, env: BackendEnvironm
       },
     };
   } catch (e) {
-    // The device was found but the engine could not be built on it (shader or limit trouble).
+    // The device was found but the engine could not be built on it (shader or limit trouble, or a hang).
     disposed = true;
     for (const engine of engines) engine.destroy();
     device.destroy();
-    const message = `The WebGPU engine could not be built on this device: ${e instanceof Error ? e.message : String(e)}`;
+    if (e instanceof EngineHungError) return cpuBackend(weights, { reason: 'hung', message: e.message });
+    const message = `The WebGPU engine could not be built on this device: ${errorMessage(e)}`;
     return cpuBackend(weights, { reason: 'engine', message });
   }
 }

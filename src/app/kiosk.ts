@@ -1,20 +1,25 @@
 // Conference-screen ("kiosk") options, read from the page's address (pure: no DOM).
 //
-//   /?autoplay                 cycle the preset prompts forever: run one, hold the result, run the next
-//   /?autoplay&prompt=TEXT     cycle just that prompt (repeat `prompt` to cycle several)
+//   /?autoplay                 cycle every model's preset prompts forever: run one, hold the result, run the next
+//   /?autoplay&prompt=TEXT     cycle just that prompt (repeat `prompt` to cycle several), on each model
+//   &model=NAME                the model to load; with autoplay, the models to cycle (repeat `model`)
 //   &depth=N                   draft depth (1 .. the model's D; a larger N is lowered to D)
 //   &tokens=N                  max new tokens a run (lowered to what the context allows)
 //   &temperature=T             0 (greedy, the default) .. 2: sample instead
 //   &hold=S                    seconds a finished result stays up before the next run (default 3)
 //   &large                     large type for projectors; hides the developer sections
 //
-// Without `autoplay`, `prompt`, `depth`, `tokens` and `temperature` only fill in the controls. A bad value is
-// ignored (the default stands) with a warning; parsing never throws.
+// Without `autoplay`, `prompt`, `depth`, `tokens` and `temperature` only fill in the controls, and
+// the first `model` is loaded. A bad value is ignored (the default stands) with a warning; parsing
+// never throws. A model is named by its catalogue name only (src/model/catalogue.ts), never a path.
+import { MODELS, modelEntry, unknownModelMessage, type ModelEntry } from '../model/catalogue.ts';
 
 export interface KioskOptions {
   autoplay: boolean;
   /** The prompts given with `prompt` (empty: the presets). */
   prompts: string[];
+  /** The catalogue names given with `model`, in order, each once (empty: the catalogue's first; with autoplay, all). */
+  models: string[];
   depth?: number;
   tokens?: number;
   temperature?: number;
@@ -57,10 +62,17 @@ export function parseKioskQuery(search: string, warn: (message: string) => void 
     return n;
   };
 
+  const models: string[] = [];
+  for (const name of q.getAll('model')) {
+    if (!modelEntry(name)) warn(`kiosk: ignoring model=${JSON.stringify(name)} (${unknownModelMessage(name)})`);
+    else if (!models.includes(name)) models.push(name);
+  }
+
   const hold = number('hold', false);
   return {
     autoplay: flag('autoplay'),
     prompts: q.getAll('prompt'),
+    models,
     depth: number('depth', true),
     tokens: number('tokens', true),
     temperature: number('temperature', false),
@@ -72,4 +84,24 @@ export function parseKioskQuery(search: string, warn: (message: string) => void 
 /** The prompts autoplay cycles: the ones given in the address, else the presets. */
 export function kioskPrompts(options: Pick<KioskOptions, 'prompts'>, presets: readonly string[]): string[] {
   return options.prompts.length > 0 ? [...options.prompts] : [...presets];
+}
+
+/** One model's part of the autoplay cycle. */
+export interface CycleModel {
+  model: string;
+  prompts: string[];
+}
+
+/**
+ * What autoplay cycles: the models given in the address (else the whole catalogue, in its
+ * order), each with its presets, or with the prompts given in the address.
+ */
+export function kioskCycle(options: Pick<KioskOptions, 'prompts' | 'models'>, catalogue: readonly ModelEntry[] = MODELS): CycleModel[] {
+  const entries = options.models.length > 0 ? options.models.flatMap((name) => catalogue.filter((m) => m.name === name)) : catalogue;
+  return entries.map((m) => ({ model: m.name, prompts: kioskPrompts(options, m.presets.map((p) => p.text)) }));
+}
+
+/** The model the page loads first: the first one the address gives, else the catalogue's first. */
+export function kioskModel(options: Pick<KioskOptions, 'models'>, catalogue: readonly ModelEntry[] = MODELS): string {
+  return options.models[0] ?? catalogue[0].name;
 }

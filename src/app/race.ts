@@ -8,17 +8,23 @@
 // in flight: a new run aborts the old one and waits for its current step before it starts.
 // While the page is hidden, stepping pauses and the step clock stops (see visible-clock.ts).
 //
+// One model of the catalogue (src/model/catalogue.ts) is loaded at a time. Choosing another
+// (`selectModel`) goes the same way as a new run: the run in progress stops after its current
+// step, a load still downloading is aborted, then the old engines are disposed and the new
+// model's are built. Nothing of the old model (text, figures, profiled steps) stays on show.
+//
 // This module owns the engines and the runs; the UI only reads `view()` (plain data) and calls
 // `run()`. It calls `onChange` after every change; the page coalesces those per frame.
+import { errorMessage } from '../model/errors.ts';
 import { GreedyRun, type SamplingOptions, type StepEvent, type StopReason } from '../decode/greedy.ts';
 import { RunMetrics, speedup, type MetricsSnapshot } from '../decode/metrics.ts';
-import { DEFAULT_NO_REPEAT_NGRAM } from '../decode/no-repeat.ts';
-import type { DecodeEngine } from '../model/engine.ts';
+import { DEFAULT_MODEL, modelEntry, unknownModelMessage, type ModelEntry } from '../model/catalogue.ts';
+import type { DecodeEngine } from '../model/decode-engine.ts';
 import type { StreamDecoder, Tokenizer } from '../model/tokenizer.ts';
 import type { LoadedWeights } from '../model/weights.ts';
 import type { Backend, DeviceFailure, Model } from './backend.ts';
 import type { ProfiledStep } from './profile.ts';
-import { maxNewTokens, preparePrompt } from './prompt.ts';
+import { maxNewTokens, preparePrompt } from '../decode/prompt.ts';
 import type { VisibleClock } from './visible-clock.ts';
 import type { DeviceReport } from '../gpu/device.ts';
 
@@ -91,11 +97,38 @@ export const PROFILE_HISTORY = 20;
 /** The prompt a profile uses before any run (after one, the last run's prompt). */
 export const PROFILE_PROMPT = 'The jury said that the city';
 
+/** The model on show: its catalogue entry's name, title and domain, and its shape. */
+export interface ModelView {
+  name: string;
+  title: string;
+  domain: ModelEntry['domain'];
+  /** Its number of MTP modules D: the deepest draft. */
+  maxDepth: number;
+  maxSeqLen: number;
+  /** Greedy runs' no-repeat n-gram rule (0: off), from the model card. */
+  noRepeatNgram: number;
+}
+
+/** A model being loaded: which, and how many bytes of its weights have arrived. */
+export interface ModelLoading {
+  name: string;
+  title: string;
+  received: number;
+  /** The weights' size, when the server said (content-length). */
+  total?: number;
+}
+
 export interface RaceView {
   phase: Phase;
-  model?: { name: string; maxDepth: number; maxSeqLen: number };
+  /** The model chosen (a catalogue name): loaded, loading, or failed to load. */
+  selectedModel: string;
+  /** The model loaded; absent while one loads or after a load failed. */
+  model?: ModelView;
+  /** While a model loads. */
+  loading?: ModelLoading;
   backend?: { kind: 'webgpu' | 'cpu'; label: string };
-  device: { state: 'loading' | 'done' | 'error'; report?: DeviceReport; failure?: DeviceFailure };
+  /** 'skipped': no device was asked for, because the model did not load (not the GPU's fault). */
+  device: { state: 'loading' | 'done' | 'error' | 'skipped'; report?: DeviceReport; failure?: DeviceFailure };
   /** About the device and the engines (they outlive runs). */
   deviceNotices: Notice[];
   /** About the current run: what was done to the prompt, errors. */
@@ -137,8 +170,19 @@ function freshSeed(): number {
   return globalThis.crypto?.getRandomValues ? globalThis.crypto.getRandomValues(new Uint32Array(1))[0] : Math.floor(Math.random() * 2 ** 32);
 }
 
+/** What a model load is told besides the name. */
+export interface LoadHooks {
+  /** Bytes of the weights received so far, and their total when known. */
+  onProgress?: (received: number, total: number | undefined) => void;
+  /** Aborted when another model is chosen before this one has loaded. */
+  signal: AbortSignal;
+}
+
 export interface RaceControllerOptions {
-  loadModel: () => Promise<Model>;
+  /** Loads a shipped model by its catalogue name (the page: public/models/<name>.*). */
+  loadModel: (name: string, hooks: LoadHooks) => Promise<Model>;
+  /** The model start() loads (default: the catalogue's first, DEFAULT_MODEL). */
+  model?: string;
   createBackend: (weights: LoadedWeights) => Promise<Backend>;
   clock: VisibleClock;
   onChange?: () => void;
@@ -249,7 +293,10 @@ class Side {
 
 export class RaceController {
   private phase: Phase = 'idle';
+  private selected: string;
   private model?: Model;
+  private loading?: ModelLoading;
+  private loadAbort?: AbortController;
   private backend?: Backend;
   private backendStale = false;
   private device: RaceView['device'] = { state: 'loading' };
@@ -275,13 +322,15 @@ export class RaceController {
 
   constructor(private readonly options: RaceControllerOptions) {
     this.yieldTask = options.yieldTask ?? macrotask;
+    this.selected = options.model ?? DEFAULT_MODEL;
   }
 
-  /** Loads the model and builds the engines; the page is 'idle' (ready) after it, or 'error'. */
+  /**
+   * Loads the chosen model (at first `options.model`) and builds the engines; the page is 'idle'
+   * (ready) after it, or 'error'.
+   */
   start(): Promise<void> {
-    const task = this.load();
-    this.current = task;
-    return task;
+    return this.reload(this.selected);
   }
 
   /**
@@ -291,20 +340,53 @@ export class RaceController {
    * the old engines); the profiled steps stay, to compare. `note` is shown once it is ready.
    */
   restart(note?: string): Promise<void> {
+    return this.reload(this.selected, note);
+  }
+
+  /**
+   * Switches to another model of the catalogue, as restart() does (the run in progress ends after
+   * its current step; then the old engines go and the new model's are built), and forgets what
+   * belonged to the old model: its prompt, depth and profiled steps (other tokens, other shapes).
+   * A load of a model chosen before, still under way, is abandoned. A name not in the catalogue
+   * is refused with an error notice, and nothing changes.
+   */
+  selectModel(name: string): Promise<void> {
+    if (!modelEntry(name)) {
+      this.runNotices = [{ level: 'error', text: `Could not switch models: ${unknownModelMessage(name)}.` }];
+      this.changed();
+      return Promise.resolve();
+    }
+    return this.reload(name);
+  }
+
+  /** The serialised hand-over of start(), restart() and selectModel(). */
+  private reload(name: string, note?: string): Promise<void> {
+    const other = name !== this.selected;
+    this.selected = name;
+    // The run in progress stops after its current step; a load under way is abandoned at once.
     this.generation++;
     this.abort?.abort();
     this.abort = undefined;
+    this.loadAbort?.abort();
+    const load = new AbortController();
+    this.loadAbort = load;
+    // Cleared now, so that nothing of the old engines is on show while they finish their step.
+    this.forget(other);
+    this.loading = { name, title: titleOf(name), received: 0 };
+    this.setPhase('loading');
     const previous = this.current;
     const task = (async () => {
       await previous.catch(() => {});
-      this.sides = undefined;
-      this.result = undefined;
-      this.promptView = undefined;
-      this.runNotices = [];
+      if (load.signal.aborted) return;
+      // Nothing is in flight now; and again, for what the step (or a profile) left behind.
+      this.forget(other);
       this.backend?.dispose();
       this.backend = undefined;
-      await this.load();
-      if (note && this.phase === 'idle') {
+      this.backendStale = false;
+      this.device = { state: 'loading' };
+      this.deviceNotices = [];
+      await this.load(name, load.signal);
+      if (note && this.phase === 'idle' && !load.signal.aborted) {
         this.runNotices = [{ level: 'info', text: note }];
         this.changed();
       }
@@ -313,15 +395,50 @@ export class RaceController {
     return task;
   }
 
-  private async load(): Promise<void> {
+  /** Drops the last run's text and figures and the model; with `model`, what only that model could use too. */
+  private forget(model: boolean): void {
+    this.sides = undefined;
+    this.result = undefined;
+    this.promptView = undefined;
+    this.runNotices = [];
+    this.model = undefined;
+    if (!model) return;
+    this.lastPrompt = undefined;
+    this.depth = undefined;
+    this.maxTokens = undefined;
+    this.temperature = undefined;
+    this.seed = undefined;
+    this.profiles = [];
+    this.profileError = undefined;
+  }
+
+  private async load(name: string, signal: AbortSignal): Promise<void> {
+    const title = titleOf(name);
+    this.loading = { name, title, received: 0 };
     this.setPhase('loading');
     try {
-      this.model = await this.options.loadModel();
-      await this.buildBackend();
+      const model = await this.options.loadModel(name, {
+        signal,
+        onProgress: (received, total) => {
+          if (signal.aborted) return;
+          this.loading = { name, title, received, total };
+          this.changed();
+        },
+      });
+      if (signal.aborted) return;
+      this.model = model;
+      await this.buildBackend(model);
+      // Overtaken while the engines were built: the next load disposes them.
+      if (signal.aborted) return;
+      this.loading = undefined;
       this.setPhase('idle');
     } catch (e) {
-      this.runNotices = [{ level: 'error', text: `Could not start: ${message(e)}` }];
-      this.device = this.device.state === 'loading' ? { state: 'error', failure: { reason: 'unexpected', message: message(e) } } : this.device;
+      if (signal.aborted) return;
+      this.model = undefined;
+      this.loading = undefined;
+      this.runNotices = [{ level: 'error', text: `Could not load the model ${name}: ${message(e)}.` }];
+      // A model error is shown as one (above); the device report says only that no device was asked for.
+      this.device = this.device.state === 'loading' ? { state: 'skipped' } : this.device;
       this.setPhase('error');
     }
   }
@@ -347,10 +464,21 @@ export class RaceController {
 
   /** Plain data for the UI. */
   view(): RaceView {
-    const config = this.model?.weights.config;
+    const model = this.model;
     return {
       phase: this.phase,
-      model: this.model && config ? { name: this.model.name, maxDepth: config.mtp_depth, maxSeqLen: config.max_seq_len } : undefined,
+      selectedModel: this.selected,
+      model: model
+        ? {
+            name: model.name,
+            title: titleOf(model.name),
+            domain: modelEntry(model.name)?.domain ?? 'prose',
+            maxDepth: model.weights.config.mtp_depth,
+            maxSeqLen: model.weights.config.max_seq_len,
+            noRepeatNgram: model.decoding.noRepeatNgram,
+          }
+        : undefined,
+      loading: this.loading,
       backend: this.backend ? { kind: this.backend.kind, label: this.backend.label } : undefined,
       device: this.device,
       deviceNotices: this.deviceNotices,
@@ -436,6 +564,16 @@ export class RaceController {
     return this.model?.weights.config.mtp_depth;
   }
 
+  /** The name of the model loaded (undefined while one loads, or after a load failed). */
+  get modelName(): string | undefined {
+    return this.model?.name;
+  }
+
+  /** The model chosen: loaded, loading, or failed to load. */
+  get selectedModel(): string {
+    return this.selected;
+  }
+
   /** For tests: the engines (to lose their device, for instance). */
   get currentBackend(): Backend | undefined {
     return this.backend;
@@ -444,7 +582,7 @@ export class RaceController {
   private async execute(generation: number, request: RunRequest, signal: AbortSignal): Promise<void> {
     const model = this.model;
     if (!model) {
-      this.runNotices = [{ level: 'error', text: 'The model is not loaded; reload the page.' }];
+      this.runNotices = [{ level: 'error', text: 'The model is not loaded: choose a model, or reload the page.' }];
       this.setPhase('error');
       return;
     }
@@ -452,7 +590,7 @@ export class RaceController {
     try {
       if (!this.backend || this.backendStale) {
         this.setPhase('loading');
-        await this.buildBackend();
+        await this.buildBackend(model);
         if (!isCurrent()) return;
       }
       const backend = this.backend!;
@@ -472,8 +610,8 @@ export class RaceController {
       this.result = undefined;
       // Both sides sample from the same seed; their texts still differ (MTP consumes more draws a step).
       const sampling = seed === null ? undefined : { temperature, seed };
-      // Greedy text from this small model loops; the rule keeps it readable, and lossless.
-      const noRepeatNgram = sampling ? 0 : DEFAULT_NO_REPEAT_NGRAM;
+      // Greedy text from a small model loops; the model card's rule keeps it readable, and lossless.
+      const noRepeatNgram = sampling ? 0 : model.decoding.noRepeatNgram;
       const sideOptions = { maxTokens: prepared.maxTokens, signal, now: this.options.clock.now, sampling, noRepeatNgram };
       const baseline = new Side('baseline', backend.baseline, backend.label, 0, model.tokenizer, sideOptions);
       const mtp = new Side('mtp', backend.mtp, backend.label, depth, model.tokenizer, sideOptions);
@@ -520,8 +658,7 @@ export class RaceController {
     }
   }
 
-  private async buildBackend(): Promise<void> {
-    const model = this.model!;
+  private async buildBackend(model: Model): Promise<void> {
     this.backend?.dispose();
     this.backend = undefined;
     this.backendStale = false;
@@ -533,7 +670,9 @@ export class RaceController {
     const why =
       backend.failure?.reason === 'engine'
         ? `${message(backend.failure.message)} (a shader error, say).`
-        : 'WebGPU is unavailable here (why: see the device report below).';
+        : backend.failure?.reason === 'hung'
+          ? `${message(backend.failure.message)}.`
+          : 'WebGPU is unavailable here (why: see the device report below).';
     this.deviceNotices =
       backend.kind === 'cpu'
         ? [
@@ -562,7 +701,11 @@ export class RaceController {
   }
 }
 
+/** What the page calls a model: its catalogue title (its name, for one not in the catalogue). */
+function titleOf(name: string): string {
+  return modelEntry(name)?.title ?? name;
+}
+
 function message(e: unknown): string {
-  const text = e instanceof Error ? e.message : String(e);
-  return text.replace(/\.$/, '');
+  return errorMessage(e).replace(/\.$/, '');
 }

@@ -52,8 +52,9 @@ export class DecodeState {
     const length = this.tokens.length;
     this.drafts = [...drafts];
     this.mainProcessed = length - 1 + depth;
-    // Module k saw true tokens up to position length - 1, so positions <= length - 1 - k are final.
-    for (let k = 1; k <= depth; k++) this.mtpNext[k - 1] = length - k;
+    // Module k saw true tokens up to position length - 1, so positions <= length - 1 - k are final
+    // (none yet while the sequence is shorter than k + 1: it starts again from position 0).
+    for (let k = 1; k <= depth; k++) this.mtpNext[k - 1] = Math.max(0, length - k);
   }
 
   commit(newTokens: readonly number[]): void {

@@ -1,7 +1,13 @@
-// <race-controls>: the prompt box, preset prompts, draft depth, max tokens, temperature and the Run button.
-// Fires `race-run` (detail: RunRequest) on Run or on Enter in the prompt box (Shift+Enter: a new line).
+// <race-controls>: the model picker, the prompt box, the model's preset prompts, draft depth, max
+// tokens, temperature and the Run button. Fires `race-run` (detail: RunRequest) on Run or on Enter
+// in the prompt box (Shift+Enter: a new line); the picker's `model-select` bubbles through.
+// Choosing a model puts its first preset in the prompt box and the depth back to the model's D.
+// For a code model the prompt box is monospace and keeps whitespace, as the panes do.
 import { LitElement, css, html, type PropertyValues } from 'lit';
 import { customElement, property, state } from 'lit/decorators.js';
+import { MODELS, type ModelEntry } from '../model/catalogue.ts';
+import './model-picker.ts';
+import type { ModelSelectDetail } from './model-picker.ts';
 
 export interface RunDetail {
   text: string;
@@ -14,17 +20,21 @@ export interface RunDetail {
 /** The temperature slider's range (0 = greedy; src/app/race.ts clamps to the same top). */
 const TEMPERATURE = { max: 2, step: 0.1 } as const;
 
-/** Openings in the style of the Brown corpus (news, fiction, reportage, learned prose). */
-export const PRESETS: { label: string; text: string }[] = [
-  { label: 'News', text: 'The city council voted Tuesday night to approve the new budget for the public schools, and the mayor said that' },
-  { label: 'Fiction', text: 'She stood at the window for a long time, watching the rain on the empty street. When he came into the room,' },
-  { label: 'Press', text: 'The President told a news conference yesterday that the United States would' },
-  { label: 'History', text: 'In the years after the war, the small college in the valley' },
-];
+/** What fills in the controls: depth absent means the model's D. */
+export interface ControlsRequest {
+  text: string;
+  depth?: number;
+  maxTokens: number;
+  temperature?: number;
+}
 
 @customElement('race-controls')
 export class RaceControls extends LitElement {
-  /** Deepest draft the model has (its number of MTP modules). */
+  /** The models the picker offers (their presets and domain too). */
+  @property({ attribute: false }) models: readonly ModelEntry[] = MODELS;
+  /** The chosen model's name. */
+  @property() model = MODELS[0].name;
+  /** Deepest draft the model has (its number of MTP modules), and the default depth. */
   @property({ type: Number }) maxDepth = 2;
   /** Most new tokens a run may ask for. */
   @property({ type: Number }) maxTokensCap = 200;
@@ -32,10 +42,14 @@ export class RaceControls extends LitElement {
   @property({ type: Boolean }) disabled = false;
   @property({ type: Boolean }) running = false;
   /** Fills in the prompt, depth, max tokens (and temperature) when set (a new object each time). */
-  @property({ attribute: false }) request?: Omit<RunDetail, 'temperature'> & { temperature?: number };
+  @property({ attribute: false }) request?: ControlsRequest;
+  /** The chosen model is a code model (set from its domain; reflected for the styles). */
+  @property({ type: Boolean, reflect: true }) code = false;
 
-  @state() private text = PRESETS[0].text;
-  @state() private depth = 2;
+  /** Undefined until typed or set: the chosen model's first preset. */
+  @state() private text?: string;
+  /** Undefined until chosen: the model's D. Kept as chosen (the select shows it lowered to maxDepth). */
+  @state() private depth?: number;
   @state() private maxTokens = 64;
   @state() private temperature = 0;
 
@@ -55,6 +69,16 @@ export class RaceControls extends LitElement {
       font-size: 1rem;
       line-height: 1.45;
       resize: vertical;
+    }
+    :host([code]) .prompt {
+      min-height: 7.5rem;
+      font-family: ui-monospace, 'DejaVu Sans Mono', 'Menlo', 'Consolas', monospace;
+      font-size: 0.92rem;
+      white-space: pre-wrap;
+      tab-size: 4;
+    }
+    model-picker {
+      margin-bottom: 0.6rem;
     }
     .prompt:focus-visible,
     select:focus-visible,
@@ -147,30 +171,46 @@ export class RaceControls extends LitElement {
       this.maxTokens = this.request.maxTokens;
       this.temperature = this.request.temperature ?? 0;
     }
-    this.depth = Math.max(1, Math.min(this.depth, this.maxDepth));
-    this.maxTokens = Math.max(1, Math.min(this.maxTokens, this.maxTokensCap));
+    this.code = this.models.find((m) => m.name === this.model)?.domain === 'code';
+  }
+
+  /** The chosen model's presets. */
+  private get presets(): ModelEntry['presets'] {
+    return this.models.find((m) => m.name === this.model)?.presets ?? [];
+  }
+
+  /** What Run sends: the choices, lowered to what the model allows (not stored: a model loading has no D yet). */
+  private get effective(): { text: string; depth: number; maxTokens: number } {
+    return {
+      text: this.text ?? this.presets[0]?.text ?? '',
+      depth: Math.max(1, Math.min(this.depth ?? this.maxDepth, this.maxDepth)),
+      maxTokens: Math.max(1, Math.min(this.maxTokens, this.maxTokensCap)),
+    };
   }
 
   protected override render() {
     const depths = Array.from({ length: Math.max(1, this.maxDepth) }, (_, i) => i + 1);
+    const now = this.effective;
     return html`
+      <model-picker .models=${this.models} .selected=${this.model} @model-select=${this.onModel}></model-picker>
       <textarea
         class="prompt"
         aria-label="Prompt"
+        spellcheck=${this.code ? 'false' : 'true'}
         placeholder="Type the start of a text (empty: the model starts a new document)"
-        .value=${this.text}
+        .value=${now.text}
         @input=${(e: Event) => (this.text = (e.target as HTMLTextAreaElement).value)}
         @keydown=${this.onKey}
       ></textarea>
       <div class="presets">
         Try:
-        ${PRESETS.map((p) => html`<button type="button" title=${p.text} @click=${() => this.usePreset(p.text)}>${p.label}</button>`)}
+        ${this.presets.map((p) => html`<button type="button" title=${p.text} @click=${() => this.usePreset(p.text)}>${p.label}</button>`)}
       </div>
       <div class="row">
         <label>
           Draft depth (MTP modules)
-          <select aria-label="Draft depth" @change=${(e: Event) => (this.depth = Number((e.target as HTMLSelectElement).value))}>
-            ${depths.map((d) => html`<option value=${d} ?selected=${d === this.depth}>${d}</option>`)}
+          <select aria-label="Draft depth" .value=${String(now.depth)} @change=${(e: Event) => (this.depth = Number((e.target as HTMLSelectElement).value))}>
+            ${depths.map((d) => html`<option value=${d} ?selected=${d === now.depth}>${d}</option>`)}
           </select>
         </label>
         <label>
@@ -180,11 +220,11 @@ export class RaceControls extends LitElement {
             aria-label="Max tokens"
             min="1"
             max=${this.maxTokensCap}
-            .value=${String(this.maxTokens)}
+            .value=${String(now.maxTokens)}
             @change=${(e: Event) => {
               const v = Math.round(Number((e.target as HTMLInputElement).value));
-              this.maxTokens = Number.isFinite(v) ? v : 64;
-              (e.target as HTMLInputElement).value = String(Math.max(1, Math.min(this.maxTokens, this.maxTokensCap)));
+              this.maxTokens = Math.max(1, Number.isFinite(v) ? v : 64);
+              (e.target as HTMLInputElement).value = String(this.effective.maxTokens);
             }}
           />
         </label>
@@ -209,6 +249,12 @@ export class RaceControls extends LitElement {
     `;
   }
 
+  private onModel = (e: CustomEvent<ModelSelectDetail>): void => {
+    // The event goes on up to the page, which loads the model; the prompt and depth follow it now.
+    this.text = this.models.find((m) => m.name === e.detail.name)?.presets[0]?.text ?? '';
+    this.depth = undefined;
+  };
+
   private usePreset(text: string): void {
     this.text = text;
     this.renderRoot.querySelector<HTMLTextAreaElement>('.prompt')?.focus();
@@ -223,12 +269,7 @@ export class RaceControls extends LitElement {
 
   private fire = (): void => {
     if (this.disabled) return;
-    const detail: RunDetail = {
-      text: this.text,
-      depth: this.depth,
-      maxTokens: Math.max(1, Math.min(this.maxTokens, this.maxTokensCap)),
-      temperature: this.temperature,
-    };
+    const detail: RunDetail = { ...this.effective, temperature: this.temperature };
     this.dispatchEvent(new CustomEvent<RunDetail>('race-run', { detail, bubbles: true, composed: true }));
   };
 }

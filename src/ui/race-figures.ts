@@ -90,6 +90,9 @@ export class RaceFigures extends LitElement {
     .bar i.d2 {
       background: #7c4dde;
     }
+    .bar i.d3 {
+      background: #d97706;
+    }
     .count {
       color: #5b6270;
       text-align: right;
@@ -115,7 +118,7 @@ export class RaceFigures extends LitElement {
         <div class="bars">
           ${positions.map(
             (p) => html`<span>draft ${p.position}</span>
-              <span class="bar"><i class="d${Math.min(p.position, 2)}" style="width:${(p.rate ?? 0) * 100}%"></i></span>
+              <span class="bar"><i class="d${Math.min(p.position, 3)}" style="width:${(p.rate ?? 0) * 100}%"></i></span>
               <span class="count"><span data-metric="acceptance-${p.position}">${formatPercent(p.rate)}</span>% (${p.accepted}/${p.judged})</span>`,
           )}
         </div>

@@ -1,7 +1,8 @@
 // <race-pane>: one side of the race, its text growing as it decodes and its tokens/s.
 // In the MTP pane, tokens that were drafted and accepted are marked by draft position, and the
 // drafts a step threw away flash struck-through at the end of the text for a moment.
-// Text is always rendered as text (Lit escapes it), never as HTML.
+// Text is always rendered as text (Lit escapes it), never as HTML. A code model's text is set in
+// a monospace font with its whitespace kept (indentation is part of Python's syntax).
 import { LitElement, css, html, nothing } from 'lit';
 import { customElement, property } from 'lit/decorators.js';
 import { keyed } from 'lit/directives/keyed.js';
@@ -30,6 +31,10 @@ export class RacePane extends LitElement {
   @property() prompt = '';
   @property({ type: Boolean }) promptCut = false;
   @property({ type: Boolean }) running = false;
+  /** Code: monospace, tabs of 4. */
+  @property({ type: Boolean, reflect: true }) code = false;
+  /** The MTP side's draft depth (the legend lists its positions). */
+  @property({ type: Number }) depth = 2;
 
   static override styles = css`
     :host {
@@ -99,6 +104,10 @@ export class RacePane extends LitElement {
       white-space: pre-wrap;
       overflow-wrap: anywhere;
     }
+    :host([code]) .text {
+      font: 0.9rem/1.5 ui-monospace, 'DejaVu Sans Mono', 'Menlo', 'Consolas', monospace;
+      tab-size: 4;
+    }
     .prompt {
       color: #8a93a3;
     }
@@ -109,6 +118,10 @@ export class RacePane extends LitElement {
     .d2 {
       background: #e6dcff;
       box-shadow: inset 0 -2px 0 #7c4dde;
+    }
+    .d3 {
+      background: #ffe8c7;
+      box-shadow: inset 0 -2px 0 #d97706;
     }
     /* Shown for 600 ms, then hidden in one step: a smooth fade repaints every frame, and during a
        race (a flash most steps) that competes with the decode itself for the machine. */
@@ -191,8 +204,10 @@ export class RacePane extends LitElement {
         ${v?.stop ? html`<span>${STOP_LABELS[v.stop] ?? v.stop}</span>` : nothing}
         ${this.side === 'mtp'
           ? html`<div class="legend">
-              <span><span class="swatch d1">draft 1</span> accepted first draft</span>
-              <span><span class="swatch d2">draft 2</span> accepted second draft</span>
+              ${Array.from(
+                { length: Math.min(Math.max(1, this.depth), DRAFT_CLASSES) },
+                (_, i) => html`<span><span class="swatch d${i + 1}">draft ${i + 1}</span> accepted ${ORDINALS[i]} draft</span>`,
+              )}
               <span><s class="swatch rejected-mark">draft</s> rejected (shown briefly)</span>
               <span>plain: the main model's own token</span>
             </div>`
@@ -202,11 +217,15 @@ export class RacePane extends LitElement {
   }
 }
 
+/** Draft positions with a colour of their own (deeper ones share the last). */
+const DRAFT_CLASSES = 3;
+const ORDINALS = ['first', 'second', 'third'];
+
 /** An accepted-draft run is marked without its leading and trailing white space. */
 function renderSegment(s: Segment) {
   if (!s.draft) return s.text;
   const [, lead, body, trail] = /^(\s*)([\s\S]*?)(\s*)$/.exec(s.text)!;
-  return body ? html`${lead}<span class="d${Math.min(s.draft, 2)}">${body}</span>${trail}` : s.text;
+  return body ? html`${lead}<span class="d${Math.min(s.draft, DRAFT_CLASSES)}">${body}</span>${trail}` : s.text;
 }
 
 declare global {

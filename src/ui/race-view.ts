@@ -1,9 +1,12 @@
 // <race-view>: the whole demo page below the title: controls, notices, the two panes, the
 // figures and the device. It renders a RaceView (plain data from src/app/race.ts) and fires
-// `race-run` from its controls; it never touches an engine or the GPU.
+// `race-run` and `model-select` from its controls; it never touches an engine or the GPU.
 import { LitElement, css, html, nothing } from 'lit';
 import { customElement, property } from 'lit/decorators.js';
-import type { Notice, RaceView as RaceViewData, RunRequest } from '../app/race.ts';
+import type { ModelLoading, Notice, RaceView as RaceViewData } from '../app/race.ts';
+import { DEFAULT_MODEL, modelEntry } from '../model/catalogue.ts';
+import { formatBytes } from './format.ts';
+import type { ControlsRequest } from './race-controls.ts';
 import './adapter-report.ts';
 import './profiler-panel.ts';
 import './race-controls.ts';
@@ -12,6 +15,7 @@ import './race-pane.ts';
 
 const EMPTY: RaceViewData = {
   phase: 'loading',
+  selectedModel: DEFAULT_MODEL,
   device: { state: 'loading' },
   deviceNotices: [],
   runNotices: [],
@@ -27,7 +31,7 @@ export class RaceView extends LitElement {
   /** Autoplay (kiosk) is on: the status line says the next prompt follows by itself. */
   @property({ type: Boolean, reflect: true }) autoplay = false;
   /** Fills in the controls (the kiosk's options, or the prompt autoplay runs). */
-  @property({ attribute: false }) request?: RunRequest;
+  @property({ attribute: false }) request?: ControlsRequest;
 
   static override styles = css`
     :host {
@@ -47,6 +51,11 @@ export class RaceView extends LitElement {
     }
     .status b {
       color: #1c1f26;
+    }
+    .status progress {
+      width: 10rem;
+      margin-left: 0.5rem;
+      vertical-align: middle;
     }
     .notices {
       display: grid;
@@ -136,14 +145,16 @@ export class RaceView extends LitElement {
 
   protected override render() {
     const v = this.view;
-    const depth = v.depth ?? Math.min(2, v.model?.maxDepth ?? 2);
+    const depth = v.depth ?? v.model?.maxDepth ?? 2;
     const running = v.phase === 'running';
     const notices: Notice[] = [...v.deviceNotices, ...v.runNotices];
     const engine = v.backend?.label ?? '';
+    const code = modelEntry(v.selectedModel)?.domain === 'code';
     return html`
       <section class="card">
         <race-controls
           .request=${this.request}
+          .model=${v.selectedModel}
           .maxDepth=${v.model?.maxDepth ?? 2}
           .maxTokensCap=${(v.model?.maxSeqLen ?? 256) - (v.model?.maxDepth ?? 2)}
           ?disabled=${v.phase === 'loading'}
@@ -166,6 +177,7 @@ export class RaceView extends LitElement {
           .prompt=${v.prompt?.text ?? ''}
           ?promptCut=${v.prompt?.cut ?? false}
           ?running=${running}
+          ?code=${code}
         ></race-pane>
         <race-pane
           side="mtp"
@@ -176,6 +188,8 @@ export class RaceView extends LitElement {
           .prompt=${v.prompt?.text ?? ''}
           ?promptCut=${v.prompt?.cut ?? false}
           ?running=${running}
+          ?code=${code}
+          .depth=${depth}
         ></race-pane>
       </div>
       <race-figures .baseline=${v.baseline?.metrics} .mtp=${v.mtp?.metrics} .speedup=${v.speedup} .depth=${depth}></race-figures>
@@ -185,7 +199,7 @@ export class RaceView extends LitElement {
           <h2>How the race is measured</h2>
           <p>Both sides run on ${v.backend?.kind === 'cpu' ? 'the CPU reference engine' : engine ? `one device (${engine})` : 'the same engine'}, one step at a time: the next step always goes to the side that has used less step time, so the race you see is the measured one.</p>
           <p>Figures count decode steps only (prefill apart); stepping pauses while the tab is hidden.</p>
-          <p>Greedy decoding never repeats a 3-gram: both sides skip such a token by the same rule, so the texts stay identical and free of loops.</p>
+          <p data-no-repeat>${noRepeatLine(v.model?.noRepeatNgram)}</p>
         </div>
       </section>
       <details class="card profiler" data-section="developer">
@@ -209,7 +223,7 @@ export class RaceView extends LitElement {
     const model = v.model ? html`Model <b>${v.model.name}</b> · ` : nothing;
     switch (v.phase) {
       case 'loading':
-        return html`${model}Loading the model and building the engines…`;
+        return v.loading && !v.model ? loadingLine(v.loading) : html`${model}Building the engines…`;
       case 'idle':
         return html`${model}Ready on <b>${v.backend?.label}</b>. Pick or type a prompt and press Run.`;
       case 'running':
@@ -228,6 +242,22 @@ export class RaceView extends LitElement {
         return html`${model}Something went wrong (see below).`;
     }
   }
+}
+
+/** While the weights arrive: the model and the bytes so far (of how many, when the server said). */
+function loadingLine(l: ModelLoading) {
+  const known = l.total !== undefined && l.total > 0;
+  const amount = known ? `${formatBytes(l.received)} of ${formatBytes(l.total!)}` : `${formatBytes(l.received)} so far`;
+  return html`Loading <b>${l.title}</b> (${l.name}): <span data-loaded>${amount}</span>${known
+      ? html`<progress data-progress max=${l.total!} .value=${l.received}></progress>`
+      : html`<progress data-progress></progress>`}`;
+}
+
+/** What the rule does for this model (its card's no_repeat_ngram; 0: off). */
+function noRepeatLine(n: number | undefined) {
+  if (n === undefined) return 'Greedy decoding follows the model card\'s no-repeat rule, on both sides alike.';
+  if (n === 0) return 'No-repeat rule: off for this model; greedy decoding takes the main model\'s top token on both sides, so the texts stay identical.';
+  return `Greedy decoding never repeats a ${n}-gram (this model's no-repeat rule): both sides skip such a token by the same rule, so the texts stay identical and free of loops.`;
 }
 
 declare global {

@@ -1,12 +1,14 @@
 // Conference-screen mode in real headless Chromium (WebGPU on SwiftShader without a GPU):
 // `?autoplay` cycles the preset prompts with no click, the JS heap (after a forced GC) does not
 // grow from run to run, a lost device is recovered from with no click, and `?large` with the
-// kiosk's other options sets up the page (bad values are ignored with a warning).
+// kiosk's other options sets up the page (bad values are ignored with a warning). The autoplay
+// tests keep to one model (`model=`), so that the heap is compared between runs of one model;
+// cycling models is tested in tests/unit/autoplay.test.ts.
 import { mkdirSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Browser, CDPSession, Page } from 'playwright-core';
 import type { RaceResult } from '../../src/app/race.ts';
-import { PRESETS } from '../../src/ui/race-controls.ts';
+import { DEFAULT_MODEL, modelEntry } from '../../src/model/catalogue.ts';
 import { launchChromium, startDevServer, type DevServer } from '../../scripts/browser.ts';
 import { recordDevices, destroyDevice, deviceCount } from './devices.ts';
 
@@ -131,11 +133,13 @@ async function sample(page: Page, run: number): Promise<HeapSample> {
   return { run, usedJSHeapSize: heap, documents: counters.documents, nodes: counters.nodes, jsEventListeners: counters.jsEventListeners, instances };
 }
 
-const texts = PRESETS.map((p) => p.text);
+const texts = modelEntry(DEFAULT_MODEL)!.presets.map((p) => p.text);
+/** Autoplay on the default model alone. */
+const AUTOPLAY = `?autoplay&tokens=12&model=${DEFAULT_MODEL}`;
 
 describe('kiosk mode, WebGPU on', () => {
   it(`?autoplay cycles the presets with no click, and the heap stays flat over ${RUNS} runs`, async () => {
-    const { page, errors } = await open('?autoplay&tokens=12');
+    const { page, errors } = await open(AUTOPLAY);
     const samples: HeapSample[] = [];
     const started = Date.now();
     const timings: string[] = [];
@@ -180,7 +184,7 @@ describe('kiosk mode, WebGPU on', () => {
 
   it('autoplay recovers from a lost device by itself: the message, a new device, the next prompt', async () => {
     // Keep a handle on every device the page creates, to lose one from outside.
-    const { page, errors } = await open('?autoplay&tokens=12', recordDevices);
+    const { page, errors } = await open(AUTOPLAY, recordDevices);
     await waitRunning(page, texts[0]);
     await destroyDevice(page, 0);
     // Lost mid-run: the run fails, and the page says why.
@@ -208,7 +212,10 @@ describe('kiosk mode, WebGPU on', () => {
   });
 
   it('?large and the run options set up the page; bad values are ignored with a warning', async () => {
-    const { page, errors, warnings } = await open('?large&prompt=The%20jury%20said&depth=1&tokens=7&hold=soon', undefined, { width: 1920, height: 1080 });
+    const { page, errors, warnings } = await open('?large&model=brown-mtp&model=nope&prompt=The%20jury%20said&depth=1&tokens=7&hold=soon', undefined, {
+      width: 1920,
+      height: 1080,
+    });
     await page.waitForSelector('#app[data-state="idle"]', { timeout: 120_000 });
     expect(await page.evaluate(() => document.documentElement.classList.contains('large'))).toBe(true);
     expect(await page.getAttribute('race-view', 'large')).toBe('');
@@ -217,9 +224,13 @@ describe('kiosk mode, WebGPU on', () => {
     expect(await developer.count()).toBe(2);
     for (const section of await developer.all()) expect(await section.isVisible()).toBe(false);
     expect(await page.locator('race-controls textarea').inputValue()).toBe('The jury said');
-    expect(await page.locator('race-controls select').inputValue()).toBe('1');
+    expect(await page.locator('race-controls select[aria-label="Draft depth"]').inputValue()).toBe('1');
     expect(await page.locator('race-controls input[type="number"]').inputValue()).toBe('7');
     expect(warnings.some((w) => w.includes('hold='))).toBe(true);
+    // The first model given is the one loaded (and picked); the unknown one is ignored with a warning.
+    expect(warnings.some((w) => w.includes('model="nope"'))).toBe(true);
+    expect(await page.locator('race-controls model-picker select').inputValue()).toBe('brown-mtp');
+    expect(await page.evaluate(() => window.__race?.view().model?.name)).toBe('brown-mtp');
     // No autoplay without `autoplay`: the page waits for a Run.
     await page.waitForTimeout(1000);
     expect(await page.getAttribute('#app', 'data-state')).toBe('idle');
@@ -227,6 +238,7 @@ describe('kiosk mode, WebGPU on', () => {
     const result = await waitDone(page, 'The jury said');
     expect(result.depth).toBe(1);
     expect(result.maxTokens).toBe(7);
+    expect(result.mtp.text).toBe(result.baseline.text);
     mkdirSync('test-results', { recursive: true });
     await page.screenshot({ path: 'test-results/kiosk-large.png', fullPage: true });
     expect(errors).toEqual([]);

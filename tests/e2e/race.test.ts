@@ -1,13 +1,15 @@
 // The live race in real headless Chromium: WebGPU on (SwiftShader without a GPU) and off (the CPU
 // reference engine). Greedy speculative decoding must give the baseline's text, the figures the
 // page shows must be the ones its metrics report, and a second Run mid-run must cancel cleanly.
+// The model picker switches to the code model: its presets, depth 3, code shown as code.
 // SwiftShader is slow: runs are kept to a few dozen tokens.
 import { mkdirSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Browser, Page } from 'playwright-core';
 import type { RaceResult } from '../../src/app/race.ts';
 import { decodeGreedy } from '../../src/decode/greedy.ts';
-import { CpuEngine } from '../../src/model/engine.ts';
+import { DEFAULT_MODEL, MODELS, modelEntry } from '../../src/model/catalogue.ts';
+import { CpuEngine } from '../../src/model/cpu-engine.ts';
 import { ReferenceModel } from '../../src/model/reference.ts';
 import { formatPercent, formatRate, formatRatio } from '../../src/ui/format.ts';
 import { readModel } from '../../scripts/node_model.ts';
@@ -16,6 +18,13 @@ import { recordDevices, destroyDevice, deviceCount } from './devices.ts';
 
 const { weights, tokenizer } = readModel();
 const reference = new ReferenceModel(weights);
+
+/** A model's tokenizer and CPU reference: the oracle for its races. */
+interface Oracle {
+  tokenizer: typeof tokenizer;
+  reference: ReferenceModel;
+}
+const oracle: Oracle = { tokenizer, reference };
 
 let server: DevServer;
 beforeAll(async () => {
@@ -69,19 +78,19 @@ async function waitDone(page: Page, prompt?: string): Promise<RaceResult> {
 }
 
 /** The CPU reference's greedy tokens for the same prompt tokens, under the page's no-repeat rule (the oracle). */
-async function referenceTokens(result: RaceResult): Promise<number[]> {
+async function referenceTokens(result: RaceResult, o: Oracle = oracle): Promise<number[]> {
   expect(result.noRepeatNgram).toBeGreaterThan(0);
-  const out = await decodeGreedy(new CpuEngine(reference), result.prompt.tokens, {
+  const out = await decodeGreedy(new CpuEngine(o.reference), result.prompt.tokens, {
     depth: 0,
     maxTokens: result.maxTokens,
-    endOfText: tokenizer.endOfText,
+    endOfText: o.tokenizer.endOfText,
     noRepeatNgram: result.noRepeatNgram,
   });
   return out.tokens;
 }
 
 /** Both panes show the same greedy text, which is the reference's, and the figures are the metrics'. */
-async function checkFinished(page: Page, result: RaceResult): Promise<void> {
+async function checkFinished(page: Page, result: RaceResult, o: Oracle = oracle): Promise<void> {
   const baseText = await text(page, '[data-output="baseline"]');
   const mtpText = await text(page, '[data-output="mtp"]');
   expect(baseText.length).toBeGreaterThan(0);
@@ -89,8 +98,8 @@ async function checkFinished(page: Page, result: RaceResult): Promise<void> {
   expect(result.baseline.text).toBe(baseText);
   expect(result.mtp.text).toBe(baseText);
   expect(result.mtp.tokens).toEqual(result.baseline.tokens);
-  expect(tokenizer.decode(result.baseline.tokens)).toBe(baseText);
-  expect(result.baseline.tokens).toEqual(await referenceTokens(result));
+  expect(o.tokenizer.decode(result.baseline.tokens)).toBe(baseText);
+  expect(result.baseline.tokens).toEqual(await referenceTokens(result, o));
   await checkFigures(page, result);
 }
 
@@ -133,7 +142,7 @@ describe('the race, WebGPU on', () => {
     await clickRun(page);
     const result = await waitDone(page);
     expect(result.backend).toBe('webgpu');
-    expect(result.depth).toBe(2);
+    expect(result.depth).toBe(weights.config.mtp_depth); // the model's D, the controls' default
     expect(result.maxTokens).toBe(24);
     expect(result.baseline.tokens.length).toBeLessThanOrEqual(24);
     await checkFinished(page, result);
@@ -189,6 +198,78 @@ describe('the race, WebGPU on', () => {
     expect(result.maxTokens).toBe(16);
     await checkFinished(page, result);
     expect(await page.locator('race-view .notices li.error').count()).toBe(0);
+    expect(errors).toEqual([]);
+    await page.close();
+  });
+
+  it('the picker switches to python-mtp: its presets, depth 3, code as code, and a greedy race with identical texts', async () => {
+    const { page, errors } = await openApp(browser);
+    const python = readModel('python-mtp');
+    const entry = modelEntry('python-mtp')!;
+    const picker = page.locator('race-controls model-picker select');
+    // The catalogue, in order, the loaded model chosen.
+    expect(await picker.locator('option').evaluateAll((os) => os.map((o) => (o as HTMLOptionElement).value))).toEqual(MODELS.map((m) => m.name));
+    expect(await picker.inputValue()).toBe(DEFAULT_MODEL);
+    const look = (selector: string) =>
+      page.locator(selector).evaluate((el) => {
+        const style = getComputedStyle(el);
+        return { fontFamily: style.fontFamily, whiteSpace: style.whiteSpace, tabSize: style.tabSize };
+      });
+    expect((await look('race-pane[side="mtp"] .text')).fontFamily).toMatch(/serif/);
+
+    // Watch the status line while the new model loads (every state the page renders).
+    await page.evaluate(() => {
+      const status = document.querySelector('race-view')!.shadowRoot!.querySelector('.status')!;
+      const seen: string[] = [];
+      (window as unknown as { __statusSeen: string[] }).__statusSeen = seen;
+      new MutationObserver(() => {
+        const text = (status.textContent ?? '').replace(/\s+/g, ' ').trim();
+        if (seen[seen.length - 1] !== text) seen.push(text);
+      }).observe(status, { subtree: true, childList: true, characterData: true });
+    });
+    await picker.selectOption('python-mtp');
+    // Its first preset is in the prompt box at once.
+    expect(await page.locator('race-controls textarea').inputValue()).toBe(entry.presets[0].text);
+    await page.waitForFunction(() => document.querySelector<HTMLElement>('#app')?.dataset.state === 'idle' && window.__race?.view().model?.name === 'python-mtp', undefined, {
+      timeout: 120_000,
+    });
+    const seen = await page.evaluate(() => (window as unknown as { __statusSeen: string[] }).__statusSeen);
+    console.log(`status while switching: ${JSON.stringify(seen)}`);
+    expect(seen.some((line) => line.includes(`Loading ${entry.title} (python-mtp):`))).toBe(true);
+    expect(await picker.inputValue()).toBe('python-mtp');
+    expect(await page.locator('race-controls .presets button').allTextContents()).toEqual(entry.presets.map((p) => p.label));
+    // Depth: 1..D, D by default.
+    const depth = page.locator('race-controls select[aria-label="Draft depth"]');
+    expect(python.weights.config.mtp_depth).toBe(3);
+    expect(await depth.locator('option').allTextContents()).toEqual(['1', '2', '3']);
+    expect(await depth.inputValue()).toBe('3');
+    // The card's no-repeat rule, in words.
+    expect(await text(page, 'race-view [data-no-repeat]')).toContain(`never repeats a ${python.decoding.noRepeatNgram}-gram`);
+    // Code as code: monospace, whitespace kept, tabs of 4, in both panes and the prompt box.
+    for (const selector of ['race-pane[side="baseline"] .text', 'race-pane[side="mtp"] .text', 'race-controls textarea']) {
+      const style = await look(selector);
+      expect(style.fontFamily, selector).toMatch(/monospace/);
+      expect(style.whiteSpace, selector).toBe('pre-wrap');
+      expect(style.tabSize, selector).toBe('4');
+    }
+
+    // A multi-line prompt (the preset, with its newlines and indentation), greedy, depth 3.
+    const prompt = entry.presets[0].text;
+    expect(prompt).toContain('\n    ');
+    await setPrompt(page, prompt, 16);
+    await clickRun(page);
+    const result = await waitDone(page, prompt);
+    expect(result.backend).toBe('webgpu');
+    expect(result.depth).toBe(3);
+    expect(result.temperature).toBe(0);
+    expect(result.noRepeatNgram).toBe(python.decoding.noRepeatNgram);
+    expect(result.prompt.tokens).toEqual([python.tokenizer.endOfText, ...python.tokenizer.encode(prompt)]);
+    expect(result.mtp.metrics.acceptance.map((a) => a.position)).toEqual([1, 2, 3]);
+    await checkFinished(page, result, { tokenizer: python.tokenizer, reference: new ReferenceModel(python.weights) });
+    // The pane shows the prompt as typed, newlines and indentation kept.
+    expect(await text(page, 'race-pane[side="mtp"] .prompt')).toBe(prompt);
+    mkdirSync('test-results', { recursive: true });
+    await page.screenshot({ path: 'test-results/race-python.png', fullPage: true });
     expect(errors).toEqual([]);
     await page.close();
   });

@@ -30,6 +30,15 @@ describe.each(MODELS)('$name on the GPU', (m) => {
     expect(rejected).toBeGreaterThan(0);
   });
 
+  it('decodes from the boundary token alone (an empty prompt) at depth 3, as the baseline does', async () => {
+    // Module 3 has no position of its own before the sequence holds 4 tokens (the catch-up then starts at 0).
+    const options = (d: number) => ({ depth: d, maxTokens: 12, noRepeatNgram: m.decoding.noRepeatNgram, endOfText: m.tokenizer.endOfText });
+    const empty = [m.tokenizer.endOfText];
+    const want = await decodeGreedy(new CpuEngine(reference), empty, options(0));
+    expect((await decodeGreedy(new CpuEngine(reference), empty, options(depth))).tokens).toEqual(want.tokens);
+    expect((await decodeGreedy(engines.get(m.name)!, empty, options(depth))).tokens).toEqual(want.tokens);
+  });
+
   it("greedy output is the CPU reference's at depth 0 to 3, with the model's no-repeat rule", async () => {
     const options = (d: number) => ({ depth: d, maxTokens: 24, noRepeatNgram: m.decoding.noRepeatNgram, endOfText: m.tokenizer.endOfText });
     const want = await decodeGreedy(new CpuEngine(reference), prompt, options(0));

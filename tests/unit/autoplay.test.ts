@@ -1,23 +1,39 @@
 // Autoplay (src/app/autoplay.ts): on a fake controller with fake timers (the cycle, the hold, the
-// retries and their back-off, a visitor's run, a stall, dispose), then on the real RaceController
-// with the CPU reference engine, through a lost device, with no click.
+// retries and their back-off, a visitor's run, a stall, dispose, cycling models), then on the real
+// RaceController with the CPU reference engine, through a lost device, with no click, and cycling
+// two real models.
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { Autoplay, type AutoplayTarget } from '../../src/app/autoplay.ts';
-import type { Backend } from '../../src/app/backend.ts';
+import { cpuBackend, type Backend } from '../../src/app/backend.ts';
 import { RaceController, type Phase, type RunRequest } from '../../src/app/race.ts';
 import { VisibleClock, type VisibilitySource } from '../../src/app/visible-clock.ts';
-import { CpuEngine, type DecodeEngine, type StepResult } from '../../src/model/engine.ts';
+import { CpuEngine } from '../../src/model/cpu-engine.ts';
+import { type DecodeEngine, type StepResult } from '../../src/model/decode-engine.ts';
 import { ReferenceModel } from '../../src/model/reference.ts';
 import { readModel } from '../../scripts/node_model.ts';
 
 class FakeTarget implements AutoplayTarget {
   currentPhase: Phase = 'loading';
   modelDepth: number | undefined = 2;
+  modelName: string | undefined = undefined;
   runs: RunRequest[] = [];
   starts = 0;
+  selects: string[] = [];
   autoplay?: Autoplay;
   /** What a run does to the phase when called (default: it starts running). */
   onRun: (request: RunRequest) => void = () => this.set('running');
+  /** Whether a switch to this model loads (after 100 ms) or fails. */
+  loads: (name: string) => boolean = () => true;
+  selectModel(name: string): Promise<void> {
+    this.selects.push(name);
+    this.modelName = undefined;
+    this.set('loading');
+    setTimeout(() => {
+      if (this.loads(name)) this.modelName = name;
+      this.set(this.loads(name) ? 'idle' : 'error');
+    }, 100);
+    return Promise.resolve();
+  }
   run(request: RunRequest): Promise<void> {
     this.runs.push(request);
     this.onRun(request);
@@ -180,8 +196,70 @@ describe('autoplay, fake controller', () => {
   });
 });
 
+describe('autoplay cycling models, fake controller', () => {
+  beforeEach(() => {
+    vi.useFakeTimers();
+  });
+  afterEach(() => {
+    vi.useRealTimers();
+  });
+
+  /** Runs the cycle: each run finishes at once and is held; returns the prompts run. */
+  async function cycle(target: FakeTarget, runs: number): Promise<string[]> {
+    target.onRun = () => {
+      target.set('running');
+      target.set('done');
+    };
+    for (let i = 0; i < 1000 && target.runs.length < runs; i++) await vi.advanceTimersByTimeAsync(100);
+    return target.runs.map((r) => r.text);
+  }
+
+  it("runs model A's prompts, then B's, then A's again, switching by selectModel before each model's first", async () => {
+    const { target, autoplay } = setup({ models: [{ model: 'a', prompts: ['a1', 'a2'] }, { model: 'b', prompts: ['b1'] }] });
+    target.modelName = 'a';
+    target.set('idle');
+    expect(await cycle(target, 6)).toEqual(['a1', 'a2', 'b1', 'a1', 'a2', 'b1']);
+    expect(target.selects).toEqual(['b', 'a', 'b']);
+    // Each run went to the model loaded then.
+    expect(target.runs.map((r) => r.depth)).toEqual([2, 2, 2, 2, 2, 2]);
+    autoplay.dispose();
+  });
+
+  it('a switch that fails is retried with the next model; the failed one comes round again a lap later', async () => {
+    const { target, autoplay } = setup({ retryMs: 100, models: ['a', 'b', 'c'].map((m) => ({ model: m, prompts: [`${m}1`] })) });
+    target.loads = (name) => name !== 'b';
+    target.modelName = 'a';
+    target.set('idle');
+    expect(await cycle(target, 4)).toEqual(['a1', 'c1', 'a1', 'c1']);
+    expect(target.selects).toEqual(['b', 'c', 'a', 'b', 'c']);
+    autoplay.dispose();
+  });
+
+  it('a model a visitor picked, if in the cycle, is carried on with from its first prompt', async () => {
+    const { target, autoplay } = setup({ models: [{ model: 'a', prompts: ['a1', 'a2'] }, { model: 'b', prompts: ['b1', 'b2'] }] });
+    target.modelName = 'a';
+    target.set('idle');
+    await vi.advanceTimersByTimeAsync(0);
+    target.set('done');
+    await vi.advanceTimersByTimeAsync(1000);
+    void target.selectModel('b'); // the visitor, during the hold
+    expect(await cycle(target, 4)).toEqual(['a1', 'b1', 'b2', 'a1']);
+    expect(target.selects).toEqual(['b', 'a']);
+    autoplay.dispose();
+  });
+
+  it('a cycle of one model never switches', async () => {
+    const { target, autoplay } = setup({ models: [{ model: 'a', prompts: ['x', 'y'] }] });
+    target.modelName = 'a';
+    target.set('idle');
+    expect(await cycle(target, 4)).toEqual(['x', 'y', 'x', 'y']);
+    expect(target.selects).toEqual([]);
+    autoplay.dispose();
+  });
+});
+
 describe('autoplay, real race controller (CPU reference engine)', () => {
-  const { weights, tokenizer } = readModel();
+  const { name, weights, tokenizer, decoding } = readModel();
   const model = new ReferenceModel(weights);
 
   /** A CPU engine that fails its steps once its "device" is lost. */
@@ -217,7 +295,7 @@ describe('autoplay, real race controller (CPU reference engine)', () => {
     let autoplay: Autoplay | undefined;
     const done: string[] = [];
     const controller = new RaceController({
-      loadModel: async () => ({ name: 'brown-mtp', weights, tokenizer }),
+      loadModel: async () => ({ name, weights, tokenizer, decoding }),
       createBackend: async () => {
         let lose!: (why: string) => void;
         const lost = new Promise<string>((resolve) => (lose = resolve));
@@ -265,5 +343,57 @@ describe('autoplay, real race controller (CPU reference engine)', () => {
     const failedIndex = prompts.indexOf(running!);
     expect(done.find((d) => d.startsWith('2:'))).toBe(`2:${prompts[(failedIndex + 1) % prompts.length]}`);
     autoplay.dispose();
+  });
+
+  it('cycles two real models, each at its own depth D, with one set of engines alive at a time', async () => {
+    const visibility: VisibilitySource = { hidden: false, addEventListener() {}, removeEventListener() {} };
+    const backends: { model: string; disposed: boolean }[] = [];
+    const done: { model: string; prompt: string; depth: number; live: number; same: boolean }[] = [];
+    let autoplay: Autoplay | undefined;
+    const controller: RaceController = new RaceController({
+      model: 'brown-mtp',
+      loadModel: async (name) => {
+        const m = readModel(name);
+        return { name: m.name, weights: m.weights, tokenizer: m.tokenizer, decoding: m.decoding };
+      },
+      createBackend: async (w) => {
+        const record = { model: controller.modelName!, disposed: false };
+        backends.push(record);
+        const backend = cpuBackend(w);
+        return { ...backend, dispose: () => ((record.disposed = true), backend.dispose()) };
+      },
+      clock: new VisibleClock(visibility),
+      onChange: () => {
+        autoplay?.update();
+        const v = controller.view();
+        if (v.phase === 'done' && v.result && v.model && done.at(-1)?.prompt !== v.result.prompt.text)
+          done.push({
+            model: v.model.name,
+            prompt: v.result.prompt.text,
+            depth: v.result.depth,
+            live: backends.filter((b) => !b.disposed).length,
+            same: v.result.mtp.text === v.result.baseline.text,
+          });
+      },
+    });
+    const models = [
+      { model: 'brown-mtp', prompts: ['The jury said'] },
+      { model: 'python-mtp', prompts: ['def main(argv):\n', 'import os\n'] },
+    ];
+    autoplay = new Autoplay(controller, { models, maxTokens: 4, holdMs: 5, retryMs: 5 });
+    await controller.start();
+    for (let i = 0; i < 4000 && done.length < 4; i++) await new Promise((r) => setTimeout(r, 5));
+    autoplay.dispose();
+    expect(done.slice(0, 4).map((d) => `${d.model}: ${d.prompt}`)).toEqual([
+      'brown-mtp: The jury said',
+      'python-mtp: def main(argv):\n',
+      'python-mtp: import os\n',
+      'brown-mtp: The jury said',
+    ]);
+    const depthOf = (name: string) => readModel(name).weights.config.mtp_depth;
+    expect(done.slice(0, 4).map((d) => d.depth)).toEqual(['brown-mtp', 'python-mtp', 'python-mtp', 'brown-mtp'].map(depthOf));
+    expect(done.every((d) => d.live === 1 && d.same)).toBe(true);
+    expect(backends.slice(0, 3).map((b) => b.model)).toEqual(['brown-mtp', 'python-mtp', 'brown-mtp']);
+    await controller.restart(); // stops what the cycle had under way, and waits for it
   });
 });

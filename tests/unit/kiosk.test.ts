@@ -1,8 +1,10 @@
 // Conference-screen options from the address (src/app/kiosk.ts): good values are read, bad ones
-// are ignored with a warning, and nothing throws, whatever the query.
+// are ignored with a warning, and nothing throws, whatever the query; `model` picks the models the
+// page loads and autoplay cycles.
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { KIOSK_DEFAULTS, kioskPrompts, parseKioskQuery } from '../../src/app/kiosk.ts';
+import { KIOSK_DEFAULTS, kioskCycle, kioskModel, kioskPrompts, parseKioskQuery } from '../../src/app/kiosk.ts';
+import { MODELS } from '../../src/model/catalogue.ts';
 
 function parse(search: string) {
   const warnings: string[] = [];
@@ -12,14 +14,14 @@ function parse(search: string) {
 describe('kiosk query', () => {
   it('no query: nothing on, default hold', () => {
     expect(parse('')).toEqual({
-      options: { autoplay: false, prompts: [], depth: undefined, tokens: undefined, temperature: undefined, holdMs: KIOSK_DEFAULTS.holdMs, large: false },
+      options: { autoplay: false, prompts: [], models: [], depth: undefined, tokens: undefined, temperature: undefined, holdMs: KIOSK_DEFAULTS.holdMs, large: false },
       warnings: [],
     });
   });
 
   it('reads every option, flags given bare or with a value', () => {
     const { options, warnings } = parse('?autoplay&prompt=The+jury+said&depth=1&tokens=12&temperature=0.7&hold=5.5&large');
-    expect(options).toEqual({ autoplay: true, prompts: ['The jury said'], depth: 1, tokens: 12, temperature: 0.7, holdMs: 5500, large: true });
+    expect(options).toEqual({ autoplay: true, prompts: ['The jury said'], models: [], depth: 1, tokens: 12, temperature: 0.7, holdMs: 5500, large: true });
     expect(warnings).toEqual([]);
     expect(parse('?autoplay=1&large=true').options).toMatchObject({ autoplay: true, large: true });
     expect(parse('?autoplay=0&large=off').options).toMatchObject({ autoplay: false, large: false });
@@ -62,7 +64,7 @@ describe('kiosk query', () => {
   });
 
   it('never throws, and what it returns is always in range', () => {
-    const key = fc.constantFrom('autoplay', 'prompt', 'depth', 'tokens', 'hold', 'large', 'other');
+    const key = fc.constantFrom('autoplay', 'prompt', 'model', 'depth', 'tokens', 'hold', 'large', 'other');
     fc.assert(
       fc.property(fc.array(fc.tuple(key, fc.string())), fc.string(), (pairs, junk) => {
         const q = new URLSearchParams(pairs);
@@ -72,6 +74,7 @@ describe('kiosk query', () => {
           if (options.tokens !== undefined) expect(Number.isInteger(options.tokens) && options.tokens >= 1).toBe(true);
           expect(options.holdMs >= 0 && Number.isFinite(options.holdMs)).toBe(true);
           expect(Array.isArray(options.prompts)).toBe(true);
+          expect(options.models.every((m) => MODELS.some((e) => e.name === m))).toBe(true);
         }
       }),
     );
@@ -80,5 +83,35 @@ describe('kiosk query', () => {
   it('autoplay cycles the given prompts, else the presets', () => {
     expect(kioskPrompts({ prompts: [] }, ['a', 'b'])).toEqual(['a', 'b']);
     expect(kioskPrompts({ prompts: ['x'] }, ['a', 'b'])).toEqual(['x']);
+  });
+
+  it('model=NAME, repeatable: catalogue names in order, each once; any other name is ignored with a warning', () => {
+    const [a, b, c] = MODELS.map((m) => m.name);
+    const { options, warnings } = parse(`?autoplay&model=${c}&model=nope&model=${a}&model=${c}&model=..%2Fsecret&model=`);
+    expect(options.models).toEqual([c, a]);
+    expect(warnings).toHaveLength(3);
+    expect(warnings.every((w) => w.startsWith('kiosk: ignoring model='))).toBe(true);
+    expect(warnings[0]).toContain('"nope"');
+    expect(warnings[0]).toContain(`expected one of ${[a, b, c].join(', ')}`);
+    expect(parse(`?model=${b}`)).toEqual({ options: expect.objectContaining({ models: [b], autoplay: false }), warnings: [] });
+    // Names are exact: no case folding, no paths, no suffixes.
+    for (const bad of [a.toUpperCase(), `${a}.safetensors`, `/models/${a}`, ` ${a}`]) expect(parse(`?model=${encodeURIComponent(bad)}`).options.models, bad).toEqual([]);
+  });
+
+  it('the page loads the first model given, else the catalogue\'s first', () => {
+    expect(kioskModel({ models: [] })).toBe(MODELS[0].name);
+    expect(kioskModel({ models: [MODELS[2].name, MODELS[0].name] })).toBe(MODELS[2].name);
+  });
+
+  it('autoplay cycles the given models (else all, in catalogue order), each with its presets or the given prompts', () => {
+    const presets = (name: string) => MODELS.find((m) => m.name === name)!.presets.map((p) => p.text);
+    expect(kioskCycle({ models: [], prompts: [] })).toEqual(MODELS.map((m) => ({ model: m.name, prompts: presets(m.name) })));
+    const [a, , c] = MODELS.map((m) => m.name);
+    expect(kioskCycle({ models: [c, a], prompts: [] })).toEqual([
+      { model: c, prompts: presets(c) },
+      { model: a, prompts: presets(a) },
+    ]);
+    expect(kioskCycle({ models: [c], prompts: ['x', 'y'] })).toEqual([{ model: c, prompts: ['x', 'y'] }]);
+    expect(kioskCycle({ models: [], prompts: ['x'] }).map((m) => m.prompts)).toEqual(MODELS.map(() => ['x']));
   });
 });

@@ -6,11 +6,11 @@ import type { Backend } from '../../src/app/backend.ts';
 import type { ProfiledStep } from '../../src/app/profile.ts';
 import { PROFILE_HISTORY, PROFILE_PROMPT, RaceController } from '../../src/app/race.ts';
 import { VisibleClock, type VisibilitySource } from '../../src/app/visible-clock.ts';
-import { CpuEngine } from '../../src/model/engine.ts';
+import { CpuEngine } from '../../src/model/cpu-engine.ts';
 import { ReferenceModel } from '../../src/model/reference.ts';
 import { readModel } from '../../scripts/node_model.ts';
 
-const { weights, tokenizer } = readModel();
+const { name, weights, tokenizer, decoding } = readModel();
 const model = new ReferenceModel(weights);
 const visible: VisibilitySource = { hidden: false, addEventListener() {}, removeEventListener() {} };
 
@@ -31,7 +31,7 @@ function setup(kind: 'webgpu' | 'cpu') {
   const gate = { hold: false };
   const hooks: { onChange?: () => void } = {};
   const controller: RaceController = new RaceController({
-    loadModel: async () => ({ name: 'brown-mtp', weights, tokenizer }),
+    loadModel: async () => ({ name, weights, tokenizer, decoding }),
     createBackend: async () => {
       const backend: Backend = {
         kind,
@@ -74,12 +74,12 @@ describe('RaceController.profileStep', () => {
     await controller.start();
     expect(controller.view().profiler.available).toBe(true);
     await controller.profileStep();
-    expect(calls[0]).toEqual({ prompt: [tokenizer.endOfText, ...tokenizer.encode(PROFILE_PROMPT)], depth: 2, during: 'idle' });
+    expect(calls[0]).toEqual({ prompt: [tokenizer.endOfText, ...tokenizer.encode(PROFILE_PROMPT)], depth: weights.config.mtp_depth, during: 'idle' });
     await controller.run({ text: 'The jury said', depth: 1, maxTokens: 6 });
     await controller.profileStep();
     expect(calls[1]).toEqual({ prompt: [tokenizer.endOfText, ...tokenizer.encode('The jury said')], depth: 1, during: 'done' });
     const steps = controller.view().profiler.steps;
-    expect(steps.map((s) => s.depth)).toEqual([2, 1]);
+    expect(steps.map((s) => s.depth)).toEqual([weights.config.mtp_depth, 1]);
     expect(controller.view().profiler.busy).toBe(false);
   });
 

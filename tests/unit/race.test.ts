@@ -1,17 +1,23 @@
 // The race controller (src/app/race.ts) on the CPU reference engine with a fake clock: fair
-// scheduling, one step at a time, cancelling, the prompt's edge cases, a hidden page, a lost device.
-import { describe, expect, it } from 'vitest';
-import { cpuBackend, type Backend } from '../../src/app/backend.ts';
-import { preparePrompt, promptBudget } from '../../src/app/prompt.ts';
+// scheduling, one step at a time, cancelling, the prompt's edge cases, a hidden page, a lost device;
+// then switching models (selectModel) with the models loaded as the page loads them, by fetchModel
+// over HTTP from public/models/.
+import { statSync } from 'node:fs';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { cpuBackend, fetchModel, type Backend } from '../../src/app/backend.ts';
+import { MIN_PROMPT_SHARE, preparePrompt, promptBudget } from '../../src/decode/prompt.ts';
 import { MAX_TEMPERATURE, RaceController, runTemperature, type Phase, type RunRequest } from '../../src/app/race.ts';
 import { VisibleClock, type VisibilitySource } from '../../src/app/visible-clock.ts';
 import { decodeGreedy } from '../../src/decode/greedy.ts';
-import { DEFAULT_NO_REPEAT_NGRAM } from '../../src/decode/no-repeat.ts';
-import { CpuEngine, type DecodeEngine, type PrefillSampling, type StepResult, type StepSampling } from '../../src/model/engine.ts';
+import { modelEntry } from '../../src/model/catalogue.ts';
+import { CpuEngine } from '../../src/model/cpu-engine.ts';
+import { type DecodeEngine, type PrefillSampling, type StepResult, type StepSampling } from '../../src/model/decode-engine.ts';
 import { ReferenceModel } from '../../src/model/reference.ts';
-import { readModel } from '../../scripts/node_model.ts';
+import { MODELS_DIR, readModel } from '../../scripts/node_model.ts';
+import { startModelServer, type ModelServer } from './helpers/model-server.ts';
 
-const { weights, tokenizer } = readModel();
+const loaded = readModel();
+const { weights, tokenizer, decoding } = loaded;
 const model = new ReferenceModel(weights);
 const maxSeqLen = weights.config.max_seq_len;
 
@@ -43,14 +49,16 @@ interface Rig {
 
 /** A CPU engine whose steps take `cost` ms of fake time and are counted. */
 class TimedEngine implements DecodeEngine {
-  private readonly inner = new CpuEngine(model);
+  private readonly inner: CpuEngine;
   readonly name: string;
   constructor(
     private readonly rig: Rig,
     readonly side: string,
     private readonly cost: number,
+    reference: ReferenceModel = model,
   ) {
     this.name = `timed ${side}`;
+    this.inner = new CpuEngine(reference);
   }
   get config() {
     return this.inner.config;
@@ -102,7 +110,7 @@ function setup(costs = { baseline: 10, mtp: 25 }, yieldTask?: () => Promise<void
   const phases: Phase[] = [];
   const backends: Setup['backends'] = [];
   const controller: RaceController = new RaceController({
-    loadModel: async () => ({ name: 'brown-mtp', weights, tokenizer }),
+    loadModel: async () => ({ name: loaded.name, weights, tokenizer, decoding }),
     createBackend: async () => {
       let loseDevice!: (why: string) => void;
       const lost = new Promise<string>((resolve) => (loseDevice = resolve));
@@ -132,7 +140,7 @@ function setup(costs = { baseline: 10, mtp: 25 }, yieldTask?: () => Promise<void
 
 /** The baseline's greedy tokens on a plain CPU engine, with the rule the race applies. */
 const reference = (prompt: number[], maxTokens: number) =>
-  decodeGreedy(new CpuEngine(model), prompt, { depth: 0, maxTokens, endOfText: tokenizer.endOfText, noRepeatNgram: DEFAULT_NO_REPEAT_NGRAM });
+  decodeGreedy(new CpuEngine(model), prompt, { depth: 0, maxTokens, endOfText: tokenizer.endOfText, noRepeatNgram: decoding.noRepeatNgram });
 
 const request = (text: string, maxTokens = 20, depth = 2): RunRequest => ({ text, depth, maxTokens });
 
@@ -181,7 +189,7 @@ describe('RaceController', () => {
     await controller.run({ ...request('The jury said', 16), temperature: 0 });
     const greedy = controller.view().result!;
     expect(greedy.seed).toBeNull();
-    expect(greedy.noRepeatNgram).toBe(DEFAULT_NO_REPEAT_NGRAM);
+    expect(greedy.noRepeatNgram).toBe(decoding.noRepeatNgram);
     expect(greedy.mtp.tokens).toEqual(greedy.baseline.tokens);
   });
 
@@ -352,12 +360,24 @@ describe('preparePrompt', () => {
     expect(p.notes).toEqual([]);
     expect(p.maxTokens).toBe(64);
   });
-  it('clamps max tokens to what the context allows', () => {
-    const p = preparePrompt(tokenizer, 'Hi', { ...opts, maxTokens: 10_000 });
-    expect(p.maxTokens).toBe(maxSeqLen - 2);
-    expect(p.tokens).toEqual([tokenizer.endOfText]);
-    expect(p.notes.join(' ')).toMatch(/lowered/);
+  it('clamps max tokens to what the context leaves after the prompt, never dropping the prompt', () => {
+    const hi = tokenizer.encode('Hi');
+    for (const maxTokens of [10_000, 1e9, Infinity]) {
+      const p = preparePrompt(tokenizer, 'Hi', { ...opts, maxTokens });
+      expect(p.tokens).toEqual([tokenizer.endOfText, ...hi]);
+      expect(p.maxTokens).toBe(maxSeqLen - 2 - hi.length);
+      expect(p.notes.join(' ')).toMatch(new RegExp(`lowered to ${maxSeqLen - 2 - hi.length}: .* the prompt takes ${hi.length + 1}`));
+    }
     expect(preparePrompt(tokenizer, 'Hi', { ...opts, maxTokens: 0 }).maxTokens).toBe(1);
+  });
+  it('a long prompt with a huge max tokens keeps MIN_PROMPT_SHARE of the context', () => {
+    const text = 'word '.repeat(600);
+    const p = preparePrompt(tokenizer, text, { ...opts, maxTokens: 1e9 });
+    const most = promptBudget(maxSeqLen, 2, 1) - 1;
+    expect(p.keptTokens).toBe(Math.floor(most * MIN_PROMPT_SHARE));
+    expect(p.tokens.slice(1)).toEqual(tokenizer.encode(text).slice(-p.keptTokens));
+    expect(p.tokens.length + p.maxTokens + 2 - 1).toBe(maxSeqLen);
+    expect(p.notes.join(' ')).toMatch(/kept its last \d+ tokens/);
   });
   it('a prompt exactly at the budget is kept whole', () => {
     const budget = promptBudget(maxSeqLen, 2, 64) - 1;
@@ -372,7 +392,7 @@ describe('preparePrompt', () => {
 describe('RaceController on the CPU fallback', () => {
   const controllerWith = (failure: Backend['failure']) =>
     new RaceController({
-      loadModel: async () => ({ name: 'brown-mtp', weights, tokenizer }),
+      loadModel: async () => ({ name: loaded.name, weights, tokenizer, decoding }),
       createBackend: async (w) => cpuBackend(w, failure),
       clock: new VisibleClock(new FakeVisibility(), () => 0),
     });
@@ -389,3 +409,197 @@ describe('RaceController on the CPU fallback', () => {
   });
 });
 
+
+describe('RaceController.selectModel (models fetched over HTTP, as the page loads them)', () => {
+  let server: ModelServer;
+  beforeAll(async () => {
+    server = await startModelServer();
+  });
+  afterAll(async () => {
+    await server?.close();
+  });
+
+  /** The models as the Node tools read them from disk: what the switch must end up with. */
+  const onDisk = { brown: readModel('brown-mtp'), python: readModel('python-mtp') };
+  const weightBytes = (name: string) => statSync(`${MODELS_DIR}${name}.safetensors`).size;
+
+  function switching(first: string) {
+    const rig: Rig = { t: 0, inFlight: 0, maxInFlight: 0, log: [] };
+    /** Engines built and disposed, in order ('create 0 brown-mtp', 'dispose 0', ...). */
+    const events: string[] = [];
+    const backends: { model: string; disposed: boolean }[] = [];
+    const loads: { name: string; signal: AbortSignal }[] = [];
+    const progress: { name: string; received: number; total?: number }[] = [];
+    const phases: Phase[] = [];
+    const controller: RaceController = new RaceController({
+      model: first,
+      loadModel: (name, { onProgress, signal }) => {
+        loads.push({ name, signal });
+        return fetchModel(`${server.base}/${name}`, (input, init) => fetch(input, { ...init, signal }), onProgress);
+      },
+      createBackend: async (w) => {
+        const index = backends.length;
+        const record = { model: controller.view().model!.name, disposed: false };
+        backends.push(record);
+        events.push(`create ${index} ${record.model}`);
+        const reference = new ReferenceModel(w);
+        return {
+          kind: 'webgpu',
+          label: `fake device ${index}`,
+          baseline: new TimedEngine(rig, `${index}/baseline`, 10, reference),
+          mtp: new TimedEngine(rig, `${index}/mtp`, 25, reference),
+          lost: new Promise<string>(() => {}),
+          dispose: () => {
+            record.disposed = true;
+            events.push(`dispose ${index}`);
+          },
+        } satisfies Backend;
+      },
+      clock: new VisibleClock(new FakeVisibility(), () => rig.t),
+      onChange: () => {
+        const v = controller.view();
+        if (phases[phases.length - 1] !== v.phase) phases.push(v.phase);
+        if (v.loading) progress.push({ ...v.loading });
+      },
+    });
+    return { rig, events, backends, loads, progress, phases, controller };
+  }
+
+  it('mid-run: the old run stops after its current step, its engines go, and the new model shows with its name and depth D', async () => {
+    const s = switching('brown-mtp');
+    await s.controller.start();
+    expect(s.controller.view().model).toMatchObject({ name: 'brown-mtp', maxDepth: onDisk.brown.weights.config.mtp_depth });
+    let switched: Promise<void> | undefined;
+    let inFlight = -1;
+    let atSwitch: ReturnType<RaceController['view']> | undefined;
+    s.rig.beforeStep = (_side, steps) => {
+      if (steps === 5 && !switched) {
+        switched = s.controller.selectModel('python-mtp');
+        atSwitch = s.controller.view();
+        inFlight = s.rig.log.length; // this step is logged next, and still runs
+      }
+    };
+    await s.controller.run(request('The man said that', 60));
+    await switched;
+
+    // At once, before the old step had finished: nothing of the old model on show.
+    expect(atSwitch).toMatchObject({ phase: 'loading', selectedModel: 'python-mtp', model: undefined, baseline: undefined, mtp: undefined, result: undefined });
+    expect(atSwitch!.loading).toMatchObject({ name: 'python-mtp', title: modelEntry('python-mtp')!.title });
+    // The step in flight finished; no step of the old engines after it; they were disposed before the new ones were built.
+    expect(s.rig.log[inFlight].side.startsWith('0/')).toBe(true);
+    expect(s.rig.log.slice(inFlight + 1).filter((e) => e.side.startsWith('0/'))).toEqual([]);
+    expect(s.events).toEqual(['create 0 brown-mtp', 'dispose 0', 'create 1 python-mtp']);
+    expect(s.rig.maxInFlight).toBe(1);
+    // The cancelled run never finished, and nothing failed.
+    expect(s.phases).not.toContain('done');
+    expect(s.phases).not.toContain('error');
+
+    const view = s.controller.view();
+    const config = onDisk.python.weights.config;
+    expect(view.phase).toBe('idle');
+    expect(view.model).toEqual({
+      name: 'python-mtp',
+      title: modelEntry('python-mtp')!.title,
+      domain: 'code',
+      maxDepth: config.mtp_depth,
+      maxSeqLen: config.max_seq_len,
+      noRepeatNgram: onDisk.python.decoding.noRepeatNgram,
+    });
+    expect(view.model!.maxDepth).toBe(3);
+    expect(view.loading).toBeUndefined();
+    expect([view.baseline, view.mtp, view.result, view.prompt, view.depth]).toEqual([undefined, undefined, undefined, undefined, undefined]);
+    // The weights' progress: from 0 to their size (the server sends content-length).
+    const python = s.progress.filter((p) => p.name === 'python-mtp');
+    expect(python[0]).toMatchObject({ received: 0 });
+    // (Before the response came, the size was not known yet.)
+    expect(python.filter((p) => p.received > 0).length).toBeGreaterThan(0);
+    expect(python.filter((p) => p.received > 0).every((p) => p.total === weightBytes('python-mtp'))).toBe(true);
+    expect(python[python.length - 1].received).toBe(weightBytes('python-mtp'));
+
+    // A greedy run at the new model's full depth: both sides give its CPU reference's text, under its card's rule.
+    const text = 'def read_config(path):\n    """Return the settings."""\n';
+    await s.controller.run({ text, depth: 3, maxTokens: 16 });
+    const result = s.controller.view().result!;
+    const prompt = [onDisk.python.tokenizer.endOfText, ...onDisk.python.tokenizer.encode(text)];
+    const expected = await decodeGreedy(new CpuEngine(new ReferenceModel(onDisk.python.weights)), prompt, {
+      depth: 0,
+      maxTokens: 16,
+      endOfText: onDisk.python.tokenizer.endOfText,
+      noRepeatNgram: onDisk.python.decoding.noRepeatNgram,
+    });
+    expect(result.depth).toBe(3);
+    expect(result.noRepeatNgram).toBe(onDisk.python.decoding.noRepeatNgram);
+    expect(result.prompt.tokens).toEqual(prompt);
+    expect(result.baseline.tokens).toEqual(expected.tokens);
+    expect(result.mtp.tokens).toEqual(expected.tokens);
+    expect(result.mtp.metrics.pooled.proposed).toBeGreaterThan(0);
+  });
+
+  it('a model the server lacks: the switch ends in an error naming the file, and another model loads after it', async () => {
+    const s = switching('brown-mtp');
+    await s.controller.start();
+    server.deny.add('python-mtp.safetensors');
+    try {
+      await s.controller.selectModel('python-mtp');
+    } finally {
+      server.deny.delete('python-mtp.safetensors');
+    }
+    let view = s.controller.view();
+    expect(view.phase).toBe('error');
+    expect(view.selectedModel).toBe('python-mtp');
+    expect(view.model).toBeUndefined();
+    expect(view.loading).toBeUndefined();
+    const errors = view.runNotices.filter((n) => n.level === 'error').map((n) => n.text);
+    expect(errors).toEqual([`Could not load the model python-mtp: ${server.base}/python-mtp.safetensors: not found (HTTP 404).`]);
+    expect(s.backends[0].disposed).toBe(true);
+    // A run now says why it cannot.
+    await s.controller.run(request('The jury said', 4));
+    expect(s.controller.view().runNotices.map((n) => n.text).join(' ')).toMatch(/not loaded/);
+
+    await s.controller.selectModel('brown-mtp');
+    view = s.controller.view();
+    expect(view.phase).toBe('idle');
+    expect(view.model?.name).toBe('brown-mtp');
+    expect(view.runNotices).toEqual([]);
+    await s.controller.run(request('The jury said', 6));
+    expect(s.controller.view().phase).toBe('done');
+    expect(s.events).toEqual(['create 0 brown-mtp', 'dispose 0', 'create 1 brown-mtp']);
+  });
+
+  it('choosing again while a model downloads abandons that download; only the last choice is built', async () => {
+    const s = switching('brown-mtp');
+    await s.controller.start();
+    server.chunkDelayMs = 25;
+    let first: Promise<void>;
+    try {
+      first = s.controller.selectModel('python-mtp');
+      for (let i = 0; i < 400 && !((s.controller.view().loading?.received ?? 0) > 0); i++) await new Promise((r) => setTimeout(r, 10));
+      expect(s.controller.view().loading).toMatchObject({ name: 'python-mtp' });
+    } finally {
+      server.chunkDelayMs = 0;
+    }
+    await Promise.all([first, s.controller.selectModel('kjv-mtp')]);
+    const python = s.loads.find((l) => l.name === 'python-mtp')!;
+    expect(python.signal.aborted).toBe(true);
+    const partial = s.progress.filter((p) => p.name === 'python-mtp');
+    expect(Math.max(...partial.map((p) => p.received))).toBeLessThan(weightBytes('python-mtp'));
+    expect(s.events).toEqual(['create 0 brown-mtp', 'dispose 0', 'create 1 kjv-mtp']);
+    const view = s.controller.view();
+    expect(view.phase).toBe('idle');
+    expect(view.model?.name).toBe('kjv-mtp');
+    expect(view.runNotices).toEqual([]);
+  });
+
+  it('a name not in the catalogue is refused, and nothing changes', async () => {
+    const s = switching('brown-mtp');
+    await s.controller.start();
+    await s.controller.selectModel('../brown-mtp');
+    const view = s.controller.view();
+    expect(view.phase).toBe('idle');
+    expect(view.model?.name).toBe('brown-mtp');
+    expect(view.selectedModel).toBe('brown-mtp');
+    expect(view.runNotices.map((n) => n.text).join(' ')).toMatch(/unknown model "\.\.\/brown-mtp"/);
+    expect(s.events).toEqual(['create 0 brown-mtp']);
+    expect(server.requests.some((r) => r.includes('..'))).toBe(false);
+  });
+});

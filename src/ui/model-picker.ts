@@ -1,0 +1,74 @@
+// <model-picker>: the shipped models (src/model/catalogue.ts), in the catalogue's order, the chosen
+// one selected. Choosing another fires `model-select` (detail: ModelSelectDetail); the page loads
+// that model. It only offers names: what a model is and how it loads is src/app's business.
+import { LitElement, css, html, type PropertyValues } from 'lit';
+import { customElement, property } from 'lit/decorators.js';
+import { MODELS } from '../model/catalogue.ts';
+
+export interface ModelSelectDetail {
+  name: string;
+}
+
+@customElement('model-picker')
+export class ModelPicker extends LitElement {
+  @property({ attribute: false }) models: readonly { name: string; title: string }[] = MODELS;
+  /** The chosen model's name. */
+  @property() selected = '';
+
+  static override styles = css`
+    :host {
+      display: block;
+    }
+    label {
+      display: grid;
+      justify-items: start;
+      gap: 0.2rem;
+      color: #5b6270;
+      font-size: 0.85rem;
+    }
+    select {
+      padding: 0.3rem 0.4rem;
+      border: 1px solid var(--line, #d0d4dc);
+      border-radius: 6px;
+      font: inherit;
+      font-size: 0.95rem;
+      color: #1c1f26;
+      background: #fff;
+    }
+    select:focus-visible {
+      outline: 2px solid #2563eb;
+      outline-offset: 1px;
+    }
+  `;
+
+  protected override render() {
+    return html`
+      <label>
+        Model
+        <select aria-label="Model" @change=${this.onChange}>
+          ${this.models.map((m) => html`<option value=${m.name} ?selected=${m.name === this.selected}>${m.title} · ${m.name}</option>`)}
+        </select>
+      </label>
+    `;
+  }
+
+  protected override updated(changed: PropertyValues<this>): void {
+    // The attribute alone does not move a selection the user has made; the property does.
+    if (changed.has('selected') || changed.has('models')) {
+      const select = this.renderRoot.querySelector('select');
+      if (select && this.selected) select.value = this.selected;
+    }
+  }
+
+  private onChange = (e: Event): void => {
+    const name = (e.target as HTMLSelectElement).value;
+    if (name === this.selected) return;
+    this.dispatchEvent(new CustomEvent<ModelSelectDetail>('model-select', { detail: { name }, bubbles: true, composed: true }));
+  };
+}
+
+declare global {
+  interface HTMLElementTagNameMap {
+    'model-picker': ModelPicker;
+  }
+}

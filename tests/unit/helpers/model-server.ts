@@ -1,0 +1,70 @@
+// A static HTTP server over public/models/ for tests that load models the way the page does
+// (src/app/backend.ts fetchModel over real HTTP, with content-length), on 127.0.0.1 and a free
+// port. It can answer 404 for chosen files (a deployment that lacks them) and send bodies slowly,
+// in chunks, so that a test can act while a download is under way.
+import { createReadStream, existsSync, statSync } from 'node:fs';
+import { createServer, type Server } from 'node:http';
+import { fileURLToPath } from 'node:url';
+
+const MODELS_DIR = fileURLToPath(new URL('../../../public/models/', import.meta.url));
+
+export interface ModelServer {
+  /** e.g. http://127.0.0.1:41234/models: a model's files are `${base}/<name>.safetensors`, ... */
+  base: string;
+  /** File names (e.g. 'python-mtp.safetensors') answered with 404. */
+  deny: Set<string>;
+  /** Pause between 64 KiB chunks of a body (0: as fast as it goes). */
+  chunkDelayMs: number;
+  /** Paths requested, in order. */
+  requests: string[];
+  close(): Promise<void>;
+}
+
+export async function startModelServer(): Promise<ModelServer> {
+  const state = { deny: new Set<string>(), chunkDelayMs: 0, requests: [] as string[] };
+  const server: Server = createServer((req, res) => {
+    const path = decodeURIComponent(new URL(req.url ?? '/', 'http://x').pathname);
+    state.requests.push(path);
+    const name = path.replace(/^\/models\//, '');
+    const file = `${MODELS_DIR}${name}`;
+    if (!path.startsWith('/models/') || name.includes('/') || state.deny.has(name) || !existsSync(file)) {
+      res.writeHead(404, { 'content-type': 'text/plain' }).end('not found');
+      return;
+    }
+    const type = name.endsWith('.json') ? 'application/json' : 'application/octet-stream';
+    res.writeHead(200, { 'content-type': type, 'content-length': statSync(file).size });
+    const stream = createReadStream(file, { highWaterMark: 64 * 1024 });
+    if (state.chunkDelayMs <= 0) {
+      stream.pipe(res);
+      return;
+    }
+    stream.on('data', (chunk) => {
+      stream.pause();
+      res.write(chunk);
+      setTimeout(() => stream.resume(), state.chunkDelayMs);
+    });
+    stream.on('end', () => res.end());
+    res.on('close', () => stream.destroy());
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const address = server.address();
+  if (!address || typeof address === 'string') throw new Error('model server: no port');
+  return {
+    base: `http://127.0.0.1:${address.port}/models`,
+    get deny() {
+      return state.deny;
+    },
+    get chunkDelayMs() {
+      return state.chunkDelayMs;
+    },
+    set chunkDelayMs(ms: number) {
+      state.chunkDelayMs = ms;
+    },
+    requests: state.requests,
+    close: () =>
+      new Promise<void>((resolve) => {
+        server.closeAllConnections();
+        server.close(() => resolve());
+      }),
+  };
+}
