@@ -19,7 +19,7 @@ import { RaceController, type RaceResult } from './app/race.ts';
 import { VisibleClock } from './app/visible-clock.ts';
 import { modelEntry } from './model/catalogue.ts';
 import type { ModelSelectDetail } from './ui/model-picker.ts';
-import type { RunDetail } from './ui/race-controls.ts';
+import { DEFAULT_MAX_TOKENS, type RunDetail } from './ui/race-controls.ts';
 import './ui/race-view.ts';
 
 declare global {
@@ -33,8 +33,6 @@ declare global {
 const app = document.querySelector<HTMLElement>('#app')!;
 const view = app.querySelector('race-view')!;
 const kiosk = parseKioskQuery(location.search);
-/** The controls' max tokens when the address gives none. */
-const DEFAULT_TOKENS = 64;
 
 const clock = new VisibleClock(document);
 let autoplay: Autoplay | undefined;
@@ -111,7 +109,7 @@ if (kiosk.prompts.length > 0 || kiosk.depth !== undefined || kiosk.tokens !== un
   view.request = {
     text: kiosk.prompts[0] ?? modelEntry(firstModel)?.presets[0]?.text ?? '',
     depth: kiosk.depth,
-    maxTokens: kiosk.tokens ?? DEFAULT_TOKENS,
+    maxTokens: kiosk.tokens ?? DEFAULT_MAX_TOKENS,
     temperature: kiosk.temperature,
   };
 if (kiosk.autoplay) {
@@ -119,7 +117,7 @@ if (kiosk.autoplay) {
   autoplay = new Autoplay(controller, {
     models: kioskCycle(kiosk),
     depth: kiosk.depth,
-    maxTokens: kiosk.tokens ?? DEFAULT_TOKENS,
+    maxTokens: kiosk.tokens ?? DEFAULT_MAX_TOKENS,
     temperature: kiosk.temperature,
     holdMs: kiosk.holdMs,
     hidden: () => clock.hidden,

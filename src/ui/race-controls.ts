@@ -3,11 +3,14 @@
 // in the prompt box (Shift+Enter: a new line); the picker's `model-select` bubbles through.
 // Choosing a model puts its first preset in the prompt box and the depth back to the model's D.
 // For a code model the prompt box is monospace and keeps whitespace, as the panes do.
-import { LitElement, css, html, type PropertyValues } from 'lit';
+import { LitElement, css, html, nothing, type PropertyValues } from 'lit';
 import { customElement, property, state } from 'lit/decorators.js';
 import { MODELS, type ModelEntry } from '../model/catalogue.ts';
 import './model-picker.ts';
 import type { ModelSelectDetail } from './model-picker.ts';
+
+/** Max tokens until the visitor or the address sets another. */
+export const DEFAULT_MAX_TOKENS = 64;
 
 export interface RunDetail {
   text: string;
@@ -50,7 +53,9 @@ export class RaceControls extends LitElement {
   @state() private text?: string;
   /** Undefined until chosen: the model's D. Kept as chosen (the select shows it lowered to maxDepth). */
   @state() private depth?: number;
-  @state() private maxTokens = 64;
+  @state() private maxTokens = DEFAULT_MAX_TOKENS;
+  /** Said under the controls when the max tokens field held no usable number. */
+  @state() private fieldNote?: string;
   @state() private temperature = 0;
 
   static override styles = css`
@@ -158,6 +163,9 @@ export class RaceControls extends LitElement {
       background: #9ca3af;
       cursor: progress;
     }
+    .hint.field-note {
+      color: #9a3412;
+    }
     .hint {
       color: #5b6270;
       font-size: 0.8rem;
@@ -221,11 +229,7 @@ export class RaceControls extends LitElement {
             min="1"
             max=${this.maxTokensCap}
             .value=${String(now.maxTokens)}
-            @change=${(e: Event) => {
-              const v = Math.round(Number((e.target as HTMLInputElement).value));
-              this.maxTokens = Math.max(1, Number.isFinite(v) ? v : 64);
-              (e.target as HTMLInputElement).value = String(this.effective.maxTokens);
-            }}
+            @change=${this.onMaxTokens}
           />
         </label>
         <label class="sampling" title="0: greedy, both texts identical. Above 0: both sides sample (speculative sampling keeps the distribution exact), so the texts differ.">
@@ -245,6 +249,7 @@ export class RaceControls extends LitElement {
         </label>
         <button class="run" data-action="run" ?disabled=${this.disabled} @click=${this.fire}>Run</button>
       </div>
+      ${this.fieldNote ? html`<p class="hint field-note" role="status">${this.fieldNote}</p>` : nothing}
       <p class="hint">${this.running ? 'Running: Run again restarts with the current prompt.' : 'Enter runs, Shift+Enter starts a new line.'}</p>
     `;
   }
@@ -259,6 +264,20 @@ export class RaceControls extends LitElement {
     this.text = text;
     this.renderRoot.querySelector<HTMLTextAreaElement>('.prompt')?.focus();
   }
+
+  /** An empty field, text or a number too large to be one (1e400) restores the default, saying so. */
+  private onMaxTokens = (e: Event): void => {
+    const input = e.target as HTMLInputElement;
+    const v = Number(input.value);
+    if (input.value.trim() === '' || !Number.isFinite(v)) {
+      this.maxTokens = DEFAULT_MAX_TOKENS;
+      this.fieldNote = `Max tokens must be a number from 1 to ${this.maxTokensCap}: back to ${Math.min(DEFAULT_MAX_TOKENS, this.maxTokensCap)}.`;
+    } else {
+      this.maxTokens = Math.max(1, Math.round(v));
+      this.fieldNote = this.maxTokens > this.maxTokensCap ? `Max tokens lowered to ${this.maxTokensCap}: the context allows no more.` : undefined;
+    }
+    input.value = String(this.effective.maxTokens);
+  };
 
   private onKey = (e: KeyboardEvent): void => {
     if (e.key === 'Enter' && !e.shiftKey && !e.isComposing) {

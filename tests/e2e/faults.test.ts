@@ -85,3 +85,34 @@ describe('a model file that is missing or corrupt', () => {
     await page.close();
   });
 });
+
+describe('the max tokens field', () => {
+  it('restores the default for no number, lowers a huge one, and a huge one never drops the prompt', async () => {
+    const { page, errors } = await open(async () => {});
+    const field = page.locator('race-controls input[aria-label="Max tokens"]');
+    const note = page.locator('race-controls .field-note');
+    const setField = (value: string) =>
+      field.evaluate((el, v) => {
+        const input = el as HTMLInputElement;
+        input.value = v;
+        input.dispatchEvent(new Event('change', { bubbles: true }));
+      }, value);
+    for (const bad of ['', '1e400']) {
+      await setField(bad);
+      await expect.poll(() => note.textContent()).toMatch(/Max tokens must be a number from 1 to \d+: back to 64\./);
+      expect(await field.inputValue()).toBe('64');
+    }
+    await setField('1000000000');
+    await expect.poll(() => note.textContent()).toMatch(/Max tokens lowered to (\d+): the context allows no more\./);
+    const cap = Number(await field.inputValue());
+    expect(cap).toBeGreaterThan(64);
+    await page.locator('race-controls [data-action="run"]').click();
+    await page.waitForSelector('#app[data-state="running"], #app[data-state="done"]', { timeout: 60_000 });
+    // The whole preset is kept (it is far shorter than half the context) and max tokens is lowered instead.
+    const text = await shadowText(page, '.notices');
+    expect(text).toMatch(/Max tokens lowered to \d+: the context has \d+ positions and the prompt takes \d+ of them\./);
+    expect(text).not.toMatch(/kept its last/);
+    expect(errors).toEqual([]);
+    await page.close();
+  });
+});
