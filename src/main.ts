@@ -15,7 +15,8 @@
 import { Autoplay } from './app/autoplay.ts';
 import * as backendModule from './app/backend.ts';
 import { kioskCycle, kioskModel, parseKioskQuery } from './app/kiosk.ts';
-import { RaceController, type RaceResult } from './app/race.ts';
+import { RaceController } from './app/race.ts';
+import type { RaceResult } from './app/race-types.ts';
 import { VisibleClock } from './app/visible-clock.ts';
 import { modelEntry } from './model/catalogue.ts';
 import type { ModelSelectDetail } from './ui/model-picker.ts';

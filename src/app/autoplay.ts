@@ -17,11 +17,11 @@
 // A visitor's own Run is simply one more run: autoplay carries on once it is done.
 //
 // It holds one timer and one interval, and nothing that grows from run to run.
-import type { Phase, RunRequest } from './race.ts';
+import type { RacePhase, RunRequest } from './race-types.ts';
 
 /** The part of RaceController that autoplay drives. */
 export interface AutoplayTarget {
-  readonly currentPhase: Phase;
+  readonly currentPhase: RacePhase;
   /** The model's number of MTP modules, once loaded. */
   readonly modelDepth: number | undefined;
   /** The model loaded (undefined while one loads, or after a load failed). */
@@ -61,7 +61,7 @@ export interface AutoplayOptions {
 export const AUTOPLAY_DEFAULTS = { retryMs: 2000, maxRetryMs: 60_000, stallMs: 180_000 } as const;
 
 export class Autoplay {
-  private lastPhase?: Phase;
+  private lastPhase?: RacePhase;
   private timer?: ReturnType<typeof setTimeout>;
   private readonly watchdog: ReturnType<typeof setInterval>;
   private next = 0;

@@ -12,6 +12,7 @@
 // Without `autoplay`, `prompt`, `depth`, `tokens` and `temperature` only fill in the controls, and
 // the first `model` is loaded. A bad value is ignored (the default stands) with a warning; parsing
 // never throws. A model is named by its catalogue name only (src/model/catalogue.ts), never a path.
+import { MAX_TEMPERATURE } from './run-settings.ts';
 import { MODELS, modelEntry, unknownModelMessage, type ModelEntry } from '../model/catalogue.ts';
 
 export interface KioskOptions {
@@ -31,7 +32,7 @@ export interface KioskOptions {
 export const KIOSK_DEFAULTS = { holdMs: 3000 } as const;
 
 /** Accepted ranges (depth and tokens are lowered further to what the model allows, at run time). */
-export const KIOSK_LIMITS = { depth: [1, 16], tokens: [1, 4096], temperature: [0, 2], hold: [0, 3600] } as const;
+export const KIOSK_LIMITS = { depth: [1, 16], tokens: [1, 4096], temperature: [0, MAX_TEMPERATURE], hold: [0, 3600] } as const;
 
 const TRUE = new Set(['', '1', 'true', 'yes', 'on']);
 const FALSE = new Set(['0', 'false', 'no', 'off']);

@@ -4,7 +4,7 @@
 import type { GpuEngine } from '../gpu/engine.ts';
 import type { Profiler } from '../gpu/profiler.ts';
 import type { RecordedStep } from './trace.ts';
-import { acceptedPrefix } from '../decode/greedy.ts';
+import { acceptedPrefix } from '../decode/decode-run.ts';
 
 /** A profiled step as the panel shows it (and the trace export reads it). */
 export interface ProfiledStep extends RecordedStep {

@@ -15,183 +15,20 @@
 //
 // This module owns the engines and the runs; the UI only reads `view()` (plain data) and calls
 // `run()`. It calls `onChange` after every change; the page coalesces those per frame.
-import { errorMessage } from '../model/errors.ts';
-import { GreedyRun, type SamplingOptions, type StepEvent, type StopReason } from '../decode/greedy.ts';
-import { RunMetrics, speedup, type MetricsSnapshot } from '../decode/metrics.ts';
-import { DEFAULT_MODEL, modelEntry, unknownModelMessage, type ModelEntry } from '../model/catalogue.ts';
-import type { DecodeEngine } from '../model/decode-engine.ts';
-import type { StreamDecoder, Tokenizer } from '../model/tokenizer.ts';
-import type { LoadedWeights } from '../model/weights.ts';
-import type { Backend, DeviceFailure, Model } from './backend.ts';
-import type { ProfiledStep } from './profile.ts';
+import { speedup } from '../decode/metrics.ts';
 import { maxNewTokens, preparePrompt } from '../decode/prompt.ts';
-import type { VisibleClock } from './visible-clock.ts';
-import type { DeviceReport } from '../gpu/device.ts';
-
-export type Phase = 'idle' | 'loading' | 'running' | 'done' | 'error';
-export type SideId = 'baseline' | 'mtp';
-
-/** A run of generated text: `draft` 0 = the main model's own token, k = a draft accepted at position k. */
-export interface Segment {
-  text: string;
-  draft: number;
-}
-
-export interface SideView {
-  id: SideId;
-  depth: number;
-  engine: string;
-  segments: Segment[];
-  /** The generated text so far (the segments' text joined). */
-  text: string;
-  /** Drafts the last step threw away, decoded; `id` changes with every step that had some. */
-  rejected?: { id: number; text: string };
-  metrics: MetricsSnapshot;
-  stop?: StopReason;
-}
-
-export interface Notice {
-  level: 'info' | 'warn' | 'error';
-  text: string;
-}
-
-export interface SideResult {
-  text: string;
-  tokens: number[];
-  stop: StopReason;
-  metrics: MetricsSnapshot;
-}
-
-/** Everything a finished run measured (the page exposes it for tests and tools). */
-export interface RaceResult {
-  prompt: { text: string; tokens: number[]; textTokens: number; keptTokens: number };
-  depth: number;
-  maxTokens: number;
-  /** 0: greedy. */
-  temperature: number;
-  /** Greedy: the no-repeat n-gram rule's n both sides applied (0: off); 0 when sampling. */
-  noRepeatNgram: number;
-  /** The seed both sides sampled with (null when greedy): the run can be repeated with it. */
-  seed: number | null;
-  backend: 'webgpu' | 'cpu';
-  engine: string;
-  baseline: SideResult;
-  mtp: SideResult;
-  speedup: number | null;
-}
-
-/** The profiler panel's data: the profiled steps so far (newest last) and whether one can be taken now. */
-export interface ProfilerView {
-  /** A step can be profiled now: WebGPU engines, no run in progress, no profile in flight. */
-  available: boolean;
-  /** Why not, when not available. */
-  reason?: string;
-  busy: boolean;
-  steps: readonly ProfiledStep[];
-  error?: string;
-}
-
-/** Profiled steps kept (the oldest go first), so a page left open for hours stays the same size. */
-export const PROFILE_HISTORY = 20;
-
-/** The prompt a profile uses before any run (after one, the last run's prompt). */
-export const PROFILE_PROMPT = 'The jury said that the city';
-
-/** The model on show: its catalogue entry's name, title and domain, and its shape. */
-export interface ModelView {
-  name: string;
-  title: string;
-  domain: ModelEntry['domain'];
-  /** Its number of MTP modules D: the deepest draft. */
-  maxDepth: number;
-  maxSeqLen: number;
-  /** Greedy runs' no-repeat n-gram rule (0: off), from the model card. */
-  noRepeatNgram: number;
-}
-
-/** A model being loaded: which, and how many bytes of its weights have arrived. */
-export interface ModelLoading {
-  name: string;
-  title: string;
-  received: number;
-  /** The weights' size, when the server said (content-length). */
-  total?: number;
-}
-
-export interface RaceView {
-  phase: Phase;
-  /** The model chosen (a catalogue name): loaded, loading, or failed to load. */
-  selectedModel: string;
-  /** The model loaded; absent while one loads or after a load failed. */
-  model?: ModelView;
-  /** While a model loads. */
-  loading?: ModelLoading;
-  backend?: { kind: 'webgpu' | 'cpu'; label: string };
-  /** 'skipped': no device was asked for, because the model did not load (not the GPU's fault). */
-  device: { state: 'loading' | 'done' | 'error' | 'skipped'; report?: DeviceReport; failure?: DeviceFailure };
-  /** About the device and the engines (they outlive runs). */
-  deviceNotices: Notice[];
-  /** About the current run: what was done to the prompt, errors. */
-  runNotices: Notice[];
-  /** The prompt as the model sees it (decoded; the start cut when the prompt was too long). */
-  prompt?: { text: string; cut: boolean };
-  depth?: number;
-  maxTokens?: number;
-  /** The current run's temperature (0: greedy) and seed (null when greedy). */
-  temperature?: number;
-  seed?: number | null;
-  baseline?: SideView;
-  mtp?: SideView;
-  speedup: number | null;
-  result?: RaceResult;
-  profiler: ProfilerView;
-}
-
-export interface RunRequest {
-  text: string;
-  depth: number;
-  maxTokens: number;
-  /** 0 or absent: greedy. Otherwise clamped to (0, MAX_TEMPERATURE]. */
-  temperature?: number;
-  /** Seed when sampling; absent: a fresh random one each run. */
-  seed?: number;
-}
-
-/** The hottest temperature the race allows (beyond it the tiny model's text is noise). */
-export const MAX_TEMPERATURE = 2;
-
-/** The run's temperature: 0 (greedy) for absent, non-finite or non-positive; else at most MAX_TEMPERATURE. */
-export function runTemperature(t: number | undefined): number {
-  return t !== undefined && Number.isFinite(t) && t > 0 ? Math.min(t, MAX_TEMPERATURE) : 0;
-}
-
-/** A fresh 32-bit seed (crypto where there is one). */
-function freshSeed(): number {
-  return globalThis.crypto?.getRandomValues ? globalThis.crypto.getRandomValues(new Uint32Array(1))[0] : Math.floor(Math.random() * 2 ** 32);
-}
-
-/** What a model load is told besides the name. */
-export interface LoadHooks {
-  /** Bytes of the weights received so far, and their total when known. */
-  onProgress?: (received: number, total: number | undefined) => void;
-  /** Aborted when another model is chosen before this one has loaded. */
-  signal: AbortSignal;
-}
-
-export interface RaceControllerOptions {
-  /** Loads a shipped model by its catalogue name (the page: public/models/<name>.*). */
-  loadModel: (name: string, hooks: LoadHooks) => Promise<Model>;
-  /** The model start() loads (default: the catalogue's first, DEFAULT_MODEL). */
-  model?: string;
-  createBackend: (weights: LoadedWeights) => Promise<Backend>;
-  clock: VisibleClock;
-  onChange?: () => void;
-  /** Lets the page render between steps (a macrotask by default). */
-  yieldTask?: () => Promise<void>;
-}
+import { DEFAULT_MODEL, modelEntry, unknownModelMessage } from '../model/catalogue.ts';
+import { errorMessage } from '../model/errors.ts';
+import type { Backend, Model } from './backend.ts';
+import { backendNotices, lostDeviceNotice } from './device-notices.ts';
+import { ProfileLog } from './profile-log.ts';
+import { Side } from './race-side.ts';
+import type { ModelLoading, Notice, RaceControllerOptions, RacePhase, RaceResult, RaceView, RunRequest } from './race-types.ts';
+import { freshSeed, runDepth, runTemperature } from './run-settings.ts';
+import { TaskChain } from './task-chain.ts';
 
 /** A macrotask: the CPU engine's steps never await anything real, and the page must still paint. */
-export function macrotask(): Promise<void> {
+function macrotask(): Promise<void> {
   return new Promise((resolve) => {
     const channel = new MessageChannel();
     channel.port1.onmessage = () => {
@@ -202,97 +39,8 @@ export function macrotask(): Promise<void> {
   });
 }
 
-/** Numbers the rejected-draft flashes across runs, so each one is a new element (and animation). */
-let flashes = 0;
-
-class Side {
-  readonly metrics: RunMetrics;
-  readonly run: GreedyRun;
-  private readonly decoder: StreamDecoder;
-  private segments: Segment[] = [];
-  private text = '';
-  private rejected?: { id: number; text: string };
-
-  constructor(
-    readonly id: SideId,
-    engine: DecodeEngine,
-    private readonly engineLabel: string,
-    readonly depth: number,
-    private readonly tokenizer: Tokenizer,
-    options: { maxTokens: number; signal: AbortSignal; now: () => number; sampling?: SamplingOptions; noRepeatNgram: number },
-  ) {
-    this.metrics = new RunMetrics(depth);
-    this.decoder = tokenizer.streamDecoder();
-    this.run = new GreedyRun(engine, { ...options, depth, endOfText: tokenizer.endOfText });
-  }
-
-  async prefill(prompt: readonly number[]): Promise<void> {
-    await this.run.prefill(prompt);
-    this.metrics.setPrefill(this.run.prefillMs, this.run.tokens.length);
-    this.append(this.run.tokens, 0);
-    this.finishIfStopped();
-  }
-
-  async step(): Promise<StepEvent | undefined> {
-    const event = await this.run.step();
-    if (!event) return undefined;
-    this.metrics.add(event);
-    this.append(event.tokens, event.accepted);
-    const cutShort = event.tokens.length <= event.accepted;
-    const thrown = cutShort ? [] : event.drafts.slice(event.accepted);
-    if (thrown.length > 0) {
-      const text = thrown.map((t) => (t === this.tokenizer.endOfText ? '<|endoftext|>' : this.tokenizer.decode([t]))).join('');
-      this.rejected = { id: ++flashes, text };
-    }
-    this.finishIfStopped();
-    return event;
-  }
-
-  get stopped(): boolean {
-    return this.run.stop !== undefined;
-  }
-
-  get decodeMs(): number {
-    return this.run.decodeMs;
-  }
-
-  view(): SideView {
-    return {
-      id: this.id,
-      depth: this.depth,
-      engine: this.engineLabel,
-      segments: this.segments.map((s) => ({ ...s })),
-      text: this.text,
-      rejected: this.rejected,
-      metrics: this.metrics.snapshot(),
-      stop: this.run.stop,
-    };
-  }
-
-  result(): SideResult {
-    return { text: this.text, tokens: [...this.run.tokens], stop: this.run.stop!, metrics: this.metrics.snapshot() };
-  }
-
-  private append(tokens: readonly number[], accepted: number): void {
-    tokens.forEach((t, i) => this.push(this.decoder.push([t]), i < accepted ? i + 1 : 0));
-  }
-
-  private push(text: string, draft: number): void {
-    if (!text) return;
-    this.text += text;
-    const last = this.segments[this.segments.length - 1];
-    if (last && last.draft === draft) last.text += text;
-    else this.segments.push({ text, draft });
-  }
-
-  private finishIfStopped(): void {
-    // The end of the stream: an incomplete UTF-8 character left over becomes U+FFFD.
-    if (this.run.stop && this.run.stop !== 'aborted') this.push(this.decoder.flush(), 0);
-  }
-}
-
 export class RaceController {
-  private phase: Phase = 'idle';
+  private phase: RacePhase = 'idle';
   private selected: string;
   private model?: Model;
   private loading?: ModelLoading;
@@ -309,14 +57,12 @@ export class RaceController {
   private seed?: number | null;
   private sides?: { baseline: Side; mtp: Side };
   private result?: RaceResult;
-  /** The latest run (or the start-up), which the next run waits for. */
-  private current: Promise<void> = Promise.resolve();
+  /** Runs, loads and profiles, one after the other. */
+  private readonly tasks = new TaskChain();
   private abort?: AbortController;
   private generation = 0;
   private readonly yieldTask: () => Promise<void>;
-  private profiles: readonly ProfiledStep[] = [];
-  private profiling = false;
-  private profileError?: string;
+  private readonly profiles = new ProfileLog();
   /** The prompt tokens of the latest run, for profiles. */
   private lastPrompt?: number[];
 
@@ -374,9 +120,7 @@ export class RaceController {
     this.forget(other);
     this.loading = { name, title: titleOf(name), received: 0 };
     this.setPhase('loading');
-    const previous = this.current;
-    const task = (async () => {
-      await previous.catch(() => {});
+    return this.tasks.then(async () => {
       if (load.signal.aborted) return;
       // Nothing is in flight now; and again, for what the step (or a profile) left behind.
       this.forget(other);
@@ -390,9 +134,7 @@ export class RaceController {
         this.runNotices = [{ level: 'info', text: note }];
         this.changed();
       }
-    })();
-    this.current = task;
-    return task;
+    });
   }
 
   /** Drops the last run's text and figures and the model; with `model`, what only that model could use too. */
@@ -408,8 +150,7 @@ export class RaceController {
     this.maxTokens = undefined;
     this.temperature = undefined;
     this.seed = undefined;
-    this.profiles = [];
-    this.profileError = undefined;
+    this.profiles.clear();
   }
 
   private async load(name: string, signal: AbortSignal): Promise<void> {
@@ -452,14 +193,10 @@ export class RaceController {
     this.abort?.abort();
     const abort = new AbortController();
     this.abort = abort;
-    const previous = this.current;
-    const task = (async () => {
-      await previous.catch(() => {});
+    return this.tasks.then(async () => {
       if (abort.signal.aborted) return;
       await this.execute(generation, request, abort.signal);
-    })();
-    this.current = task;
-    return task;
+    });
   }
 
   /** Plain data for the UI. */
@@ -492,60 +229,48 @@ export class RaceController {
       mtp: this.sides?.mtp.view(),
       speedup: this.sides ? speedup(this.sides.baseline.metrics.snapshot(), this.sides.mtp.metrics.snapshot()) : null,
       result: this.result,
-      profiler: this.profilerView(),
+      profiler: this.profiles.view(this.profileConditions()),
     };
   }
 
   /**
    * Takes one profiled MTP step (and the cost curve T(M)) on the MTP engine, when no run is in
-   * progress: with the latest run's prompt and depth, or PROFILE_PROMPT before any run. Steps
-   * accumulate in `view().profiler.steps` (the latest PROFILE_HISTORY). Does nothing when `view().profiler.available` is false.
+   * progress: with the latest run's prompt and depth, or the model's first preset at its full depth
+   * before any run. Steps accumulate in `view().profiler.steps` (the latest PROFILE_HISTORY).
+   * Does nothing when `view().profiler.available` is false. The profiled step commits the main
+   * model's tokens as they come, without the no-repeat rule: it times a step, it does not write text.
    */
   profileStep(): Promise<void> {
-    if (this.profilerUnavailable() !== undefined) return Promise.resolve();
+    if (this.profiles.unavailable(this.profileConditions()) !== undefined) return Promise.resolve();
     const backend = this.backend!;
     const model = this.model!;
     const config = model.weights.config;
     const depth = this.depth ?? config.mtp_depth;
-    const prompt =
-      this.lastPrompt ?? preparePrompt(model.tokenizer, PROFILE_PROMPT, { maxSeqLen: config.max_seq_len, depth, maxTokens: 16 }).tokens;
+    const firstPreset = modelEntry(model.name)?.presets[0]?.text ?? '';
+    const prompt = this.lastPrompt ?? preparePrompt(model.tokenizer, firstPreset, { maxSeqLen: config.max_seq_len, depth, maxTokens: 16 }).tokens;
     // Room for the warm-up step, the profiled step and the cost curve's 4 rows.
     const room = config.max_seq_len - 2 * (depth + 1) - 4;
     const tokens = prompt.length > room ? prompt.slice(prompt.length - room) : prompt;
-    this.profiling = true;
-    this.profileError = undefined;
+    this.profiles.busy = true;
+    this.profiles.error = undefined;
     this.changed();
-    const previous = this.current;
-    const task = (async () => {
-      await previous.catch(() => {});
+    return this.tasks.then(async () => {
       try {
         // A run may have started, or the device been lost, while this waited.
         if (this.backend !== backend || this.backendStale || this.phase === 'running') throw new Error('the engines changed; try again');
-        const step = await backend.profileStep!(tokens, depth);
-        this.profiles = [...this.profiles, step].slice(-PROFILE_HISTORY);
+        this.profiles.add(await backend.profileStep!(tokens, depth));
       } catch (e) {
-        this.profileError = `Profiling failed: ${message(e)}.`;
+        this.profiles.error = `Profiling failed: ${message(e)}.`;
       } finally {
-        this.profiling = false;
+        this.profiles.busy = false;
         this.changed();
       }
-    })();
-    this.current = task;
-    return task;
+    });
   }
 
-  private profilerUnavailable(): string | undefined {
-    if (!this.backend || this.phase === 'loading') return 'The engines are not ready yet.';
-    if (!this.backend.profileStep) return 'Profiling needs WebGPU (the race runs on the CPU reference engine).';
-    if (this.backendStale) return 'The GPU device was lost; the engines are rebuilt at the next Run.';
-    if (this.phase === 'running') return 'A race is running; profile when it is done.';
-    if (this.profiling) return 'Profiling…';
-    return undefined;
-  }
-
-  private profilerView(): ProfilerView {
-    const reason = this.profilerUnavailable();
-    return { available: reason === undefined, reason, busy: this.profiling, steps: this.profiles, error: this.profileError };
+  private profileConditions() {
+    const b = this.backend;
+    return { enginesReady: b !== undefined, canProfile: b?.profileStep !== undefined, deviceLost: this.backendStale, phase: this.phase };
   }
 
   /** Most tokens a run may ask for at this depth. */
@@ -555,7 +280,7 @@ export class RaceController {
   }
 
   /** The phase now (as view().phase, without building the whole view). */
-  get currentPhase(): Phase {
+  get currentPhase(): RacePhase {
     return this.phase;
   }
 
@@ -595,7 +320,7 @@ export class RaceController {
       }
       const backend = this.backend!;
       const config = model.weights.config;
-      const depth = Math.max(Math.min(1, config.mtp_depth), Math.min(config.mtp_depth, Math.floor(request.depth) || 1));
+      const depth = runDepth(request.depth, config.mtp_depth);
       const prepared = preparePrompt(model.tokenizer, request.text, { maxSeqLen: config.max_seq_len, depth, maxTokens: request.maxTokens });
       const cut = prepared.keptTokens < prepared.textTokens;
       this.lastPrompt = prepared.tokens;
@@ -667,31 +392,17 @@ export class RaceController {
     const backend = await this.options.createBackend(model.weights);
     this.backend = backend;
     this.device = backend.report ? { state: 'done', report: backend.report } : { state: 'error', failure: backend.failure };
-    const why =
-      backend.failure?.reason === 'engine'
-        ? `${message(backend.failure.message)} (a shader error, say).`
-        : backend.failure?.reason === 'hung'
-          ? `${message(backend.failure.message)}.`
-          : 'WebGPU is unavailable here (why: see the device report below).';
-    this.deviceNotices =
-      backend.kind === 'cpu'
-        ? [
-            {
-              level: 'warn',
-              text: `${why} The race runs on the ${backend.label} instead: the same decoding, in plain JavaScript, one position at a time.`,
-            },
-          ]
-        : [];
+    this.deviceNotices = backendNotices(backend);
     void backend.lost.then((why) => {
       if (this.backend !== backend) return;
       this.backendStale = true;
       this.device = { state: 'error', failure: { reason: 'lost', message: why } };
-      this.deviceNotices = [{ level: 'warn', text: `${why} The engines will be rebuilt on a new device at the next Run.` }];
+      this.deviceNotices = [lostDeviceNotice(why)];
       this.changed();
     });
   }
 
-  private setPhase(phase: Phase): void {
+  private setPhase(phase: RacePhase): void {
     this.phase = phase;
     this.changed();
   }

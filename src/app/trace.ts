@@ -5,7 +5,7 @@
 // that encloses one event per phase (MTP catch-up per module, verify), which encloses one event
 // per kernel use: on a single thread these nest into a flame chart. Times are microseconds;
 // a kernel's ts is the step's wall-clock start plus the kernel's offset in the profile.
-import type { Phase } from '../gpu/engine.ts';
+import type { StepPhase } from '../gpu/engine.ts';
 import type { StepProfile } from '../gpu/profiler.ts';
 
 /** A profiled step as recorded: when it ran (performance.now() milliseconds) and its profile. */
@@ -48,7 +48,7 @@ const round = (micros: number) => Math.round(micros * 1000) / 1000;
 const us = (ms: number) => round(ms * 1000);
 
 const PHASE_NAMES: Record<string, string> = { verify: 'verify (main model)', prefill: 'prefill' };
-const phaseName = (phase: Phase) => PHASE_NAMES[phase] ?? phase.replace(/^mtp(\d+)$/, 'MTP module $1 catch-up + draft');
+const phaseName = (phase: StepPhase) => PHASE_NAMES[phase] ?? phase.replace(/^mtp(\d+)$/, 'MTP module $1 catch-up + draft');
 
 /** The steps as one trace; `adapter` names the process. */
 export function profileTrace(steps: readonly RecordedStep[], options: { adapter?: string } = {}): Trace {

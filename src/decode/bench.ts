@@ -9,7 +9,7 @@
 // Greedy runs apply the no-repeat n-gram rule of `noRepeatNgram` (src/decode/no-repeat.ts) on both sides.
 import type { DecodeEngine } from '../model/decode-engine.ts';
 import type { Tokenizer } from '../model/tokenizer.ts';
-import { GreedyRun, type DecodeOptions, type SamplingOptions } from './greedy.ts';
+import { DecodeRun, type DecodeOptions, type SamplingOptions } from './decode-run.ts';
 import { RunMetrics, type MetricsSnapshot } from './metrics.ts';
 import { median } from '../model/median.ts';
 import { preparePrompt } from './prompt.ts';
@@ -60,7 +60,7 @@ async function runOnce(
   mode: Pick<DecodeOptions, 'sampling' | 'noRepeatNgram'>,
   ...into: RunMetrics[]
 ): Promise<number[]> {
-  const run = new GreedyRun(engine, { depth, maxTokens: tokens, ...mode });
+  const run = new DecodeRun(engine, { depth, maxTokens: tokens, ...mode });
   await run.prefill(prompt);
   for (let event = await run.step(); event; event = await run.step()) for (const m of into) m.add(event);
   return run.tokens;

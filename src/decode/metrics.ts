@@ -11,13 +11,13 @@
 //   verdict at a + 1 already ended the step), so they count nowhere. Acceptance at k =
 //   accepted at k / judged at k. Position 2's figure is therefore "accepted, given that position
 //   1 was", like a per-head acceptance rate measured teacher-forced.
-//   A step whose emitted tokens were cut short (by max tokens or the document boundary, so
-//   `tokens.length <= accepted`) accepted positions 1..accepted and judged nothing past them
-//   as far as this run shows.
+//   A step whose emitted tokens were cut short (by max tokens or the document boundary:
+//   stepCutShort) accepted positions 1..accepted and judged nothing past them as far as this run
+//   shows.
 // - pooled acceptance: accepted drafts / proposed drafts over all steps (every draft counts as
 //   proposed, judged or not); with depth 1 it equals acceptance at position 1.
 // - accepted-length histogram: histogram[a] = steps that accepted exactly a drafts (0..depth).
-import type { StepEvent } from './greedy.ts';
+import { stepCutShort, type StepEvent } from './decode-run.ts';
 
 export interface PositionAcceptance {
   /** Draft position, 1-based (1 = the first draft after the bonus token). */
@@ -95,8 +95,7 @@ export class RunMetrics {
       this.accepted[k]++;
       this.judged[k]++;
     }
-    const cutShort = event.tokens.length <= a;
-    if (a < p && !cutShort) this.judged[a]++;
+    if (a < p && !stepCutShort(event)) this.judged[a]++;
     this.pooledAccepted += a;
     this.pooledProposed += p;
     this.histogram[a]++;

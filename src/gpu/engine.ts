@@ -50,13 +50,13 @@ type HeadMode = 'argmax' | 'sample' | 'both';
 const READBACK_PROBS_AT = 256;
 
 /** The parts of a step, for profiles: MTP catch-up (and drafting) per module, verify. */
-export type Phase = 'prefill' | `mtp${number}` | 'verify';
+export type StepPhase = 'prefill' | `mtp${number}` | 'verify';
 
 /** One kernel use on one block of rows: what a step is made of. */
 export interface Op {
   dispatch: Dispatch;
   block: Block;
-  phase: Phase;
+  phase: StepPhase;
 }
 
 /** Runs a step's ops; the default records them all into one compute pass. A profiler's runner
@@ -372,7 +372,7 @@ export class GpuEngine implements DecodeEngine {
     this.kernels.destroy();
   }
 
-  private stackOps(stack: Stack, rows: Block, headRows: Block | null, phase: Phase, mode: HeadMode = 'argmax'): Op[] {
+  private stackOps(stack: Stack, rows: Block, headRows: Block | null, phase: StepPhase, mode: HeadMode = 'argmax'): Op[] {
     const ops = [...stack.input, ...stack.layers].map((dispatch) => ({ dispatch, block: rows, phase }));
     if (headRows) {
       const head = mode === 'argmax' ? stack.head : mode === 'both' ? [...stack.head, stack.sample] : [...stack.head.slice(0, 2), stack.sample];

@@ -7,7 +7,7 @@
 // to onSubmittedWorkDone:
 // an upper bound that includes submit overhead, labelled as such. Either way a profiled step
 // is slower than a real one, so profile separate steps, never the ones being timed.
-import type { Op, OpRunner, Phase } from './engine.ts';
+import type { Op, OpRunner, StepPhase } from './engine.ts';
 
 export type ProfileSource = 'gpu-timestamps' | 'wall-clock';
 
@@ -16,11 +16,11 @@ export interface StepProfile {
   /** Milliseconds per kernel family (shader file), summed over the step. */
   byKernel: Record<string, number>;
   /** Milliseconds per phase: MTP catch-up per module, verify. */
-  byPhase: Partial<Record<Phase, number>>;
+  byPhase: Partial<Record<StepPhase, number>>;
   /** Sum of all ops. */
   totalMs: number;
   /** Every op in order: label, phase, rows, milliseconds (for a trace export). */
-  ops: { label: string; kernel: string; phase: Phase; rows: number; startMs: number; ms: number }[];
+  ops: { label: string; kernel: string; phase: StepPhase; rows: number; startMs: number; ms: number }[];
 }
 
 /** Most ops one profiled step may have (two timestamps each). */

@@ -6,7 +6,7 @@
 import { LitElement, css, html, nothing } from 'lit';
 import { customElement, property } from 'lit/decorators.js';
 import type { ProfiledStep } from '../app/profile.ts';
-import type { ProfilerView } from '../app/race.ts';
+import type { ProfilerView } from '../app/race-types.ts';
 import type { DeviceReport } from '../gpu/device.ts';
 import { profileTrace } from '../app/trace.ts';
 import { formatMs } from './format.ts';

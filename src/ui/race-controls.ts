@@ -5,6 +5,7 @@
 // For a code model the prompt box is monospace and keeps whitespace, as the panes do.
 import { LitElement, css, html, nothing, type PropertyValues } from 'lit';
 import { customElement, property, state } from 'lit/decorators.js';
+import { MAX_TEMPERATURE } from '../app/run-settings.ts';
 import { MODELS, type ModelEntry } from '../model/catalogue.ts';
 import './model-picker.ts';
 import type { ModelSelectDetail } from './model-picker.ts';
@@ -20,8 +21,8 @@ export interface RunDetail {
   temperature: number;
 }
 
-/** The temperature slider's range (0 = greedy; src/app/race.ts clamps to the same top). */
-const TEMPERATURE = { max: 2, step: 0.1 } as const;
+/** The temperature slider's range (0 = greedy; the top is run-settings.ts' MAX_TEMPERATURE, as runs clamp it). */
+const TEMPERATURE = { max: MAX_TEMPERATURE, step: 0.1 } as const;
 
 /** What fills in the controls: depth absent means the model's D. */
 export interface ControlsRequest {

@@ -6,7 +6,7 @@
 import { LitElement, css, html, nothing } from 'lit';
 import { customElement, property } from 'lit/decorators.js';
 import { keyed } from 'lit/directives/keyed.js';
-import type { Segment, SideView } from '../app/race.ts';
+import type { Segment, SideView } from '../app/race-types.ts';
 import { formatMs, formatRate } from './format.ts';
 
 const STOP_LABELS: Record<string, string> = {

@@ -3,7 +3,7 @@
 // `race-run` and `model-select` from its controls; it never touches an engine or the GPU.
 import { LitElement, css, html, nothing } from 'lit';
 import { customElement, property } from 'lit/decorators.js';
-import type { ModelLoading, Notice, RaceView as RaceViewData } from '../app/race.ts';
+import type { ModelLoading, Notice, RaceView as RaceViewData } from '../app/race-types.ts';
 import { DEFAULT_MODEL, modelEntry } from '../model/catalogue.ts';
 import { formatBytes } from './format.ts';
 import type { ControlsRequest } from './race-controls.ts';

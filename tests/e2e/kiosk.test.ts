@@ -7,7 +7,7 @@
 import { mkdirSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Browser, CDPSession, Page } from 'playwright-core';
-import type { RaceResult } from '../../src/app/race.ts';
+import type { RaceResult } from '../../src/app/race-types.ts';
 import { DEFAULT_MODEL, modelEntry } from '../../src/model/catalogue.ts';
 import { launchChromium, startDevServer, type DevServer } from '../../scripts/browser.ts';
 import { recordDevices, destroyDevice, deviceCount } from './devices.ts';
@@ -31,7 +31,7 @@ const HEAP_GROWTH_BOUND = 512 * 1024;
  * Classes a run creates (src/app/race.ts, src/decode/*): their live instances, counted in a heap
  * snapshot (the dev server does not minify names), must be as many at the last run as at run 2.
  */
-const PER_RUN_CLASSES = ['Side', 'GreedyRun', 'RunMetrics', 'StreamDecoder'];
+const PER_RUN_CLASSES = ['Side', 'DecodeRun', 'RunMetrics', 'StreamDecoder'];
 
 let server: DevServer;
 let browser: Browser;

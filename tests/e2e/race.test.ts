@@ -6,8 +6,8 @@
 import { mkdirSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Browser, Page } from 'playwright-core';
-import type { RaceResult } from '../../src/app/race.ts';
-import { decodeGreedy } from '../../src/decode/greedy.ts';
+import type { RaceResult } from '../../src/app/race-types.ts';
+import { decode } from '../../src/decode/decode-run.ts';
 import { DEFAULT_MODEL, MODELS, modelEntry } from '../../src/model/catalogue.ts';
 import { CpuEngine } from '../../src/model/cpu-engine.ts';
 import { ReferenceModel } from '../../src/model/reference.ts';
@@ -80,7 +80,7 @@ async function waitDone(page: Page, prompt?: string): Promise<RaceResult> {
 /** The CPU reference's greedy tokens for the same prompt tokens, under the page's no-repeat rule (the oracle). */
 async function referenceTokens(result: RaceResult, o: Oracle = oracle): Promise<number[]> {
   expect(result.noRepeatNgram).toBeGreaterThan(0);
-  const out = await decodeGreedy(new CpuEngine(o.reference), result.prompt.tokens, {
+  const out = await decode(new CpuEngine(o.reference), result.prompt.tokens, {
     depth: 0,
     maxTokens: result.maxTokens,
     endOfText: o.tokenizer.endOfText,

@@ -7,7 +7,7 @@ import { CpuEngine } from '../../src/model/cpu-engine.ts';
 import { expectedTensors, type ModelConfig } from '../../src/model/config.ts';
 import { ReferenceModel } from '../../src/model/reference.ts';
 import type { Weights } from '../../src/model/weights.ts';
-import { decodeGreedy } from '../../src/decode/greedy.ts';
+import { decode } from '../../src/decode/decode-run.ts';
 import { readModel } from '../../scripts/node_model.ts';
 import { useGpu } from './dawn.ts';
 import { expectSameSteps } from './same-steps.ts';
@@ -54,7 +54,7 @@ describe('GPU engine', () => {
 
   it('greedy output is identical at depth 0, 1 and 2 (block-size invariance end to end)', async () => {
     const prompt = [tokenizer.endOfText, ...tokenizer.encode('It was a cold night in')];
-    const run = (depth: number) => decodeGreedy(rig.engine, prompt, { depth, maxTokens: 30 });
+    const run = (depth: number) => decode(rig.engine, prompt, { depth, maxTokens: 30 });
     const base = await run(0);
     for (const depth of [1, 2]) expect((await run(depth)).tokens).toEqual(base.tokens);
   });
@@ -62,10 +62,10 @@ describe('GPU engine', () => {
   it('with the no-repeat rule: the same tokens as the CPU engine at depth 0, 1 and 2, the rule firing', async () => {
     const prompt = [tokenizer.endOfText, ...tokenizer.encode('The President told a news conference yesterday that the United States would')];
     const options = (depth: number, noRepeatNgram: number) => ({ depth, maxTokens: 40, noRepeatNgram });
-    const want = await decodeGreedy(new CpuEngine(model), prompt, options(0, 3));
+    const want = await decode(new CpuEngine(model), prompt, options(0, 3));
     // The rule changes this prompt's text (its plain greedy text repeats), so mainLogits was read.
-    expect((await decodeGreedy(rig.engine, prompt, options(0, 0))).tokens).not.toEqual(want.tokens);
-    for (const depth of [0, 1, 2]) expect((await decodeGreedy(rig.engine, prompt, options(depth, 3))).tokens, `depth ${depth}`).toEqual(want.tokens);
+    expect((await decode(rig.engine, prompt, options(0, 0))).tokens).not.toEqual(want.tokens);
+    for (const depth of [0, 1, 2]) expect((await decode(rig.engine, prompt, options(depth, 3))).tokens, `depth ${depth}`).toEqual(want.tokens);
     // A row's logits through the step's readback buffer equal the CPU engine's.
     const cpu = new CpuEngine(model);
     cpu.commit([await cpu.prefill(prompt, 2)]);

@@ -3,7 +3,7 @@
 // included, and greedy output identical at every depth with the model's own no-repeat rule.
 // (tests/gpu/engine.test.ts covers brown-mtp, and the engine's other paths, in depth.)
 import { describe, expect, it } from 'vitest';
-import { decodeGreedy } from '../../src/decode/greedy.ts';
+import { decode } from '../../src/decode/decode-run.ts';
 import { GpuEngine } from '../../src/gpu/engine.ts';
 import { modelEntry } from '../../src/model/catalogue.ts';
 import { CpuEngine } from '../../src/model/cpu-engine.ts';
@@ -34,14 +34,14 @@ describe.each(MODELS)('$name on the GPU', (m) => {
     // Module 3 has no position of its own before the sequence holds 4 tokens (the catch-up then starts at 0).
     const options = (d: number) => ({ depth: d, maxTokens: 12, noRepeatNgram: m.decoding.noRepeatNgram, endOfText: m.tokenizer.endOfText });
     const empty = [m.tokenizer.endOfText];
-    const want = await decodeGreedy(new CpuEngine(reference), empty, options(0));
-    expect((await decodeGreedy(new CpuEngine(reference), empty, options(depth))).tokens).toEqual(want.tokens);
-    expect((await decodeGreedy(engines.get(m.name)!, empty, options(depth))).tokens).toEqual(want.tokens);
+    const want = await decode(new CpuEngine(reference), empty, options(0));
+    expect((await decode(new CpuEngine(reference), empty, options(depth))).tokens).toEqual(want.tokens);
+    expect((await decode(engines.get(m.name)!, empty, options(depth))).tokens).toEqual(want.tokens);
   });
 
   it("greedy output is the CPU reference's at depth 0 to 3, with the model's no-repeat rule", async () => {
     const options = (d: number) => ({ depth: d, maxTokens: 24, noRepeatNgram: m.decoding.noRepeatNgram, endOfText: m.tokenizer.endOfText });
-    const want = await decodeGreedy(new CpuEngine(reference), prompt, options(0));
-    for (const d of [0, 1, 2, 3]) expect((await decodeGreedy(engines.get(m.name)!, prompt, options(d))).tokens, `depth ${d}`).toEqual(want.tokens);
+    const want = await decode(new CpuEngine(reference), prompt, options(0));
+    for (const d of [0, 1, 2, 3]) expect((await decode(engines.get(m.name)!, prompt, options(d))).tokens, `depth ${d}`).toEqual(want.tokens);
   });
 });

@@ -1,6 +1,6 @@
 // Shared by the GPU engine tests: the GPU engine and the CPU reference engine, step by step.
 import { expect } from 'vitest';
-import { acceptedPrefix } from '../../src/decode/greedy.ts';
+import { acceptedPrefix } from '../../src/decode/decode-run.ts';
 import type { GpuEngine } from '../../src/gpu/engine.ts';
 import type { CpuEngine } from '../../src/model/cpu-engine.ts';
 

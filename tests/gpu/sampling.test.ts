@@ -13,7 +13,7 @@ import { GpuEngine } from '../../src/gpu/engine.ts';
 import { CpuEngine } from '../../src/model/cpu-engine.ts';
 import { ReferenceModel } from '../../src/model/reference.ts';
 import { samplingDistribution } from '../../src/model/ops.ts';
-import { decodeGreedy } from '../../src/decode/greedy.ts';
+import { decode } from '../../src/decode/decode-run.ts';
 import { acceptOrResample, drawStepUniforms, Rng } from '../../src/decode/sampling.ts';
 import { readModel } from '../../scripts/node_model.ts';
 import { useGpu } from './dawn.ts';
@@ -87,8 +87,8 @@ describe('speculative sampling on the GPU engine', () => {
     let agree = 0;
     const firstTokens = new Set<number>();
     for (const seed of seeds) {
-      const g = await decodeGreedy(rig.engine, prompt, { depth: 2, maxTokens: 8, sampling: sampling(seed) });
-      const c = await decodeGreedy(new CpuEngine(model), prompt, { depth: 2, maxTokens: 8, sampling: sampling(seed) });
+      const g = await decode(rig.engine, prompt, { depth: 2, maxTokens: 8, sampling: sampling(seed) });
+      const c = await decode(new CpuEngine(model), prompt, { depth: 2, maxTokens: 8, sampling: sampling(seed) });
       expect(g.tokens).toHaveLength(8);
       expect(possible(g.tokens[0], g.tokens[1]), `seed ${seed}: ${g.tokens.slice(0, 2)}`).toBe(true);
       firstTokens.add(g.tokens[0]);
@@ -97,18 +97,18 @@ describe('speculative sampling on the GPU engine', () => {
     if (process.env.SAMPLING_REPORT) console.log(`GPU and CPU runs agree on ${agree} of ${seeds.length} seeds; ${firstTokens.size} distinct first tokens`);
     expect(agree).toBeGreaterThanOrEqual(seeds.length - 2);
     expect(firstTokens.size).toBeGreaterThan(2); // it samples: not one token every time
-    const again = await decodeGreedy(rig.engine, prompt, { depth: 2, maxTokens: 8, sampling: sampling(seeds[0]) });
-    const first = await decodeGreedy(rig.engine, prompt, { depth: 2, maxTokens: 8, sampling: sampling(seeds[0]) });
+    const again = await decode(rig.engine, prompt, { depth: 2, maxTokens: 8, sampling: sampling(seeds[0]) });
+    const first = await decode(rig.engine, prompt, { depth: 2, maxTokens: 8, sampling: sampling(seeds[0]) });
     expect(again.tokens).toEqual(first.tokens);
     // Depth 0 (plain sampling) runs on the same engine too.
-    const plain = await decodeGreedy(rig.engine, prompt, { depth: 0, maxTokens: 4, sampling: sampling(1) });
+    const plain = await decode(rig.engine, prompt, { depth: 0, maxTokens: 4, sampling: sampling(1) });
     expect(plain.tokens).toHaveLength(4);
     expect(possible(plain.tokens[0], plain.tokens[1])).toBe(true);
   });
 
   it('greedy decoding is unchanged after sampling runs (depth 0, 1, 2 identical)', async () => {
     const prompt = [tokenizer.endOfText, ...tokenizer.encode('It was a cold night in')];
-    const run = (depth: number) => decodeGreedy(rig.engine, prompt, { depth, maxTokens: 12 });
+    const run = (depth: number) => decode(rig.engine, prompt, { depth, maxTokens: 12 });
     const base = await run(0);
     for (const depth of [1, 2]) expect((await run(depth)).tokens).toEqual(base.tokens);
   });

@@ -5,7 +5,8 @@
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { Autoplay, type AutoplayTarget } from '../../src/app/autoplay.ts';
 import { cpuBackend, type Backend } from '../../src/app/backend.ts';
-import { RaceController, type Phase, type RunRequest } from '../../src/app/race.ts';
+import { RaceController } from '../../src/app/race.ts';
+import type { RacePhase, RunRequest } from '../../src/app/race-types.ts';
 import { VisibleClock, type VisibilitySource } from '../../src/app/visible-clock.ts';
 import { CpuEngine } from '../../src/model/cpu-engine.ts';
 import { type DecodeEngine, type StepResult } from '../../src/model/decode-engine.ts';
@@ -13,7 +14,7 @@ import { ReferenceModel } from '../../src/model/reference.ts';
 import { readModel } from '../../scripts/node_model.ts';
 
 class FakeTarget implements AutoplayTarget {
-  currentPhase: Phase = 'loading';
+  currentPhase: RacePhase = 'loading';
   modelDepth: number | undefined = 2;
   modelName: string | undefined = undefined;
   runs: RunRequest[] = [];
@@ -44,7 +45,7 @@ class FakeTarget implements AutoplayTarget {
     this.set('loading');
     return Promise.resolve();
   }
-  set(phase: Phase): void {
+  set(phase: RacePhase): void {
     this.currentPhase = phase;
     this.autoplay?.update();
   }

@@ -3,7 +3,7 @@
 import { describe, expect, it } from 'vitest';
 import { CpuEngine } from '../../src/model/cpu-engine.ts';
 import { ReferenceModel } from '../../src/model/reference.ts';
-import { acceptedPrefix, decodeGreedy } from '../../src/decode/greedy.ts';
+import { acceptedPrefix, decode } from '../../src/decode/decode-run.ts';
 import { argmax } from '../../src/model/ops.ts';
 import { forwardWindow } from '../../src/model/teacher_forced.ts';
 import { readModel } from '../../scripts/node_model.ts';
@@ -15,7 +15,7 @@ const prompts = ['The jury said', 'In the morning, she', 'He had never seen'];
 describe('greedy speculative decoding on the CPU engine', () => {
   it.each(prompts)('depth 1 and 2 reproduce the baseline for %j', async (text) => {
     const prompt = [tokenizer.endOfText, ...tokenizer.encode(text)];
-    const run = (depth: number) => decodeGreedy(new CpuEngine(model), prompt, { depth, maxTokens: 24 });
+    const run = (depth: number) => decode(new CpuEngine(model), prompt, { depth, maxTokens: 24 });
     const base = await run(0);
     expect(base.tokens).toHaveLength(24);
     expect(base.steps).toBe(23);
@@ -55,7 +55,7 @@ describe('greedy speculative decoding on the CPU engine', () => {
   it('stops when the context is full and says so', async () => {
     const max = model.config.max_seq_len;
     const prompt = Array.from({ length: max - 3 }, (_, i) => (i * 7) % 200 + 32);
-    const result = await decodeGreedy(new CpuEngine(model), prompt, { depth: 2, maxTokens: 100 });
+    const result = await decode(new CpuEngine(model), prompt, { depth: 2, maxTokens: 100 });
     expect(result.stop).toBe('context-full');
     expect(prompt.length + result.tokens.length).toBe(max + 1);
   });
@@ -63,7 +63,7 @@ describe('greedy speculative decoding on the CPU engine', () => {
   it('stops on an aborted signal without another step', async () => {
     const controller = new AbortController();
     let steps = 0;
-    const result = await decodeGreedy(new CpuEngine(model), [tokenizer.endOfText], {
+    const result = await decode(new CpuEngine(model), [tokenizer.endOfText], {
       depth: 1,
       maxTokens: 50,
       signal: controller.signal,

@@ -1,6 +1,6 @@
 // Run metrics from hand-made step events: rates, per-position acceptance, histogram, series.
 import { describe, expect, it } from 'vitest';
-import type { StepEvent } from '../../src/decode/greedy.ts';
+import type { StepEvent } from '../../src/decode/decode-run.ts';
 import { RunMetrics, speedup } from '../../src/decode/metrics.ts';
 
 /** A step that committed `n` tokens, accepted `a` of `p` drafts, in `ms`. */
@@ -79,7 +79,7 @@ describe('RunMetrics', () => {
 
   it('a step cut short by max tokens judges nothing past what it emitted', () => {
     const m = new RunMetrics(2);
-    // GreedyRun reports accepted = min(accepted, emitted): 2 drafts accepted, only 1 token had room.
+    // DecodeRun reports accepted = min(accepted, emitted): 2 drafts accepted, only 1 token had room.
     m.add(step(1, 1, 2, 10));
     const s = m.snapshot();
     expect(s.acceptance).toEqual([

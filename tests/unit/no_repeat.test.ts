@@ -3,7 +3,7 @@
 // the rule bans is rejected.
 import { describe, expect, it } from 'vitest';
 import { allowedArgmax, bannedNext } from '../../src/decode/no-repeat.ts';
-import { decodeGreedy } from '../../src/decode/greedy.ts';
+import { decode } from '../../src/decode/decode-run.ts';
 import { CpuEngine } from '../../src/model/cpu-engine.ts';
 import { ReferenceModel } from '../../src/model/reference.ts';
 import { readModel } from '../../scripts/node_model.ts';
@@ -51,7 +51,7 @@ describe('greedy decoding with the rule, on the CPU engine', () => {
   it.each(prompts)('%j: no repeated 3-gram, and depth 1 and 2 reproduce the baseline', async (text) => {
     const prompt = [tokenizer.endOfText, ...tokenizer.encode(text)];
     const run = (depth: number, noRepeatNgram: number) =>
-      decodeGreedy(new CpuEngine(model), prompt, { depth, maxTokens: 48, noRepeatNgram });
+      decode(new CpuEngine(model), prompt, { depth, maxTokens: 48, noRepeatNgram });
     const base = await run(0, 3);
     expect(hasRepeatedNgram([...prompt, ...base.tokens], 3)).toBe(false);
     for (const depth of [1, 2]) expect((await run(depth, 3)).tokens, `depth ${depth}`).toEqual(base.tokens);

@@ -4,11 +4,13 @@
 import { describe, expect, it } from 'vitest';
 import type { Backend } from '../../src/app/backend.ts';
 import type { ProfiledStep } from '../../src/app/profile.ts';
-import { PROFILE_HISTORY, PROFILE_PROMPT, RaceController } from '../../src/app/race.ts';
+import { PROFILE_HISTORY } from '../../src/app/profile-log.ts';
+import { RaceController } from '../../src/app/race.ts';
 import { VisibleClock, type VisibilitySource } from '../../src/app/visible-clock.ts';
 import { CpuEngine } from '../../src/model/cpu-engine.ts';
 import { ReferenceModel } from '../../src/model/reference.ts';
 import { readModel } from '../../scripts/node_model.ts';
+import { modelEntry } from '../../src/model/catalogue.ts';
 
 const { name, weights, tokenizer, decoding } = readModel();
 const model = new ReferenceModel(weights);
@@ -68,13 +70,14 @@ describe('RaceController.profileStep', () => {
     expect(controller.view().profiler.steps).toHaveLength(0);
   });
 
-  it('before any run profiles PROFILE_PROMPT at full depth; after a run, that run\'s prompt and depth; steps accumulate', async () => {
+  it('before any run profiles the model\'s first preset at full depth; after a run, that run\'s prompt and depth; steps accumulate', async () => {
     const { controller, calls } = setup('webgpu');
     expect(controller.view().profiler.available).toBe(false); // not loaded yet
     await controller.start();
     expect(controller.view().profiler.available).toBe(true);
     await controller.profileStep();
-    expect(calls[0]).toEqual({ prompt: [tokenizer.endOfText, ...tokenizer.encode(PROFILE_PROMPT)], depth: weights.config.mtp_depth, during: 'idle' });
+    const preset = modelEntry(name)!.presets[0].text;
+    expect(calls[0]).toEqual({ prompt: [tokenizer.endOfText, ...tokenizer.encode(preset)], depth: weights.config.mtp_depth, during: 'idle' });
     await controller.run({ text: 'The jury said', depth: 1, maxTokens: 6 });
     await controller.profileStep();
     expect(calls[1]).toEqual({ prompt: [tokenizer.endOfText, ...tokenizer.encode('The jury said')], depth: 1, during: 'done' });

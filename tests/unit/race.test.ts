@@ -6,9 +6,11 @@ import { statSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { cpuBackend, fetchModel, type Backend } from '../../src/app/backend.ts';
 import { MIN_PROMPT_SHARE, preparePrompt, promptBudget } from '../../src/decode/prompt.ts';
-import { MAX_TEMPERATURE, RaceController, runTemperature, type Phase, type RunRequest } from '../../src/app/race.ts';
+import { RaceController } from '../../src/app/race.ts';
+import type { RacePhase, RunRequest } from '../../src/app/race-types.ts';
+import { MAX_TEMPERATURE, runTemperature } from '../../src/app/run-settings.ts';
 import { VisibleClock, type VisibilitySource } from '../../src/app/visible-clock.ts';
-import { decodeGreedy } from '../../src/decode/greedy.ts';
+import { decode } from '../../src/decode/decode-run.ts';
 import { modelEntry } from '../../src/model/catalogue.ts';
 import { CpuEngine } from '../../src/model/cpu-engine.ts';
 import { type DecodeEngine, type PrefillSampling, type StepResult, type StepSampling } from '../../src/model/decode-engine.ts';
@@ -100,14 +102,14 @@ interface Setup {
   rig: Rig;
   visibility: FakeVisibility;
   controller: RaceController;
-  phases: Phase[];
+  phases: RacePhase[];
   backends: { disposed: boolean; loseDevice: (why: string) => void }[];
 }
 
 function setup(costs = { baseline: 10, mtp: 25 }, yieldTask?: () => Promise<void>): Setup {
   const rig: Rig = { t: 0, inFlight: 0, maxInFlight: 0, log: [] };
   const visibility = new FakeVisibility();
-  const phases: Phase[] = [];
+  const phases: RacePhase[] = [];
   const backends: Setup['backends'] = [];
   const controller: RaceController = new RaceController({
     loadModel: async () => ({ name: loaded.name, weights, tokenizer, decoding }),
@@ -140,7 +142,7 @@ function setup(costs = { baseline: 10, mtp: 25 }, yieldTask?: () => Promise<void
 
 /** The baseline's greedy tokens on a plain CPU engine, with the rule the race applies. */
 const reference = (prompt: number[], maxTokens: number) =>
-  decodeGreedy(new CpuEngine(model), prompt, { depth: 0, maxTokens, endOfText: tokenizer.endOfText, noRepeatNgram: decoding.noRepeatNgram });
+  decode(new CpuEngine(model), prompt, { depth: 0, maxTokens, endOfText: tokenizer.endOfText, noRepeatNgram: decoding.noRepeatNgram });
 
 const request = (text: string, maxTokens = 20, depth = 2): RunRequest => ({ text, depth, maxTokens });
 
@@ -177,7 +179,7 @@ describe('RaceController', () => {
     expect(result.seed).toBe(7);
     const prompt = [tokenizer.endOfText, ...tokenizer.encode('The jury said')];
     for (const [side, depth] of [['baseline', 0], ['mtp', 2]] as const) {
-      const expected = await decodeGreedy(new CpuEngine(model), prompt, {
+      const expected = await decode(new CpuEngine(model), prompt, {
         depth,
         maxTokens: 16,
         endOfText: tokenizer.endOfText,
@@ -430,7 +432,7 @@ describe('RaceController.selectModel (models fetched over HTTP, as the page load
     const backends: { model: string; disposed: boolean }[] = [];
     const loads: { name: string; signal: AbortSignal }[] = [];
     const progress: { name: string; received: number; total?: number }[] = [];
-    const phases: Phase[] = [];
+    const phases: RacePhase[] = [];
     const controller: RaceController = new RaceController({
       model: first,
       loadModel: (name, { onProgress, signal }) => {
@@ -521,7 +523,7 @@ describe('RaceController.selectModel (models fetched over HTTP, as the page load
     await s.controller.run({ text, depth: 3, maxTokens: 16 });
     const result = s.controller.view().result!;
     const prompt = [onDisk.python.tokenizer.endOfText, ...onDisk.python.tokenizer.encode(text)];
-    const expected = await decodeGreedy(new CpuEngine(new ReferenceModel(onDisk.python.weights)), prompt, {
+    const expected = await decode(new CpuEngine(new ReferenceModel(onDisk.python.weights)), prompt, {
       depth: 0,
       maxTokens: 16,
       endOfText: onDisk.python.tokenizer.endOfText,

@@ -18,7 +18,7 @@ import { describe, expect, it } from 'vitest';
 import { CpuEngine } from '../../src/model/cpu-engine.ts';
 import { ReferenceModel } from '../../src/model/reference.ts';
 import { samplingDistribution } from '../../src/model/ops.ts';
-import { decodeGreedy } from '../../src/decode/greedy.ts';
+import { decode } from '../../src/decode/decode-run.ts';
 import { RunMetrics } from '../../src/decode/metrics.ts';
 import { readModel } from '../../scripts/node_model.ts';
 import { chiSquareCritical, chiSquareFit, chiSquareTwoSample, frequencies, tally, totalVariation } from './helpers/stats.ts';
@@ -59,7 +59,7 @@ async function sampleRuns(depth: number, seeds: number[], metrics?: RunMetrics):
   const engine = new CpuEngine(model);
   const out: number[][] = [];
   for (const seed of seeds) {
-    const r = await decodeGreedy(engine, prompt, { depth, maxTokens: 3, sampling: { ...setting, seed }, onStep: (e) => metrics?.add(e) });
+    const r = await decode(engine, prompt, { depth, maxTokens: 3, sampling: { ...setting, seed }, onStep: (e) => metrics?.add(e) });
     out.push(r.tokens);
   }
   return out;
@@ -104,7 +104,7 @@ describe('speculative sampling on the CPU engine', () => {
   it('the same seed gives the same tokens, another seed other tokens, on fresh engines', async () => {
     const text = [tokenizer.endOfText, ...tokenizer.encode('The jury said')];
     const run = (seed: number, depth = 2) =>
-      decodeGreedy(new CpuEngine(model), text, { depth, maxTokens: 24, sampling: { temperature: 1, topP: 0.95, seed } });
+      decode(new CpuEngine(model), text, { depth, maxTokens: 24, sampling: { temperature: 1, topP: 0.95, seed } });
     const a = await run(5);
     expect(a.tokens).toHaveLength(24);
     expect((await run(5)).tokens).toEqual(a.tokens);
@@ -115,8 +115,8 @@ describe('speculative sampling on the CPU engine', () => {
 
   it('temperature 0 is greedy decoding, token for token', async () => {
     const text = [tokenizer.endOfText, ...tokenizer.encode('He had never seen')];
-    const greedy = await decodeGreedy(new CpuEngine(model), text, { depth: 2, maxTokens: 16 });
-    const t0 = await decodeGreedy(new CpuEngine(model), text, { depth: 2, maxTokens: 16, sampling: { temperature: 0, seed: 3 } });
+    const greedy = await decode(new CpuEngine(model), text, { depth: 2, maxTokens: 16 });
+    const t0 = await decode(new CpuEngine(model), text, { depth: 2, maxTokens: 16, sampling: { temperature: 0, seed: 3 } });
     expect(t0.tokens).toEqual(greedy.tokens);
   });
 
@@ -138,7 +138,7 @@ describe('speculative sampling on the CPU engine', () => {
   it('stops at a full context when sampling, drafting only what fits', async () => {
     const max = model.config.max_seq_len;
     const long = Array.from({ length: max - 3 }, (_, i) => ((i * 7) % 200) + 32);
-    const result = await decodeGreedy(new CpuEngine(model), long, { depth: 2, maxTokens: 100, sampling: { temperature: 1, seed: 9 } });
+    const result = await decode(new CpuEngine(model), long, { depth: 2, maxTokens: 100, sampling: { temperature: 1, seed: 9 } });
     expect(result.stop).toBe('context-full');
     expect(long.length + result.tokens.length).toBe(max + 1);
   });

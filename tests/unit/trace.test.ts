@@ -2,14 +2,14 @@
 // Perfetto reads, kernel times equal to the profile's, and spans that nest on one thread.
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import type { Phase } from '../../src/gpu/engine.ts';
+import type { StepPhase } from '../../src/gpu/engine.ts';
 import type { StepProfile } from '../../src/gpu/profiler.ts';
 import { profileTrace, type RecordedStep, type TraceEvent } from '../../src/app/trace.ts';
 
 type Op = StepProfile['ops'][number];
 
 /** A profile from ops laid end to end (with gaps), as the profiler records them. */
-function profileOf(ops: { label: string; kernel: string; phase: Phase; rows: number; ms: number; gap: number }[], source: StepProfile['source'] = 'wall-clock'): StepProfile {
+function profileOf(ops: { label: string; kernel: string; phase: StepPhase; rows: number; ms: number; gap: number }[], source: StepProfile['source'] = 'wall-clock'): StepProfile {
   let t = 0;
   const laid: Op[] = ops.map(({ gap, ...op }) => {
     const startMs = t + gap;
@@ -112,7 +112,7 @@ describe('profileTrace', () => {
   });
 
   it('property: any profile maps kernel for kernel, with matching times and proper nesting', () => {
-    const phase = fc.constantFrom<Phase>('mtp1', 'mtp2', 'verify');
+    const phase = fc.constantFrom<StepPhase>('mtp1', 'mtp2', 'verify');
     const op = fc.record({
       label: fc.string({ minLength: 1, maxLength: 12 }),
       kernel: fc.constantFrom('matmul', 'attention', 'rmsnorm', 'rope'),

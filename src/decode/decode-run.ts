@@ -9,9 +9,9 @@
 //   (src/decode/sampling.ts), so every token is distributed exactly as the baseline's plain
 //   sampling (not the same tokens: the same distribution). A run's randomness is its seed.
 //
-// `GreedyRun` (also exported as `DecodeRun`) advances one step at a time, so a caller can
-// interleave two runs (the demo's race) or time each step; `decodeGreedy` (`decode`) runs one to
-// the end. Both modes emit the same StepEvents, so metrics.ts reads either.
+// `DecodeRun` advances one step at a time, so a caller can interleave two runs (the demo's race)
+// or time each step; `decode` runs one to the end. Both modes (greedy, sampling) emit the same
+// StepEvents, so metrics.ts reads either.
 import { checkSampling, type DecodeEngine, type SamplingParams } from '../model/decode-engine.ts';
 import { allowedArgmax, bannedNext } from './no-repeat.ts';
 import { acceptOrResample, drawStepUniforms, Rng } from './sampling.ts';
@@ -22,7 +22,8 @@ export interface StepEvent {
   /** Tokens committed by this step, in order (accepted drafts first, then one more), cut at
    * maxTokens and after the boundary token. */
   tokens: number[];
-  /** How many of them were drafts accepted (0..proposed). */
+  /** How many of them were accepted drafts: 0..proposed, counting only drafts that were emitted
+   * (a step cut short emits fewer, see stepCutShort). */
   accepted: number;
   /** Drafts proposed by this step (its depth). */
   proposed: number;
@@ -30,6 +31,15 @@ export interface StepEvent {
   drafts: number[];
   /** Wall-clock milliseconds of the step (engine.step + bookkeeping). */
   ms: number;
+}
+
+/**
+ * Whether a step's tokens were cut short (by max tokens or the document boundary) before its
+ * verdict on the first rejected draft: then the run shows nothing judged past `accepted`. The one
+ * statement of this rule, for the metrics and the race's panes.
+ */
+export function stepCutShort(event: Pick<StepEvent, 'tokens' | 'accepted'>): boolean {
+  return event.tokens.length <= event.accepted;
 }
 
 /** Sampling instead of greedy decoding. */
@@ -73,7 +83,7 @@ export function acceptedPrefix(drafts: readonly number[], verified: readonly num
   return a;
 }
 
-export class GreedyRun {
+export class DecodeRun {
   /** Generated tokens so far (the prompt excluded). */
   readonly tokens: number[] = [];
   steps = 0;
@@ -185,12 +195,9 @@ export class GreedyRun {
 }
 
 /** Decodes to the end: prefill, then steps until a stop condition (greedy, or sampling with `options.sampling`). */
-export async function decodeGreedy(engine: DecodeEngine, prompt: readonly number[], options: DecodeOptions): Promise<DecodeResult> {
-  const run = new GreedyRun(engine, options);
+export async function decode(engine: DecodeEngine, prompt: readonly number[], options: DecodeOptions): Promise<DecodeResult> {
+  const run = new DecodeRun(engine, options);
   await run.prefill(prompt);
   while (await run.step());
   return { tokens: run.tokens, stop: run.stop!, steps: run.steps, prefillMs: run.prefillMs, decodeMs: run.decodeMs };
 }
-
-/** The loop under a name that fits both modes. */
-export { GreedyRun as DecodeRun, decodeGreedy as decode };

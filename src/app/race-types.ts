@@ -1,0 +1,154 @@
+// The race's plain data: what the controller (race.ts) shows the page through view(), what a finished
+// run measured (RaceResult, also on the page for tests and tools), and what a run is asked for. No
+// behaviour here; the UI reads these and nothing else of the controller.
+import type { MetricsSnapshot } from '../decode/metrics.ts';
+import type { StopReason } from '../decode/decode-run.ts';
+import type { DeviceReport } from '../gpu/device.ts';
+import type { ModelEntry } from '../model/catalogue.ts';
+import type { LoadedWeights } from '../model/weights.ts';
+import type { Backend, DeviceFailure, Model } from './backend.ts';
+import type { ProfiledStep } from './profile.ts';
+import type { VisibleClock } from './visible-clock.ts';
+
+export type RacePhase = 'idle' | 'loading' | 'running' | 'done' | 'error';
+export type SideId = 'baseline' | 'mtp';
+
+/** A run of generated text: `draft` 0 = the main model's own token, k = a draft accepted at position k. */
+export interface Segment {
+  text: string;
+  draft: number;
+}
+
+export interface SideView {
+  id: SideId;
+  depth: number;
+  engine: string;
+  segments: Segment[];
+  /** The generated text so far (the segments' text joined). */
+  text: string;
+  /** Drafts the last step threw away, decoded; `id` changes with every step that had some. */
+  rejected?: { id: number; text: string };
+  metrics: MetricsSnapshot;
+  stop?: StopReason;
+}
+
+export interface Notice {
+  level: 'info' | 'warn' | 'error';
+  text: string;
+}
+
+export interface SideResult {
+  text: string;
+  tokens: number[];
+  stop: StopReason;
+  metrics: MetricsSnapshot;
+}
+
+/** Everything a finished run measured (the page exposes it for tests and tools). */
+export interface RaceResult {
+  prompt: { text: string; tokens: number[]; textTokens: number; keptTokens: number };
+  depth: number;
+  maxTokens: number;
+  /** 0: greedy. */
+  temperature: number;
+  /** Greedy: the no-repeat n-gram rule's n both sides applied (0: off); 0 when sampling. */
+  noRepeatNgram: number;
+  /** The seed both sides sampled with (null when greedy): the run can be repeated with it. */
+  seed: number | null;
+  backend: 'webgpu' | 'cpu';
+  engine: string;
+  baseline: SideResult;
+  mtp: SideResult;
+  speedup: number | null;
+}
+
+/** The profiler panel's data: the profiled steps so far (newest last) and whether one can be taken now. */
+export interface ProfilerView {
+  /** A step can be profiled now: WebGPU engines, no run in progress, no profile in flight. */
+  available: boolean;
+  /** Why not, when not available. */
+  reason?: string;
+  busy: boolean;
+  steps: readonly ProfiledStep[];
+  error?: string;
+}
+
+/** The model on show: its catalogue entry's name, title and domain, and its shape. */
+export interface ModelView {
+  name: string;
+  title: string;
+  domain: ModelEntry['domain'];
+  /** Its number of MTP modules D: the deepest draft. */
+  maxDepth: number;
+  maxSeqLen: number;
+  /** Greedy runs' no-repeat n-gram rule (0: off), from the model card. */
+  noRepeatNgram: number;
+}
+
+/** A model being loaded: which, and how many bytes of its weights have arrived. */
+export interface ModelLoading {
+  name: string;
+  title: string;
+  received: number;
+  /** The weights' size, when the server said (content-length). */
+  total?: number;
+}
+
+export interface RaceView {
+  phase: RacePhase;
+  /** The model chosen (a catalogue name): loaded, loading, or failed to load. */
+  selectedModel: string;
+  /** The model loaded; absent while one loads or after a load failed. */
+  model?: ModelView;
+  /** While a model loads. */
+  loading?: ModelLoading;
+  backend?: { kind: 'webgpu' | 'cpu'; label: string };
+  /** 'skipped': no device was asked for, because the model did not load (not the GPU's fault). */
+  device: { state: 'loading' | 'done' | 'error' | 'skipped'; report?: DeviceReport; failure?: DeviceFailure };
+  /** About the device and the engines (they outlive runs). */
+  deviceNotices: Notice[];
+  /** About the current run: what was done to the prompt, errors. */
+  runNotices: Notice[];
+  /** The prompt as the model sees it (decoded; the start cut when the prompt was too long). */
+  prompt?: { text: string; cut: boolean };
+  depth?: number;
+  maxTokens?: number;
+  /** The current run's temperature (0: greedy) and seed (null when greedy). */
+  temperature?: number;
+  seed?: number | null;
+  baseline?: SideView;
+  mtp?: SideView;
+  speedup: number | null;
+  result?: RaceResult;
+  profiler: ProfilerView;
+}
+
+export interface RunRequest {
+  text: string;
+  depth: number;
+  maxTokens: number;
+  /** 0 or absent: greedy. Otherwise clamped to (0, MAX_TEMPERATURE]. */
+  temperature?: number;
+  /** Seed when sampling; absent: a fresh random one each run. */
+  seed?: number;
+}
+
+/** What a model load is told besides the name. */
+export interface LoadHooks {
+  /** Bytes of the weights received so far, and their total when known. */
+  onProgress?: (received: number, total: number | undefined) => void;
+  /** Aborted when another model is chosen before this one has loaded. */
+  signal: AbortSignal;
+}
+
+export interface RaceControllerOptions {
+  /** Loads a shipped model by its catalogue name (the page: public/models/<name>.*). */
+  loadModel: (name: string, hooks: LoadHooks) => Promise<Model>;
+  /** The model start() loads (default: the catalogue's first, DEFAULT_MODEL). */
+  model?: string;
+  createBackend: (weights: LoadedWeights) => Promise<Backend>;
+  clock: VisibleClock;
+  onChange?: () => void;
+  /** Lets the page render between steps (a macrotask by default). */
+  yieldTask?: () => Promise<void>;
+}
