@@ -1,8 +1,8 @@
 // The options of the two benchmarks (npm run bench, npm run bench:browser), defined and checked
 // once, so both take the same flags with the same limits and defaults.
-import { BENCH_LIMITS } from '../src/decode/bench-query.ts';
+import { narrowed } from '../src/decode/run-options.ts';
 import { DEFAULT_MODEL, readModel } from './node_model.ts';
-import { checkJsonPath, integerOption, numberOption, parseToolArgs, readPrompts } from './cli_options.ts';
+import { checkJsonPath, option, parseToolArgs, readPrompts } from './cli_options.ts';
 
 export const BENCH_FLAGS =
   '[--model NAME] [--prompts FILE] [--tokens N] [--depth D] [--runs R] [--temperature T] [--top-p P] [--seed S] [--no-repeat-ngram N] [--json OUT]';
@@ -30,18 +30,18 @@ export function readBenchOptions<E extends Parameters<typeof parseToolArgs>[0]>(
   const v = values as Record<string, string | undefined>;
   const model = readModel(v.model);
   const { config } = model.weights;
-  const temperature = numberOption('temperature', v.temperature!, (t) => t >= 0, 'a number >= 0');
-  const topP = numberOption('top-p', v['top-p']!, (p) => p > 0 && p <= 1, 'in (0, 1]');
-  const seed = numberOption('seed', v.seed!, Number.isSafeInteger, 'an integer');
-  const depth = integerOption('depth', v.depth ?? String(config.mtp_depth), 1, config.mtp_depth);
+  const temperature = option('temperature', v.temperature!);
+  const topP = option('top-p', v['top-p']!);
+  const seed = option('seed', v.seed!);
+  const depth = option('depth', v.depth ?? String(config.mtp_depth), narrowed('depth', config.mtp_depth));
   const sampling = temperature > 0 ? { temperature, topP, seed } : undefined;
   const options = {
     prompts: readPrompts(v.prompts, model.name),
-    tokens: integerOption('tokens', v.tokens!, 2, config.max_seq_len - depth),
+    tokens: option('tokens', v.tokens!, narrowed('tokens', config.max_seq_len - depth)),
     depth,
-    runs: integerOption('runs', v.runs!, 1, 100),
+    runs: option('runs', v.runs!),
     costRepeats: 10,
-    noRepeatNgram: integerOption('no-repeat-ngram', v['no-repeat-ngram'] ?? String(model.decoding.noRepeatNgram), ...BENCH_LIMITS.ngram),
+    noRepeatNgram: option('no-repeat-ngram', v['no-repeat-ngram'] ?? String(model.decoding.noRepeatNgram)),
     sampling,
   };
   checkJsonPath(v.json);

@@ -12,13 +12,13 @@
 // --sweep prints, for several n, the acceptance, tokens per step, how much of the text repeats an
 // earlier 8-gram (a loop), and the first sample, and writes nothing: the measurement behind --why.
 import { readFileSync, writeFileSync } from 'node:fs';
-import { GreedyRun } from '../src/decode/greedy.ts';
+import { DecodeRun } from '../src/decode/decode-run.ts';
 import { RunMetrics } from '../src/decode/metrics.ts';
 import { CpuEngine } from '../src/model/cpu-engine.ts';
 import { promptLines } from '../src/model/prompt-file.ts';
 import { ReferenceModel } from '../src/model/reference.ts';
-import { BENCH_LIMITS } from '../src/decode/bench-query.ts';
-import { integerOption, parseToolArgs, runCli, UsageError } from './cli_options.ts';
+import { narrowed } from '../src/decode/run-options.ts';
+import { option, parseToolArgs, runCli, UsageError } from './cli_options.ts';
 import { DEFAULT_MODEL, MODELS_DIR, readModel } from './node_model.ts';
 
 const USAGE = 'npm run card -- --model NAME [--no-repeat-ngram N --why TEXT] [--sweep] [--tokens N]';
@@ -49,14 +49,14 @@ await runCli(async () => {
     USAGE,
   );
   const model = readModel(values.model);
-  const tokens = integerOption('tokens', values.tokens!, 1, model.weights.config.max_seq_len - model.weights.config.mtp_depth - 32);
+  const tokens = option('tokens', values.tokens!, narrowed('tokens', model.weights.config.max_seq_len - model.weights.config.mtp_depth - 32));
   const engine = new CpuEngine(new ReferenceModel(model.weights));
   const depth = model.weights.config.mtp_depth;
   const prompts = promptLines(model.entry.benchPrompts);
 
   async function generate(text: string, noRepeatNgram: number, metrics: RunMetrics) {
     const prompt = [model.tokenizer.endOfText, ...model.tokenizer.encode(text)];
-    const run = new GreedyRun(engine, { depth, maxTokens: tokens, noRepeatNgram, endOfText: model.tokenizer.endOfText });
+    const run = new DecodeRun(engine, { depth, maxTokens: tokens, noRepeatNgram, endOfText: model.tokenizer.endOfText });
     await run.prefill(prompt);
     for (let e = await run.step(); e; e = await run.step()) metrics.add(e);
     return { prompt, tokens: run.tokens, text: model.tokenizer.decode(run.tokens.filter((t) => t !== model.tokenizer.endOfText)) };
@@ -83,7 +83,7 @@ await runCli(async () => {
 
   const cardPath = `${MODELS_DIR}${model.name}.card.json`;
   const card = JSON.parse(readFileSync(cardPath, 'utf8'));
-  const n = values['no-repeat-ngram'] === undefined ? model.decoding.noRepeatNgram : integerOption('no-repeat-ngram', values['no-repeat-ngram'], ...BENCH_LIMITS.ngram);
+  const n = values['no-repeat-ngram'] === undefined ? model.decoding.noRepeatNgram : option('no-repeat-ngram', values['no-repeat-ngram']);
   const why = values.why ?? card.decoding?.why;
   if (!why) throw new UsageError('--why is required the first time (say what the rule is for and what was measured)');
   const metrics = new RunMetrics(depth);

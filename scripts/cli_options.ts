@@ -1,11 +1,12 @@
 // What the command-line tools share about their options and their user's mistakes. A mistake (a
 // bad option value, a missing or corrupt file, an unwritable --json path) is a UsageError: the
 // tool prints its one-line message and exits with status 2, no stack trace. Number options are
-// checked like the browser bench's query (src/decode/bench-query.ts): "--name must be ...".
+// checked against the one table of run options (src/decode/run-options.ts), as the browser bench's
+// query and the kiosk's address are: "--name must be ...".
 import { accessSync, constants, readFileSync, statSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import { parseArgs, type ParseArgsConfig } from 'node:util';
-import { BenchQueryError, parseInteger, parseNumber } from '../src/decode/bench-query.ts';
+import { OptionError, parseOption, type OptionSpec, type RunOptionName } from '../src/decode/run-options.ts';
 import { modelEntry } from '../src/model/catalogue.ts';
 import { PromptFileError, promptLines } from '../src/model/prompt-file.ts';
 
@@ -35,22 +36,15 @@ export function parseToolArgs<T extends NonNullable<ParseArgsConfig['options']>>
   }
 }
 
-function checked<T>(read: () => T): T {
+/** `--name`'s value, checked against its run option (src/decode/run-options.ts), or `spec` (narrowed by the model). */
+export function option(name: RunOptionName, value: string, spec?: OptionSpec): number {
   try {
-    return read();
+    return parseOption(name, value, spec);
   } catch (e) {
-    if (e instanceof BenchQueryError) throw new UsageError(`--${e.message}`);
+    if (e instanceof OptionError) throw new UsageError(`--${e.message}`);
     throw e;
   }
 }
-
-/** `--name`'s value as an integer in min..max. */
-export const integerOption = (name: string, value: string, min: number, max: number): number =>
-  checked(() => parseInteger(name, value, min, max));
-
-/** `--name`'s value as a finite number that passes `ok` (described by `want`). */
-export const numberOption = (name: string, value: string, ok: (n: number) => boolean, want: string): number =>
-  checked(() => parseNumber(name, value, ok, want));
 
 /** The prompts of --prompts FILE, or of the model's own prompt file when none is given. */
 export function readPrompts(file: string | undefined, model: string): string[] {

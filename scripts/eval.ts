@@ -12,7 +12,7 @@
 import { readFileSync, writeFileSync } from 'node:fs';
 import { ReferenceModel } from '../src/model/reference.ts';
 import { emptyTotals, evaluateWindow, report } from '../src/model/teacher_forced.ts';
-import { checkJsonPath, integerOption, parseToolArgs, runCli, UsageError } from './cli_options.ts';
+import { checkJsonPath, option, parseToolArgs, runCli, UsageError } from './cli_options.ts';
 import { DEFAULT_MODEL, readModel } from './node_model.ts';
 
 const USAGE = 'npm run eval -- --text FILE [--model NAME] [--json OUT] [--max-tokens N]';
@@ -28,7 +28,7 @@ await runCli(() => {
     USAGE,
   );
   if (!values.text) throw new UsageError(`--text is required (usage: ${USAGE})`);
-  const limit = values['max-tokens'] === undefined ? Infinity : integerOption('max-tokens', values['max-tokens'], 2, Number.MAX_SAFE_INTEGER);
+  const limit = values['max-tokens'] === undefined ? Infinity : option('max-tokens', values['max-tokens']);
   checkJsonPath(values.json);
   let text: string;
   try {

@@ -17,7 +17,8 @@ import { Profiler } from '../src/gpu/profiler.ts';
 import { modelEntry } from '../src/model/catalogue.ts';
 import { DEFAULT_MODEL, readModel } from './node_model.ts';
 import { openNodeGpu } from './node_gpu.ts';
-import { checkJsonPath, integerOption, parseToolArgs, runCli } from './cli_options.ts';
+import { narrowed } from '../src/decode/run-options.ts';
+import { checkJsonPath, option, parseToolArgs, runCli } from './cli_options.ts';
 
 const USAGE = 'npm run profile -- [--model NAME] [--prompt TEXT] [--depth D] [--steps N] [--json OUT]';
 
@@ -34,8 +35,8 @@ await runCli(async () => {
   );
   const { weights, tokenizer } = readModel(values.model);
   const config = weights.config;
-  const depth = integerOption('depth', values.depth ?? String(config.mtp_depth), 1, config.mtp_depth);
-  const steps = integerOption('steps', values.steps!, 1, 1000);
+  const depth = option('depth', values.depth ?? String(config.mtp_depth), narrowed('depth', config.mtp_depth));
+  const steps = option('steps', values.steps!);
   checkJsonPath(values.json);
   // Room for the warm-up step, the profiled step and the cost curve's 4 rows (as the page's profiler).
   const text = values.prompt ?? modelEntry(values.model!)!.presets[0].text;

@@ -12,7 +12,7 @@
 // Without `autoplay`, `prompt`, `depth`, `tokens` and `temperature` only fill in the controls, and
 // the first `model` is loaded. A bad value is ignored (the default stands) with a warning; parsing
 // never throws. A model is named by its catalogue name only (src/model/catalogue.ts), never a path.
-import { MAX_TEMPERATURE } from './run-settings.ts';
+import { OptionError, parseOption } from '../decode/run-options.ts';
 import { MODELS, modelEntry, unknownModelMessage, type ModelEntry } from '../model/catalogue.ts';
 
 export interface KioskOptions {
@@ -31,8 +31,6 @@ export interface KioskOptions {
 
 export const KIOSK_DEFAULTS = { holdMs: 3000 } as const;
 
-/** Accepted ranges (depth and tokens are lowered further to what the model allows, at run time). */
-export const KIOSK_LIMITS = { depth: [1, 16], tokens: [1, 4096], temperature: [0, MAX_TEMPERATURE], hold: [0, 3600] } as const;
 
 const TRUE = new Set(['', '1', 'true', 'yes', 'on']);
 const FALSE = new Set(['0', 'false', 'no', 'off']);
@@ -51,16 +49,18 @@ export function parseKioskQuery(search: string, warn: (message: string) => void 
     return false;
   };
 
-  const number = (name: keyof typeof KIOSK_LIMITS, integer: boolean): number | undefined => {
+  // The limits are the run options' (src/decode/run-options.ts); depth and tokens are lowered
+  // further to what the model allows, at run time.
+  const number = (name: 'depth' | 'tokens' | 'temperature' | 'hold'): number | undefined => {
     const raw = q.get(name);
     if (raw === null) return undefined;
-    const [min, max] = KIOSK_LIMITS[name];
-    const n = Number(raw);
-    if (raw.trim() === '' || !Number.isFinite(n) || (integer && !Number.isInteger(n)) || n < min || n > max) {
-      warn(`kiosk: ignoring ${name}=${JSON.stringify(raw)} (${integer ? 'an integer' : 'a number'} in ${min}..${max})`);
+    try {
+      return parseOption(name, raw);
+    } catch (e) {
+      if (!(e instanceof OptionError)) throw e;
+      warn(`kiosk: ignoring ${name}=${JSON.stringify(raw)} (${e.message})`);
       return undefined;
     }
-    return n;
   };
 
   const models: string[] = [];
@@ -69,14 +69,14 @@ export function parseKioskQuery(search: string, warn: (message: string) => void 
     else if (!models.includes(name)) models.push(name);
   }
 
-  const hold = number('hold', false);
+  const hold = number('hold');
   return {
     autoplay: flag('autoplay'),
     prompts: q.getAll('prompt'),
     models,
-    depth: number('depth', true),
-    tokens: number('tokens', true),
-    temperature: number('temperature', false),
+    depth: number('depth'),
+    tokens: number('tokens'),
+    temperature: number('temperature'),
     holdMs: hold === undefined ? KIOSK_DEFAULTS.holdMs : Math.round(hold * 1000),
     large: flag('large'),
   };

@@ -1,8 +1,7 @@
 // The rules a run's settings follow, wherever they are typed (the controls, the kiosk's address, a
 // test): one definition each, imported by all of them.
 
-/** The hottest temperature the race allows (beyond it the tiny model's text is noise). */
-export const MAX_TEMPERATURE = 2;
+import { MAX_TEMPERATURE } from '../decode/run-options.ts';
 
 /** The run's temperature: 0 (greedy) for absent, non-finite or non-positive; else at most MAX_TEMPERATURE. */
 export function runTemperature(t: number | undefined): number {

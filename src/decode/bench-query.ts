@@ -5,7 +5,7 @@
 //   bench.html?...&temperature=0.8&top_p=0.95&seed=1   (speculative sampling instead of greedy)
 //   bench.html?...&ngram=3       (greedy: the no-repeat n-gram rule's n, 0 off; default: the model card's)
 //   bench.html?golden            (no benchmark: the page exposes window.__golden for the e2e test)
-import { MAX_NO_REPEAT_NGRAM } from '../model/card.ts';
+import { OptionError, parseOption, type RunOptionName } from './run-options.ts';
 import { DEFAULT_MODEL, modelEntry, unknownModelMessage } from '../model/catalogue.ts';
 
 export interface BenchQuery {
@@ -34,52 +34,34 @@ export const BENCH_DEFAULTS: Omit<BenchQuery, 'prompts' | 'golden' | 'noRepeatNg
   model: DEFAULT_MODEL,
 };
 
-/** Limits of the integer options (depth is checked against the model once it is loaded). */
-export const BENCH_LIMITS = { tokens: [2, 4096], depth: [1, 16], runs: [1, 100], cost: [0, 1000], ngram: [0, MAX_NO_REPEAT_NGRAM] } as const;
+/** Query parameter -> the run option it is (run-options.ts), where the names differ. */
+const opt = (name: RunOptionName, raw: string, label: string = name) => parseOption(name, raw, undefined, label);
 
-export class BenchQueryError extends Error {
-  override readonly name = 'BenchQueryError';
-}
-
-/** A number option that must pass `ok` (described by `want`); the command-line tools use it too (scripts/cli_options.ts). */
-export function parseNumber(name: string, value: string, ok: (n: number) => boolean, want: string): number {
-  const n = Number(value);
-  if (value.trim() === '' || !Number.isFinite(n) || !ok(n)) throw new BenchQueryError(`${name} must be ${want}, got ${JSON.stringify(value)}`);
-  return n;
-}
-
-/** An integer option in min..max; the command-line tools use it too (scripts/cli_options.ts). */
-export function parseInteger(name: string, value: string, min: number, max: number): number {
-  return parseNumber(name, value, (n) => Number.isInteger(n) && n >= min && n <= max, `an integer in ${min}..${max}`);
-}
-
-const int = (name: keyof typeof BENCH_LIMITS, value: string) => parseInteger(name, value, BENCH_LIMITS[name][0], BENCH_LIMITS[name][1]);
-
-/** Reads the options from a query string (`location.search`); throws BenchQueryError on a bad value. */
+/** Reads the options from a query string (`location.search`); throws OptionError on a bad value or an unknown model. */
 export function parseBenchQuery(search: string): BenchQuery {
   const q = new URLSearchParams(search);
   const get = (name: string) => q.get(name) ?? undefined;
   const model = get('model') ?? BENCH_DEFAULTS.model;
-  if (!modelEntry(model)) throw new BenchQueryError(`model: ${unknownModelMessage(model)}`);
+  if (!modelEntry(model)) throw new OptionError(`model: ${unknownModelMessage(model)}`);
   const depth = get('depth');
-  const temperature = parseNumber('temperature', get('temperature') ?? '0', (t) => t >= 0, 'a number >= 0');
+  const temperature = opt('temperature', get('temperature') ?? '0');
   const sampling =
     temperature > 0
       ? {
           temperature,
-          topP: parseNumber('top_p', get('top_p') ?? '1', (p) => p > 0 && p <= 1, 'in (0, 1]'),
-          seed: parseNumber('seed', get('seed') ?? '0', Number.isSafeInteger, 'an integer'),
+          topP: opt('top-p', get('top_p') ?? '1', 'top_p'),
+          seed: opt('seed', get('seed') ?? '0'),
         }
       : undefined;
   return {
     // Kept as given: leading spaces are indentation in a code prompt.
     prompts: q.getAll('prompt').filter((p) => p.trim() !== ''),
-    tokens: get('tokens') === undefined ? BENCH_DEFAULTS.tokens : int('tokens', get('tokens')!),
-    depth: depth === undefined ? undefined : int('depth', depth),
-    runs: get('runs') === undefined ? BENCH_DEFAULTS.runs : int('runs', get('runs')!),
-    costRepeats: get('cost') === undefined ? BENCH_DEFAULTS.costRepeats : int('cost', get('cost')!),
+    tokens: get('tokens') === undefined ? BENCH_DEFAULTS.tokens : opt('tokens', get('tokens')!),
+    depth: depth === undefined ? undefined : opt('depth', depth),
+    runs: get('runs') === undefined ? BENCH_DEFAULTS.runs : opt('runs', get('runs')!),
+    costRepeats: get('cost') === undefined ? BENCH_DEFAULTS.costRepeats : opt('cost', get('cost')!),
     model,
-    noRepeatNgram: get('ngram') === undefined ? undefined : int('ngram', get('ngram')!),
+    noRepeatNgram: get('ngram') === undefined ? undefined : opt('no-repeat-ngram', get('ngram')!, 'ngram'),
     sampling,
     golden: q.has('golden'),
   };

@@ -5,10 +5,13 @@
 // For a code model the prompt box is monospace and keeps whitespace, as the panes do.
 import { LitElement, css, html, nothing, type PropertyValues } from 'lit';
 import { customElement, property, state } from 'lit/decorators.js';
-import { MAX_TEMPERATURE } from '../app/run-settings.ts';
+import { MAX_TEMPERATURE, RUN_OPTIONS } from '../decode/run-options.ts';
 import { MODELS, type ModelEntry } from '../model/catalogue.ts';
 import './model-picker.ts';
 import type { ModelSelectDetail } from './model-picker.ts';
+
+/** The fewest new tokens a run asks for (the run options' limit: one step after the prefill's token). */
+const MIN_TOKENS = RUN_OPTIONS.tokens.min;
 
 /** Max tokens until the visitor or the address sets another. */
 export const DEFAULT_MAX_TOKENS = 64;
@@ -193,7 +196,7 @@ export class RaceControls extends LitElement {
     return {
       text: this.text ?? this.presets[0]?.text ?? '',
       depth: Math.max(1, Math.min(this.depth ?? this.maxDepth, this.maxDepth)),
-      maxTokens: Math.max(1, Math.min(this.maxTokens, this.maxTokensCap)),
+      maxTokens: Math.max(MIN_TOKENS, Math.min(this.maxTokens, this.maxTokensCap)),
     };
   }
 
@@ -227,7 +230,7 @@ export class RaceControls extends LitElement {
           <input
             type="number"
             aria-label="Max tokens"
-            min="1"
+            min=${MIN_TOKENS}
             max=${this.maxTokensCap}
             .value=${String(now.maxTokens)}
             @change=${this.onMaxTokens}
@@ -272,9 +275,9 @@ export class RaceControls extends LitElement {
     const v = Number(input.value);
     if (input.value.trim() === '' || !Number.isFinite(v)) {
       this.maxTokens = DEFAULT_MAX_TOKENS;
-      this.fieldNote = `Max tokens must be a number from 1 to ${this.maxTokensCap}: back to ${Math.min(DEFAULT_MAX_TOKENS, this.maxTokensCap)}.`;
+      this.fieldNote = `Max tokens must be a number from ${MIN_TOKENS} to ${this.maxTokensCap}: back to ${Math.min(DEFAULT_MAX_TOKENS, this.maxTokensCap)}.`;
     } else {
-      this.maxTokens = Math.max(1, Math.round(v));
+      this.maxTokens = Math.max(MIN_TOKENS, Math.round(v));
       this.fieldNote = this.maxTokens > this.maxTokensCap ? `Max tokens lowered to ${this.maxTokensCap}: the context allows no more.` : undefined;
     }
     input.value = String(this.effective.maxTokens);

@@ -99,7 +99,7 @@ describe('the max tokens field', () => {
       }, value);
     for (const bad of ['', '1e400']) {
       await setField(bad);
-      await expect.poll(() => note.textContent()).toMatch(/Max tokens must be a number from 1 to \d+: back to 64\./);
+      await expect.poll(() => note.textContent()).toMatch(/Max tokens must be a number from 2 to \d+: back to 64\./);
       expect(await field.inputValue()).toBe('64');
     }
     await setField('1000000000');

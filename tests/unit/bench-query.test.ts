@@ -2,7 +2,8 @@
 // scripts/bench_browser.ts writes, the page reads back; bad values are refused with a message.
 import { describe, expect, it } from 'vitest';
 import { DEFAULT_MODEL } from '../../src/model/catalogue.ts';
-import { BENCH_DEFAULTS, BenchQueryError, benchQueryString, parseBenchQuery } from '../../src/decode/bench-query.ts';
+import { BENCH_DEFAULTS, benchQueryString, parseBenchQuery } from '../../src/decode/bench-query.ts';
+import { OptionError } from '../../src/decode/run-options.ts';
 
 describe('bench query', () => {
   it('round-trips the options, prompts with any characters included', () => {
@@ -27,7 +28,7 @@ describe('bench query', () => {
 
   it('refuses bad numbers and model names', () => {
     for (const bad of ['?model=no-such-model', '?tokens=1', '?tokens=abc', '?tokens=', '?depth=0', '?runs=2.5', '?cost=-1', '?model=../etc/passwd', '?temperature=-1', '?temperature=hot', '?temperature=1&top_p=0', '?temperature=1&top_p=1.5', '?temperature=1&seed=1.5', '?ngram=-1', '?ngram=2.5'])
-      expect(() => parseBenchQuery(bad), bad).toThrow(BenchQueryError);
+      expect(() => parseBenchQuery(bad), bad).toThrow(OptionError);
   });
 
   it('keeps a prompt as given (indentation is code), dropping only blank ones', () => {

@@ -1,5 +1,5 @@
 // The command-line tools, spawned as a user runs them: every user's mistake (a bad value of each
-// numeric option, an unknown model or option, a missing file, an unwritable --json path) gives one
+// numeric option, checked against the one table of src/decode/run-options.ts, an unknown model or option, a missing file, an unwritable --json path) gives one
 // line naming the problem and exit status 2, before any GPU or browser work starts.
 import { execFile } from 'node:child_process';
 import { describe, expect, it } from 'vitest';
@@ -25,7 +25,8 @@ const BENCH_CASES: [string[], RegExp][] = [
   [['--tokens', '100000'], /^--tokens must be an integer in 2\.\.\d+/],
   [['--depth', '0'], /^--depth must be an integer in 1\.\.\d+, got "0"$/],
   [['--runs', '2.5'], /^--runs must be an integer in 1\.\.100/],
-  [['--temperature', 'hot'], /^--temperature must be a number >= 0, got "hot"$/],
+  [['--temperature', 'hot'], /^--temperature must be a number in 0\.\.2, got "hot"$/],
+  [['--temperature', '3'], /^--temperature must be a number in 0\.\.2, got "3"$/],
   [['--top-p', '1.5'], /^--top-p must be in \(0, 1\]/],
   [['--seed', '1e400'], /^--seed must be an integer/],
   [['--no-repeat-ngram=-1'], /^--no-repeat-ngram must be an integer in 0\.\.16, got "-1"$/],
@@ -46,7 +47,7 @@ const CASES: [string, string[], RegExp][] = [
   ['eval', ['--model', 'brown-mtp', '--text', 'no/such.txt'], /^--text no\/such\.txt: not found$/],
   ['eval', ['--model', 'brown-mtp'], /^--text is required/],
   ['eval', ['--model', 'brown-mtp', '--text', 'README.md', '--json', 'no/such/out.json'], /^--json no\/such\/out\.json: the folder/],
-  ['card', ['--model', 'brown-mtp', '--tokens', '0'], /^--tokens must be an integer in 1\.\./],
+  ['card', ['--model', 'brown-mtp', '--tokens', '0'], /^--tokens must be an integer in 2\.\./],
   ['card', ['--model', 'brown-mtp', '--no-repeat-ngram', 'x'], /^--no-repeat-ngram must be an integer in 0\.\.16/],
 ];
 

@@ -1,0 +1,73 @@
+// Every numeric option of a run, defined once: its kind and limits, whatever reads it. The
+// command-line tools (--name), the browser bench's query (bench.html?name=...) and the kiosk's
+// address (/?name=...) all check a value here, so a limit is the same everywhere; what each does
+// with a bad value is its own (a tool exits 2 with the message, bench.html reports it, the kiosk
+// warns and keeps the default). Limits that depend on the model (depth up to D, tokens up to what
+// the context leaves) narrow these at run time.
+import { MAX_NO_REPEAT_NGRAM } from '../model/card.ts';
+
+/** The hottest temperature a run allows (beyond it the tiny models' text is noise). */
+export const MAX_TEMPERATURE = 2;
+
+export interface OptionSpec {
+  kind: 'integer' | 'number';
+  min: number;
+  max: number;
+  /** The lower limit itself is not allowed (top-p: above 0). */
+  minExclusive?: boolean;
+}
+
+export const RUN_OPTIONS = {
+  /** New tokens a run: at least one step after the prefill's token. */
+  tokens: { kind: 'integer', min: 2, max: 4096 },
+  depth: { kind: 'integer', min: 1, max: 16 },
+  runs: { kind: 'integer', min: 1, max: 100 },
+  temperature: { kind: 'number', min: 0, max: MAX_TEMPERATURE },
+  'top-p': { kind: 'number', min: 0, max: 1, minExclusive: true },
+  seed: { kind: 'integer', min: Number.MIN_SAFE_INTEGER, max: Number.MAX_SAFE_INTEGER },
+  'no-repeat-ngram': { kind: 'integer', min: 0, max: MAX_NO_REPEAT_NGRAM },
+  /** Rounds of the cost curve T(M). */
+  cost: { kind: 'integer', min: 0, max: 1000 },
+  /** Profiled steps (npm run profile). */
+  steps: { kind: 'integer', min: 1, max: 1000 },
+  /** Tokens evaluated (npm run eval): two at least, for one prediction. */
+  'max-tokens': { kind: 'integer', min: 2, max: Number.MAX_SAFE_INTEGER },
+  /** Seconds a finished kiosk run stays up. */
+  hold: { kind: 'number', min: 0, max: 3600 },
+} as const satisfies Record<string, OptionSpec>;
+
+export type RunOptionName = keyof typeof RUN_OPTIONS;
+
+/** A value outside its option's limits; the message starts with the option's name. */
+export class OptionError extends Error {
+  override readonly name = 'OptionError';
+}
+
+/** What an option wants, in words: "an integer in 1..16", "a number in (0, 1]". */
+export function describeOption(spec: OptionSpec): string {
+  const range = spec.minExclusive ? `(${spec.min}, ${spec.max}]` : `${spec.min}..${spec.max}`;
+  if (spec.kind === 'integer') return spec.min === Number.MIN_SAFE_INTEGER ? 'an integer' : `an integer in ${range}`;
+  return spec.minExclusive ? `in ${range}` : `a number in ${range}`;
+}
+
+/**
+ * `raw` as the value of option `name` (its label in messages: "top_p" in a query, say), within
+ * `spec` (RUN_OPTIONS[name] by default; narrowed by the model, for instance); throws OptionError
+ * "<label> must be <what>, got <raw>".
+ */
+export function parseOption(name: RunOptionName, raw: string, spec: OptionSpec = RUN_OPTIONS[name], label: string = name): number {
+  const n = Number(raw);
+  const ok =
+    raw.trim() !== '' &&
+    Number.isFinite(n) &&
+    (spec.kind === 'number' || Number.isSafeInteger(n)) &&
+    (spec.minExclusive ? n > spec.min : n >= spec.min) &&
+    n <= spec.max;
+  if (!ok) throw new OptionError(`${label} must be ${describeOption(spec)}, got ${JSON.stringify(raw)}`);
+  return n;
+}
+
+/** RUN_OPTIONS[name] with its maximum lowered to `max` (what the model allows). */
+export function narrowed(name: RunOptionName, max: number): OptionSpec {
+  return { ...RUN_OPTIONS[name], max: Math.min(RUN_OPTIONS[name].max, max) };
+}
