@@ -5,11 +5,8 @@
 // The rule is a deterministic function of the prefix, applied the same way to the baseline's token
 // and to every verify row (with the drafts before that row as part of its prefix), so greedy
 // speculative decoding stays lossless: MTP emits exactly the baseline's text. A draft that the rule
-// bans is simply rejected, since the main model's choice never is a banned token.
-
-/** The n the page and the benchmarks use: 3 keeps this model's greedy text readable (with 4, chains
- * like "the Union of the University of the Unitution of the ..." still come through). */
-export const DEFAULT_NO_REPEAT_NGRAM = 3;
+// bans is simply rejected, since the main model's choice never is a banned token. Each model's n
+// is in its card (decoding.no_repeat_ngram, chosen by measurement with npm run card -- --sweep).
 
 /** Tokens that would complete an n-gram already in `prefix` (its last n - 1 tokens seen before, followed by t). */
 export function bannedNext(prefix: readonly number[], n: number): Set<number> {

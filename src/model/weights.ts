@@ -4,7 +4,6 @@
 import { expectedTensors, parseConfig, type ModelConfig } from './config.ts';
 import { parseSafetensors, WeightsFormatError, type SafetensorsTensor } from './safetensors.ts';
 
-export { WeightsFormatError } from './safetensors.ts';
 
 /** What either engine needs of a model: its config and its tensors by name. */
 export interface Weights {
