@@ -25,7 +25,8 @@ import { checkSampling, checkUniform, type DecodeEngine, type PrefillSampling, t
 import { DecodeState } from '../model/decode-state.ts';
 import type { Weights } from '../model/weights.ts';
 import { expectedTensors, mainBlocks, mtpBlocks, type BlockSpec, type ModelConfig } from '../model/config.ts';
-import { Kernels, type Block, type Dispatch, type SampleDispatch, type View } from './kernels.ts';
+import type { Block, Dispatch, SampleDispatch, View } from './dispatch.ts';
+import { Kernels } from './kernels.ts';
 import { median } from '../model/median.ts';
 
 /** Largest verify block (rows) the engine is set up for: D + 1, and 4 for the cost curve. */

@@ -17,128 +17,24 @@
 // `base + (positional ? pos0 + r : r) * stride`. A positional view is indexed by absolute position
 // (a KV cache, a per-position hidden-state history, the token buffer); a plain one by row in the
 // block (scratch activations). Views need no alignment, so many tensors can share one buffer.
-import { checkSampling, type SamplingParams } from '../model/decode-engine.ts';
+import { checkSampling } from '../model/decode-engine.ts';
 import { ropeCosSin } from '../model/ops.ts';
+import {
+  ATTENTION_MAX_HEAD_DIM,
+  BLOCK_BYTES,
+  BlockParams,
+  DECODE_MAX_ROWS,
+  SAMPLE_MAX_N,
+  type Block,
+  type Dispatch,
+  type MatmulDispatch,
+  type MatmulVariant,
+  type SampleDispatch,
+  type SampleSetting,
+  type SoftmaxDispatch,
+  type View,
+} from './dispatch.ts';
 import { shaders, type ShaderName } from './shaders.ts';
-
-/** Bytes between per-step uniform slots (WebGPU's default minUniformBufferOffsetAlignment). */
-export const SLOT_BYTES = 256;
-/** Bytes of the per-step `Block` uniform each kernel reads. */
-const BLOCK_BYTES = 16;
-/** Rows of a matmul block that always use the `rows` variant (each weight read once per block). */
-export const DECODE_MAX_ROWS = 4;
-/** Largest head the attention kernel takes (attention.wgsl MAX_HD: each lane's running output is a private array). */
-export const ATTENTION_MAX_HEAD_DIM = 64;
-/** Longest row the sampling kernel takes (sample.wgsl: its workgroup memory holds the row's values). */
-export const SAMPLE_MAX_N = 2048;
-
-/** A range of a buffer seen as rows of 32-bit elements (see the header). */
-export interface View {
-  buffer: GPUBuffer;
-  /** First element (32-bit words, not bytes). Default 0. */
-  base?: number;
-  /** Elements from one row to the next. Default: the operand's row width. */
-  stride?: number;
-  /** Rows are absolute positions: row r of a block is row pos0 + r. Default false. */
-  positional?: boolean;
-}
-
-/** One block run's per-step values, as written in a slot of `Kernels.blocks`. */
-export interface Block {
-  readonly slot: number;
-  /** Byte offset of the slot: the dynamic offset of binding 0. */
-  readonly offset: number;
-  /** Rows in the block (M). */
-  readonly rows: number;
-  /** Absolute position of the block's first row. */
-  readonly pos0: number;
-}
-
-/** One kernel use, bound to its buffers at set-up. */
-export interface Dispatch {
-  /** The kernel family (shader file), for profiles. */
-  readonly kernel: ShaderName;
-  readonly label: string;
-  /** Records the kernel for `block` into a compute pass. */
-  encode(pass: GPUComputePassEncoder, block: Block): void;
-}
-
-/**
- * The two matmul entry points (matmul.wgsl): `rows` (groups of 4 rows, one column per invocation,
- * no workgroup memory) and `tiled` (64 x 64 tiles through workgroup memory). They give the same bits.
- */
-export type MatmulVariant = 'rows' | 'tiled';
-
-export interface MatmulDispatch extends Dispatch {
-  /** `encode` with a chosen variant (tests and benchmarks). */
-  encodeVariant(pass: GPUComputePassEncoder, block: Block, variant: MatmulVariant): void;
-}
-
-export interface SoftmaxDispatch extends Dispatch {
-  /** Rewrites the static uniform (queue.writeBuffer): for a change of setting, not per step. */
-  setTemperature(temperature: number): void;
-}
-
-/** Temperature (> 0) and top-p (0 < topP <= 1; 1 keeps every token) of the sampling kernel. */
-export type SampleSetting = SamplingParams;
-
-export interface SampleDispatch extends Dispatch {
-  /** Rewrites the static uniform (queue.writeBuffer): for a change of setting, not per step. */
-  setSampling(setting: SampleSetting): void;
-}
-
-/**
- * The per-step uniform buffer: `capacity` slots of 256 bytes, each a `Block { rows, pos0 }`.
- * `set` writes a CPU copy; `upload` sends the slots written since the last upload in one writeBuffer
- * (queue-ordered, so it lands before the next submit and after the previous one).
- */
-export class BlockParams {
-  readonly buffer: GPUBuffer;
-  private readonly words: Uint32Array<ArrayBuffer>;
-  private dirtyFrom = Infinity;
-  private dirtyTo = 0;
-
-  constructor(
-    private readonly device: GPUDevice,
-    readonly capacity: number,
-  ) {
-    if (!Number.isInteger(capacity) || capacity < 1) throw new RangeError(`block slots: ${capacity}`);
-    this.buffer = device.createBuffer({
-      label: 'block params',
-      size: capacity * SLOT_BYTES,
-      usage: GPUBufferUsage.UNIFORM | GPUBufferUsage.COPY_DST,
-    });
-    this.words = new Uint32Array((capacity * SLOT_BYTES) / 4);
-  }
-
-  /** Sets slot `slot` to a block of `rows` rows starting at absolute position `pos0`. */
-  set(slot: number, rows: number, pos0: number): Block {
-    if (!Number.isInteger(slot) || slot < 0 || slot >= this.capacity)
-      throw new RangeError(`block slot ${slot} is outside 0..${this.capacity - 1}`);
-    if (!Number.isInteger(rows) || rows < 0) throw new RangeError(`block rows: ${rows}`);
-    if (!Number.isInteger(pos0) || pos0 < 0) throw new RangeError(`block pos0: ${pos0}`);
-    const w = (slot * SLOT_BYTES) / 4;
-    this.words[w] = rows;
-    this.words[w + 1] = pos0;
-    this.dirtyFrom = Math.min(this.dirtyFrom, slot);
-    this.dirtyTo = Math.max(this.dirtyTo, slot + 1);
-    return { slot, offset: slot * SLOT_BYTES, rows, pos0 };
-  }
-
-  /** Writes the slots set since the last upload to the GPU (no-op when none). */
-  upload(): void {
-    if (this.dirtyTo <= this.dirtyFrom) return;
-    const from = (this.dirtyFrom * SLOT_BYTES) / 4;
-    const to = ((this.dirtyTo - 1) * SLOT_BYTES + BLOCK_BYTES) / 4;
-    this.device.queue.writeBuffer(this.buffer, from * 4, this.words, from, to - from);
-    this.dirtyFrom = Infinity;
-    this.dirtyTo = 0;
-  }
-
-  destroy(): void {
-    this.buffer.destroy();
-  }
-}
 
 /** cos/sin of every (position, pair index), by ops.ropeCosSin: the CPU reference's own values. */
 export function ropeTableData(headDim: number, maxLen: number, theta: number): Float32Array {

@@ -1,7 +1,7 @@
 // attention.wgsl against ops.attention over a KV cache at the model's sizes (d 128, 4 heads of 32,
 // 256 positions) and at the largest head it takes, and its bit-exact block-size invariance.
 import { describe, expect, it } from 'vitest';
-import { ATTENTION_MAX_HEAD_DIM } from '../../src/gpu/kernels.ts';
+import { ATTENTION_MAX_HEAD_DIM } from '../../src/gpu/dispatch.ts';
 import { attention } from '../../src/model/ops.ts';
 import { bitDifferences, randomF32, readF32, rng, runBlocks, upload, useKernels, worstError, zeros } from './dawn.ts';
 

@@ -5,7 +5,8 @@
 // crash, "Cannot create a handle without a HandleScope", was reported otherwise).
 import { afterAll, beforeAll } from 'vitest';
 import { create, globals } from 'webgpu';
-import { Kernels, type Block } from '../../src/gpu/kernels.ts';
+import type { Block } from '../../src/gpu/dispatch.ts';
+import { Kernels } from '../../src/gpu/kernels.ts';
 import type { ShaderName } from '../../src/gpu/shaders.ts';
 
 export interface Gpu {

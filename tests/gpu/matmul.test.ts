@@ -1,7 +1,7 @@
 // matmul.wgsl against ops.matvec, and its bit-exact block-size invariance: a row's outputs are the
 // same bits whatever the block size M and whichever variant (rows, tiled) computed them.
 import { describe, expect, it } from 'vitest';
-import type { MatmulVariant } from '../../src/gpu/kernels.ts';
+import type { MatmulVariant } from '../../src/gpu/dispatch.ts';
 import { matvec } from '../../src/model/ops.ts';
 import { bitDifferences, randomF32, readF32, rng, runBlocks, upload, useKernels, worstError, zeros } from './dawn.ts';
 
