@@ -11,15 +11,18 @@ import { UsageError } from './cli_options.ts';
 export const MODELS_DIR = fileURLToPath(new URL('../public/models/', import.meta.url));
 export { DEFAULT_MODEL };
 
-/** The model's weights, tokenizer, decoding settings and catalogue entry; a UsageError names the file at fault. */
-export function readModel(name = DEFAULT_MODEL) {
+/**
+ * The model's weights, tokenizer, decoding settings and catalogue entry; a UsageError names the
+ * file at fault. `dir` is public/models/ but in the tests of a damaged copy.
+ */
+export function readModel(name = DEFAULT_MODEL, dir = MODELS_DIR) {
   const entry = modelEntry(name);
   if (!entry) throw new UsageError(`--model: ${unknownModelMessage(name)}`);
   const file = (suffix: string) => `public/models/${name}${suffix}`;
   const read = <T>(suffix: string, parse: (bytes: Buffer) => T): T => {
     let bytes: Buffer;
     try {
-      bytes = readFileSync(`${MODELS_DIR}${name}${suffix}`);
+      bytes = readFileSync(`${dir}${name}${suffix}`);
     } catch (e) {
       throw new UsageError(`${file(suffix)}: ${(e as NodeJS.ErrnoException).code === 'ENOENT' ? 'not found' : (e as Error).message}`);
     }
