@@ -3,6 +3,7 @@
 // that model. It only offers names: what a model is and how it loads is src/app's business.
 import { LitElement, css, html, type PropertyValues } from 'lit';
 import { customElement, property } from 'lit/decorators.js';
+import { fieldStyles } from './field-styles.ts';
 import { MODELS } from '../model/catalogue.ts';
 
 export interface ModelSelectDetail {
@@ -15,7 +16,9 @@ export class ModelPicker extends LitElement {
   /** The chosen model's name. */
   @property() selected = '';
 
-  static override styles = css`
+  static override styles = [
+    fieldStyles,
+    css`
     :host {
       display: block;
     }
@@ -26,20 +29,8 @@ export class ModelPicker extends LitElement {
       color: #5b6270;
       font-size: 0.85rem;
     }
-    select {
-      padding: 0.3rem 0.4rem;
-      border: 1px solid var(--line, #d0d4dc);
-      border-radius: 6px;
-      font: inherit;
-      font-size: 0.95rem;
-      color: #1c1f26;
-      background: #fff;
-    }
-    select:focus-visible {
-      outline: 2px solid #2563eb;
-      outline-offset: 1px;
-    }
-  `;
+  `,
+  ];
 
   protected override render() {
     return html`

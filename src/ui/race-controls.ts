@@ -7,6 +7,7 @@ import { LitElement, css, html, nothing, type PropertyValues } from 'lit';
 import { customElement, property, state } from 'lit/decorators.js';
 import { MAX_TEMPERATURE, RUN_OPTIONS } from '../decode/run-options.ts';
 import { MODELS, type ModelEntry } from '../model/catalogue.ts';
+import { fieldStyles } from './field-styles.ts';
 import './model-picker.ts';
 import type { ModelSelectDetail } from './model-picker.ts';
 
@@ -62,7 +63,9 @@ export class RaceControls extends LitElement {
   @state() private fieldNote?: string;
   @state() private temperature = 0;
 
-  static override styles = css`
+  static override styles = [
+    fieldStyles,
+    css`
     :host {
       display: block;
     }
@@ -129,16 +132,6 @@ export class RaceControls extends LitElement {
       color: #5b6270;
       font-size: 0.85rem;
     }
-    select,
-    input[type='number'] {
-      padding: 0.3rem 0.4rem;
-      border: 1px solid var(--line, #d0d4dc);
-      border-radius: 6px;
-      font: inherit;
-      font-size: 0.95rem;
-      color: #1c1f26;
-      background: #fff;
-    }
     input[type='number'] {
       width: 5.5rem;
     }
@@ -174,7 +167,8 @@ export class RaceControls extends LitElement {
       color: #5b6270;
       font-size: 0.8rem;
     }
-  `;
+  `,
+  ];
 
   protected override willUpdate(changed: PropertyValues<this>): void {
     if (changed.has('request') && this.request) {

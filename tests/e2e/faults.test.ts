@@ -3,22 +3,13 @@
 // with status 200 for an unknown path), and a corrupt one. A hang falls back to the CPU reference
 // engine once the deadline passes (src/gpu/device.ts), saying which request hung; a model error
 // names the file, and the adapter report does not blame the GPU for it.
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { Browser, Page } from 'playwright-core';
-import { launchChromium, startDevServer, type DevServer } from '../../scripts/browser.ts';
+import { describe, expect, it } from 'vitest';
+import type { Page } from 'playwright-core';
+import { useServerAndChromium } from './rig.ts';
 import { DEFAULT_MODEL } from '../../src/model/catalogue.ts';
 import { WEBGPU_REQUEST_DEADLINE_MS } from '../../src/gpu/device.ts';
 
-let server: DevServer;
-let browser: Browser;
-beforeAll(async () => {
-  server = await startDevServer();
-  browser = await launchChromium({ webgpu: true });
-});
-afterAll(async () => {
-  await browser?.close();
-  await server?.close();
-});
+const rig = useServerAndChromium();
 
 const shadowText = (page: Page, selector: string) =>
   page.evaluate((s) => {
@@ -28,11 +19,11 @@ const shadowText = (page: Page, selector: string) =>
   }, selector);
 
 async function open(setup: (page: Page) => Promise<unknown>): Promise<{ page: Page; errors: string[] }> {
-  const page = await browser.newPage();
+  const page = await rig.browser.newPage();
   const errors: string[] = [];
   page.on('pageerror', (e) => errors.push(e.message));
   await setup(page);
-  await page.goto(server.url);
+  await page.goto(rig.server.url);
   await page.waitForSelector('#app[data-state="idle"], #app[data-state="error"]', { timeout: WEBGPU_REQUEST_DEADLINE_MS + 120_000 });
   return { page, errors };
 }

@@ -5,23 +5,14 @@
 // watcher reacts to.
 import { statSync, utimesSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { Browser, Page } from 'playwright-core';
-import { launchChromium, startDevServer, type DevServer } from '../../scripts/browser.ts';
+import { describe, expect, it } from 'vitest';
+import type { Page } from 'playwright-core';
+import { useServerAndChromium } from './rig.ts';
 import { recordDevices } from './devices.ts';
 
 const ROOT = fileURLToPath(new URL('../../', import.meta.url));
 
-let server: DevServer;
-let browser: Browser;
-beforeAll(async () => {
-  server = await startDevServer({ hmr: true });
-  browser = await launchChromium({ webgpu: true });
-});
-afterAll(async () => {
-  await browser?.close();
-  await server?.close();
-});
+const rig = useServerAndChromium({ hmr: true });
 
 /** Touches a file of the project (as a save would), and puts its times back afterwards. */
 async function touched<T>(file: string, body: () => Promise<T>): Promise<T> {
@@ -37,7 +28,7 @@ async function touched<T>(file: string, body: () => Promise<T>): Promise<T> {
 }
 
 async function open(): Promise<{ page: Page; errors: string[]; requests: string[] }> {
-  const page = await browser.newPage({ viewport: { width: 1280, height: 900 } });
+  const page = await rig.browser.newPage({ viewport: { width: 1280, height: 900 } });
   const errors: string[] = [];
   const requests: string[] = [];
   page.on('pageerror', (e) => errors.push(e.message));
@@ -46,7 +37,7 @@ async function open(): Promise<{ page: Page; errors: string[]; requests: string[
   });
   page.on('request', (r) => requests.push(r.url()));
   await page.addInitScript(recordDevices);
-  await page.goto(server.url);
+  await page.goto(rig.server.url);
   await page.waitForSelector('#app[data-state="idle"]', { timeout: 120_000 });
   // Survives a hot update, not a page reload.
   await page.evaluate(() => ((window as unknown as { __marker: number }).__marker = 1));

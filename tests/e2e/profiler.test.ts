@@ -4,22 +4,13 @@
 // the profiled kernels. Twice: with the adapter's timestamp-query (Chromium's SwiftShader has it:
 // GPU timestamps), and with the feature withheld from the device (the wall-clock fallback).
 import { mkdirSync, readFileSync } from 'node:fs';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { Browser, Page } from 'playwright-core';
+import { describe, expect, it } from 'vitest';
+import type { Page } from 'playwright-core';
 import type { TraceEvent } from '../../src/app/trace.ts';
 import { readModel } from '../../scripts/node_model.ts';
-import { launchChromium, startDevServer, type DevServer } from '../../scripts/browser.ts';
+import { useServerAndChromium } from './rig.ts';
 
-let server: DevServer;
-let browser: Browser;
-beforeAll(async () => {
-  server = await startDevServer();
-  browser = await launchChromium({ webgpu: true });
-});
-afterAll(async () => {
-  await browser?.close();
-  await server?.close();
-});
+const rig = useServerAndChromium();
 
 const panel = (page: Page, selector = '') => page.locator(`profiler-panel ${selector}`.trim());
 
@@ -31,7 +22,7 @@ describe.each([
   { mode: 'timestamp-query withheld', withhold: true },
 ])('the profiler panel, WebGPU on, $mode', ({ withhold }) => {
   it('profiles one MTP step: kernel times by phase, T(M), adapter; exports a Chrome trace', async () => {
-    const page = await browser.newPage({ viewport: { width: 1280, height: 1000 } });
+    const page = await rig.browser.newPage({ viewport: { width: 1280, height: 1000 } });
     if (withhold)
       await page.addInitScript(() => {
         const request = GPUAdapter.prototype.requestDevice;
@@ -45,7 +36,7 @@ describe.each([
     page.on('console', (m) => {
       if (m.type() === 'error') errors.push(m.text());
     });
-    await page.goto(server.url);
+    await page.goto(rig.server.url);
     await page.waitForSelector('#app[data-state="idle"]', { timeout: 120_000 });
 
     // Collapsed at first; opening it shows the button, enabled once the engines are built.
