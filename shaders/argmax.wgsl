@@ -3,21 +3,20 @@
 // decode loop drop drafted tokens straight into the token buffer the next embedding gather reads.
 //
 // Bindings (group 0):
-//   0 uniform Block  (dynamic offset): rows M, pos0
+//   0 uniform Block  (dynamic offset, declared in prelude.wgsl): rows M, pos0
 //   1 uniform Params (static): n (logits per row), views of X and out
 //   2 X:   storage read f32, row r at x_base + (x_pos * pos0 + r) * x_stride
 //   3 out: storage rw   u32, id of row r at o_base + (o_pos * pos0 + r) * o_stride
 //
 // Workgroup layout: 256 invocations per row (strided scan, then invocation 0 merges); dispatch (M, 1, 1).
 
-struct Block { rows: u32, pos0: u32, _pad0: u32, _pad1: u32 }
 struct Params {
-  n: u32, _pad0: u32,
+  n: u32,
   x_base: u32, x_stride: u32, x_pos: u32,
   o_base: u32, o_stride: u32, o_pos: u32,
+  _pad0: u32,
 }
 
-@group(0) @binding(0) var<uniform> blk: Block;
 @group(0) @binding(1) var<uniform> p: Params;
 @group(0) @binding(2) var<storage, read> X: array<f32>;
 @group(0) @binding(3) var<storage, read_write> ids: array<u32>;
@@ -27,8 +26,8 @@ const NONE: u32 = 0xffffffffu;
 var<workgroup> best_v: array<f32, 256>;
 var<workgroup> best_i: array<u32, 256>;
 
-fn x_row(r: u32) -> u32 { return p.x_base + (p.x_pos * blk.pos0 + r) * p.x_stride; }
-fn o_row(r: u32) -> u32 { return p.o_base + (p.o_pos * blk.pos0 + r) * p.o_stride; }
+fn x_row(r: u32) -> u32 { return view_row(p.x_base, p.x_stride, p.x_pos, r); }
+fn o_row(r: u32) -> u32 { return view_row(p.o_base, p.o_stride, p.o_pos, r); }
 
 @compute @workgroup_size(256)
 fn main(@builtin(workgroup_id) wg: vec3<u32>, @builtin(local_invocation_index) t: u32) {

@@ -14,7 +14,7 @@
 // chain over the head's dimensions; each lane runs over its keys in order; lanes merge in order.
 //
 // Bindings (group 0):
-//   0 uniform Block  (dynamic offset): rows M, pos0
+//   0 uniform Block  (dynamic offset, declared in prelude.wgsl): rows M, pos0
 //   1 uniform Params (static): n_heads, head_dim, scale, views of Q, K, V, out
 //   2 Q:   storage read f32, row r at q_base + (q_pos * pos0 + r) * q_stride, head h at + h * head_dim
 //   3 K:   storage read f32, cache row t at k_base + t * k_stride
@@ -24,7 +24,6 @@
 // Workgroup layout: 4 invocations per (head, row); dispatch (n_heads, M, 1).
 // Limits: head_dim <= 64 (each lane's running output is a private array); any context length.
 
-struct Block { rows: u32, pos0: u32, _pad0: u32, _pad1: u32 }
 struct Params {
   n_heads: u32, head_dim: u32, scale: f32,
   q_base: u32, q_stride: u32, q_pos: u32,
@@ -34,7 +33,6 @@ struct Params {
   _pad0: u32, _pad1: u32, _pad2: u32,
 }
 
-@group(0) @binding(0) var<uniform> blk: Block;
 @group(0) @binding(1) var<uniform> p: Params;
 @group(0) @binding(2) var<storage, read> Q: array<f32>;
 @group(0) @binding(3) var<storage, read> K: array<f32>;
@@ -43,7 +41,6 @@ struct Params {
 
 const LANES: u32 = 4u;
 const MAX_HD: u32 = 64u;
-const LOWEST: f32 = -0x1.fffffep+127f; // lowest finite f32 (a constant -inf is not valid WGSL)
 var<workgroup> lane_max: array<f32, LANES>;
 var<workgroup> lane_sum: array<f32, LANES>;
 var<workgroup> lane_out: array<f32, 256>; // LANES * MAX_HD: lane j's running output at j * MAX_HD
@@ -55,7 +52,7 @@ fn main(@builtin(workgroup_id) wg: vec3<u32>, @builtin(local_invocation_index) l
   let L = blk.pos0 + r + 1u;
   let hd = p.head_dim;
   let hoff = h * hd;
-  let qrow = p.q_base + (p.q_pos * blk.pos0 + r) * p.q_stride + hoff;
+  let qrow = view_row(p.q_base, p.q_stride, p.q_pos, r) + hoff;
   var q: array<f32, MAX_HD>;
   var acc: array<f32, MAX_HD>;
   for (var i = 0u; i < hd; i++) {
@@ -64,7 +61,7 @@ fn main(@builtin(workgroup_id) wg: vec3<u32>, @builtin(local_invocation_index) l
   }
 
   // This lane's keys, online: m and sum are the running max and denominator, acc the numerator.
-  var m = LOWEST;
+  var m = LOWEST_F32;
   var sum = 0.0;
   for (var t = l; t < L; t += LANES) {
     let kb = p.k_base + t * p.k_stride + hoff;
@@ -96,7 +93,7 @@ fn main(@builtin(workgroup_id) wg: vec3<u32>, @builtin(local_invocation_index) l
     scale[j] = exp(lane_max[j] - mx); // 0 for a lane that had no keys
     total = fma(scale[j], lane_sum[j], total);
   }
-  let orow = p.o_base + (p.o_pos * blk.pos0 + r) * p.o_stride + hoff;
+  let orow = view_row(p.o_base, p.o_stride, p.o_pos, r) + hoff;
   for (var i = l; i < hd; i += LANES) {
     var o = 0.0;
     for (var j = 0u; j < LANES; j++) { o = fma(scale[j], lane_out[j * MAX_HD + i], o); }

@@ -3,7 +3,7 @@
 // vocab - 1 (no out-of-bounds read; the engine never produces them).
 //
 // Bindings (group 0):
-//   0 uniform Block  (dynamic offset): rows M, pos0
+//   0 uniform Block  (dynamic offset, declared in prelude.wgsl): rows M, pos0
 //   1 uniform Params (static): d, vocab, table_base, token view, out view
 //   2 table:  storage read f32, row v at table_base + v * d
 //   3 tokens: storage read u32, id of row r at tok_base + (tok_pos * pos0 + r) * tok_stride
@@ -11,7 +11,6 @@
 //
 // Workgroup layout: 64 invocations, one element each; dispatch (ceil(d / 64), M, 1).
 
-struct Block { rows: u32, pos0: u32, _pad0: u32, _pad1: u32 }
 struct Params {
   d: u32, vocab: u32, table_base: u32,
   tok_base: u32, tok_stride: u32, tok_pos: u32,
@@ -19,7 +18,6 @@ struct Params {
   _pad0: u32, _pad1: u32, _pad2: u32,
 }
 
-@group(0) @binding(0) var<uniform> blk: Block;
 @group(0) @binding(1) var<uniform> p: Params;
 @group(0) @binding(2) var<storage, read> table: array<f32>;
 @group(0) @binding(3) var<storage, read> tokens: array<u32>;
@@ -30,6 +28,6 @@ fn main(@builtin(global_invocation_id) gid: vec3<u32>) {
   let i = gid.x;
   let r = gid.y;
   if (i >= p.d || r >= blk.rows) { return; }
-  let token = min(tokens[p.tok_base + (p.tok_pos * blk.pos0 + r) * p.tok_stride], p.vocab - 1u);
-  O[p.o_base + (p.o_pos * blk.pos0 + r) * p.o_stride + i] = table[p.table_base + token * p.d + i];
+  let token = min(tokens[view_row(p.tok_base, p.tok_stride, p.tok_pos, r)], p.vocab - 1u);
+  O[view_row(p.o_base, p.o_stride, p.o_pos, r) + i] = table[p.table_base + token * p.d + i];
 }

@@ -3,7 +3,7 @@
 // up_base = hidden, strides 2 * hidden); out must be another buffer.
 //
 // Bindings (group 0):
-//   0 uniform Block  (dynamic offset): rows M, pos0
+//   0 uniform Block  (dynamic offset, declared in prelude.wgsl): rows M, pos0
 //   1 uniform Params (static): n (width), views of gate, up, out
 //   2 gate: storage read f32, row r at g_base + (g_pos * pos0 + r) * g_stride
 //   3 up:   storage read f32, row r at u_base + (u_pos * pos0 + r) * u_stride
@@ -11,7 +11,6 @@
 //
 // Workgroup layout: 64 invocations, one element each; dispatch (ceil(n / 64), M, 1).
 
-struct Block { rows: u32, pos0: u32, _pad0: u32, _pad1: u32 }
 struct Params {
   n: u32,
   g_base: u32, g_stride: u32, g_pos: u32,
@@ -20,7 +19,6 @@ struct Params {
   _pad0: u32, _pad1: u32,
 }
 
-@group(0) @binding(0) var<uniform> blk: Block;
 @group(0) @binding(1) var<uniform> p: Params;
 @group(0) @binding(2) var<storage, read> G: array<f32>;
 @group(0) @binding(3) var<storage, read> U: array<f32>;
@@ -31,7 +29,7 @@ fn main(@builtin(global_invocation_id) gid: vec3<u32>) {
   let i = gid.x;
   let r = gid.y;
   if (i >= p.n || r >= blk.rows) { return; }
-  let g = G[p.g_base + (p.g_pos * blk.pos0 + r) * p.g_stride + i];
-  let u = U[p.u_base + (p.u_pos * blk.pos0 + r) * p.u_stride + i];
-  O[p.o_base + (p.o_pos * blk.pos0 + r) * p.o_stride + i] = g / (1.0 + exp(-g)) * u;
+  let g = G[view_row(p.g_base, p.g_stride, p.g_pos, r) + i];
+  let u = U[view_row(p.u_base, p.u_stride, p.u_pos, r) + i];
+  O[view_row(p.o_base, p.o_stride, p.o_pos, r) + i] = g / (1.0 + exp(-g)) * u;
 }

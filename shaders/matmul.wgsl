@@ -8,7 +8,7 @@
 // on the entry point, or on the element's place in a tile.
 //
 // Bindings (group 0):
-//   0 uniform Block  (dynamic offset): rows M, pos0 (absolute position of row 0)
+//   0 uniform Block  (dynamic offset, declared in prelude.wgsl): rows M, pos0 (absolute position of row 0)
 //   1 uniform Params (static, per binding set): K, N, views of X, W, Y (see below), residual flag
 //   2 X: storage read   vec4<f32>, row r at float x_base + (x_pos * pos0 + r) * x_stride
 //   3 W: storage read   vec4<f32>, row n at float w_base + n * K
@@ -28,7 +28,6 @@
 //   On SwiftShader (a CPU) `rows` is about 3x faster than `tiled` even at M = 256 (workgroup memory
 //   and barriers are expensive there); on a GPU `tiled` is the prefill kernel. Kernels.create picks.
 
-struct Block { rows: u32, pos0: u32, _pad0: u32, _pad1: u32 }
 struct Params {
   K: u32, N: u32,
   x_base: u32, x_stride: u32, x_pos: u32,
@@ -38,14 +37,13 @@ struct Params {
   _pad0: u32, _pad1: u32,
 }
 
-@group(0) @binding(0) var<uniform> blk: Block;
 @group(0) @binding(1) var<uniform> p: Params;
 @group(0) @binding(2) var<storage, read> X: array<vec4<f32>>;
 @group(0) @binding(3) var<storage, read> W: array<vec4<f32>>;
 @group(0) @binding(4) var<storage, read_write> Y: array<f32>;
 
-fn x_row(r: u32) -> u32 { return p.x_base + (p.x_pos * blk.pos0 + r) * p.x_stride; }
-fn y_row(r: u32) -> u32 { return p.y_base + (p.y_pos * blk.pos0 + r) * p.y_stride; }
+fn x_row(r: u32) -> u32 { return view_row(p.x_base, p.x_stride, p.x_pos, r); }
+fn y_row(r: u32) -> u32 { return view_row(p.y_base, p.y_stride, p.y_pos, r); }
 
 fn store(r: u32, n: u32, acc: f32) {
   let i = y_row(r) + n;

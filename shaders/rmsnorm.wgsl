@@ -7,7 +7,7 @@
 // with fma, then the 64 partial sums are added in order 0..63.
 //
 // Bindings (group 0):
-//   0 uniform Block  (dynamic offset): rows M, pos0
+//   0 uniform Block  (dynamic offset, declared in prelude.wgsl): rows M, pos0
 //   1 uniform Params (static): n, eps, views of A, B, out, weight offsets
 //   2 A:   storage read f32, row r at a_base + (a_pos * pos0 + r) * a_stride
 //   3 B:   storage read f32, row r at b_base + (b_pos * pos0 + r) * b_stride (bind A again for one norm)
@@ -17,7 +17,6 @@
 //
 // Workgroup layout: 64 invocations per (row, part); dispatch (M, parts, 1), parts = 1 or 2.
 
-struct Block { rows: u32, pos0: u32, _pad0: u32, _pad1: u32 }
 struct Params {
   n: u32, eps: f32,
   a_base: u32, a_stride: u32, a_pos: u32,
@@ -27,7 +26,6 @@ struct Params {
   _pad0: u32, _pad1: u32, _pad2: u32,
 }
 
-@group(0) @binding(0) var<uniform> blk: Block;
 @group(0) @binding(1) var<uniform> p: Params;
 @group(0) @binding(2) var<storage, read> A: array<f32>;
 @group(0) @binding(3) var<storage, read> B: array<f32>;
@@ -39,8 +37,8 @@ const WG: u32 = 64u;
 var<workgroup> partial: array<f32, 64>;
 
 fn load(part: u32, r: u32, i: u32) -> f32 {
-  if (part == 0u) { return A[p.a_base + (p.a_pos * blk.pos0 + r) * p.a_stride + i]; }
-  return B[p.b_base + (p.b_pos * blk.pos0 + r) * p.b_stride + i];
+  if (part == 0u) { return A[view_row(p.a_base, p.a_stride, p.a_pos, r) + i]; }
+  return B[view_row(p.b_base, p.b_stride, p.b_pos, r) + i];
 }
 
 fn weight(part: u32, i: u32) -> f32 {
@@ -64,7 +62,7 @@ fn main(@builtin(workgroup_id) wg: vec3<u32>, @builtin(local_invocation_index) t
   var total = 0.0;
   for (var j = 0u; j < WG; j++) { total += partial[j]; }
   let scale = 1.0 / sqrt(total / f32(p.n) + p.eps);
-  let out = p.o_base + (p.o_pos * blk.pos0 + r) * p.o_stride + part * p.n;
+  let out = view_row(p.o_base, p.o_stride, p.o_pos, r) + part * p.n;
   for (var i = t; i < p.n; i += WG) {
     O[out + i] = load(part, r, i) * scale * weight(part, i);
   }

@@ -5,21 +5,19 @@
 // so no GPU transcendental is involved; dispatch once for q and once for k.
 //
 // Bindings (group 0):
-//   0 uniform Block  (dynamic offset): rows M, pos0
+//   0 uniform Block  (dynamic offset, declared in prelude.wgsl): rows M, pos0
 //   1 uniform Params (static): n_heads, head_dim, view of X
 //   2 table: storage read vec2<f32>, (cos, sin) of (pos, j) at pos * (head_dim / 2) + j
 //   3 X:     storage rw   f32, row r at x_base + (x_pos * pos0 + r) * x_stride
 //
 // Workgroup layout: 64 invocations, one (head, j) pair each; dispatch (ceil(n_heads * head_dim / 2 / 64), M, 1).
 
-struct Block { rows: u32, pos0: u32, _pad0: u32, _pad1: u32 }
 struct Params {
   n_heads: u32, head_dim: u32,
   x_base: u32, x_stride: u32, x_pos: u32,
   _pad0: u32, _pad1: u32, _pad2: u32,
 }
 
-@group(0) @binding(0) var<uniform> blk: Block;
 @group(0) @binding(1) var<uniform> p: Params;
 @group(0) @binding(2) var<storage, read> table: array<vec2<f32>>;
 @group(0) @binding(3) var<storage, read_write> X: array<f32>;
@@ -33,7 +31,7 @@ fn main(@builtin(global_invocation_id) gid: vec3<u32>) {
   let h = pair / half;
   let j = pair % half;
   let cs = table[(blk.pos0 + r) * half + j];
-  let a = p.x_base + (p.x_pos * blk.pos0 + r) * p.x_stride + h * p.head_dim + j;
+  let a = view_row(p.x_base, p.x_stride, p.x_pos, r) + h * p.head_dim + j;
   let x1 = X[a];
   let x2 = X[a + half];
   X[a] = x1 * cs.x - x2 * cs.y;

@@ -18,7 +18,7 @@
 // maxima and the running sums of the draw alike. S(v) is a sequential sum over the row in index order.
 //
 // Bindings (group 0):
-//   0 uniform Block  (dynamic offset): rows M, pos0
+//   0 uniform Block  (dynamic offset, declared in prelude.wgsl): rows M, pos0
 //   1 uniform Params (static, rewritten when the setting changes): n, inv_temp, top_p, views of X, U, P, ids
 //   2 X:   storage read f32 logits,   row r at x_base + (x_pos * pos0 + r) * x_stride
 //   3 U:   storage read f32 uniform,  row r's at u_base + (u_pos * pos0 + r) * u_stride
@@ -32,16 +32,15 @@
 // and 2.1 ms, but would leave a GPU's lanes idle); a bisection on the bit patterns instead of the
 // S(v) sums (30 workgroup sums) took ~11 ms.
 
-struct Block { rows: u32, pos0: u32, _pad0: u32, _pad1: u32 }
 struct Params {
   n: u32, inv_temp: f32, top_p: f32,
   x_base: u32, x_stride: u32, x_pos: u32,
   u_base: u32, u_stride: u32, u_pos: u32,
   p_base: u32, p_stride: u32, p_pos: u32,
   o_base: u32, o_stride: u32, o_pos: u32,
+  _pad0: u32,
 }
 
-@group(0) @binding(0) var<uniform> blk: Block;
 @group(0) @binding(1) var<uniform> p: Params;
 @group(0) @binding(2) var<storage, read> X: array<f32>;
 @group(0) @binding(3) var<storage, read> U: array<f32>;
@@ -58,7 +57,6 @@ var<workgroup> red2: array<vec4<f32>, GROUPS>;
 var<workgroup> first_hit: atomic<u32>;
 var<workgroup> last_positive: atomic<u32>;
 
-fn row_of(base: u32, stride: u32, positional: u32, r: u32) -> u32 { return base + (positional * blk.pos0 + r) * stride; }
 
 // Four sums at once over the workgroup, in a fixed order: invocation g < 8 adds red[8g .. 8g + 7]
 // in order, then every invocation adds the 8 group sums in order (so all get the same bits).
@@ -96,7 +94,7 @@ fn wg_max(t: u32, v: f32) -> f32 {
 @compute @workgroup_size(64)
 fn main(@builtin(workgroup_id) wg: vec3<u32>, @builtin(local_invocation_index) t: u32) {
   let r = wg.x;
-  let xb = row_of(p.x_base, p.x_stride, p.x_pos, r);
+  let xb = view_row(p.x_base, p.x_stride, p.x_pos, r);
   let c = (p.n + WG - 1u) / WG;
   let start = min(t * c, p.n);
   let end = min(start + c, p.n);
@@ -177,8 +175,8 @@ fn main(@builtin(workgroup_id) wg: vec3<u32>, @builtin(local_invocation_index) t
   if (t % GROUPS > 0u) { run += red[t - 1u].y; }
 
   // Write the distribution; find the first running sum past u * Z in this chunk.
-  let cut = U[row_of(p.u_base, p.u_stride, p.u_pos, r)] * z;
-  let pb = row_of(p.p_base, p.p_stride, p.p_pos, r);
+  let cut = U[view_row(p.u_base, p.u_stride, p.u_pos, r)] * z;
+  let pb = view_row(p.p_base, p.p_stride, p.p_pos, r);
   var hit = NONE;
   var last = NONE;
   for (var i = start; i < end; i++) {
@@ -196,6 +194,6 @@ fn main(@builtin(workgroup_id) wg: vec3<u32>, @builtin(local_invocation_index) t
   if (t == 0u) {
     var id = atomicLoad(&first_hit);
     if (id == NONE) { id = atomicLoad(&last_positive); }
-    ids[row_of(p.o_base, p.o_stride, p.o_pos, r)] = id;
+    ids[view_row(p.o_base, p.o_stride, p.o_pos, r)] = id;
   }
 }

@@ -57,11 +57,6 @@ export interface MatmulDispatch extends Dispatch {
   encodeVariant(pass: GPUComputePassEncoder, block: Block, variant: MatmulVariant): void;
 }
 
-export interface SoftmaxDispatch extends Dispatch {
-  /** Rewrites the static uniform (queue.writeBuffer): for a change of setting, not per step. */
-  setTemperature(temperature: number): void;
-}
-
 /** Temperature (> 0) and top-p (0 < topP <= 1; 1 keeps every token) of the sampling kernel. */
 export type SampleSetting = SamplingParams;
 

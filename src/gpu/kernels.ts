@@ -31,9 +31,9 @@ import {
   type MatmulVariant,
   type SampleDispatch,
   type SampleSetting,
-  type SoftmaxDispatch,
   type View,
 } from './dispatch.ts';
+import { packParams, paramsLayout, viewFields } from './params.ts';
 import { shaders, type ShaderName } from './shaders.ts';
 
 /** cos/sin of every (position, pair index), by ops.ropeCosSin: the CPU reference's own values. */
@@ -46,25 +46,22 @@ export function ropeTableData(headDim: number, maxLen: number, theta: number): F
 }
 
 type Access = 'read' | 'rw';
-type Word = number | { f32: number };
 
 interface Family {
   layout: GPUBindGroupLayout;
-  paramsBytes: number;
   storage: Access[];
 }
 
-// Static uniform sizes (bytes) of each shader's `Params`, and its storage bindings from binding 2 on.
-const FAMILIES: Record<ShaderName, { paramsBytes: number; storage: Access[]; entries: string[] }> = {
-  embedding: { paramsBytes: 48, storage: ['read', 'read', 'rw'], entries: ['main'] },
-  rmsnorm: { paramsBytes: 64, storage: ['read', 'read', 'read', 'read', 'rw'], entries: ['main'] },
-  matmul: { paramsBytes: 48, storage: ['read', 'read', 'rw'], entries: ['rows', 'tiled'] },
-  rope: { paramsBytes: 32, storage: ['read', 'rw'], entries: ['main'] },
-  attention: { paramsBytes: 64, storage: ['read', 'read', 'read', 'rw'], entries: ['main'] },
-  ffn: { paramsBytes: 48, storage: ['read', 'read', 'rw'], entries: ['main'] },
-  argmax: { paramsBytes: 32, storage: ['read', 'rw'], entries: ['main'] },
-  softmax: { paramsBytes: 32, storage: ['read', 'rw'], entries: ['main'] },
-  sample: { paramsBytes: 64, storage: ['read', 'read', 'rw', 'rw'], entries: ['main'] },
+// Each shader's storage bindings from binding 2 on, and its entry points (its Params: params.ts).
+const FAMILIES: Record<ShaderName, { storage: Access[]; entries: string[] }> = {
+  embedding: { storage: ['read', 'read', 'rw'], entries: ['main'] },
+  rmsnorm: { storage: ['read', 'read', 'read', 'read', 'rw'], entries: ['main'] },
+  matmul: { storage: ['read', 'read', 'rw'], entries: ['rows', 'tiled'] },
+  rope: { storage: ['read', 'rw'], entries: ['main'] },
+  attention: { storage: ['read', 'read', 'read', 'rw'], entries: ['main'] },
+  ffn: { storage: ['read', 'read', 'rw'], entries: ['main'] },
+  argmax: { storage: ['read', 'rw'], entries: ['main'] },
+  sample: { storage: ['read', 'read', 'rw', 'rw'], entries: ['main'] },
 };
 
 const ceilDiv = (a: number, b: number) => Math.ceil(a / b);
@@ -73,14 +70,6 @@ function checkCount(what: string, n: number, min = 1): void {
   if (!Number.isInteger(n) || n < min) throw new RangeError(`${what} must be an integer >= ${min}, got ${n}`);
 }
 
-/** The three words a view contributes to a Params struct: base, stride, positional. */
-function viewWords(name: string, view: View, width: number): number[] {
-  const base = view.base ?? 0;
-  const stride = view.stride ?? width;
-  checkCount(`${name}.base`, base, 0);
-  checkCount(`${name}.stride`, stride, 0);
-  return [base, stride, view.positional ? 1 : 0];
-}
 
 export class Kernels {
   private readonly owned: GPUBuffer[] = [];
@@ -117,7 +106,7 @@ export class Kernels {
             visibility: GPUShaderStage.COMPUTE,
             buffer: { type: 'uniform', hasDynamicOffset: true, minBindingSize: BLOCK_BYTES },
           },
-          { binding: 1, visibility: GPUShaderStage.COMPUTE, buffer: { type: 'uniform', minBindingSize: f.paramsBytes } },
+          { binding: 1, visibility: GPUShaderStage.COMPUTE, buffer: { type: 'uniform', minBindingSize: paramsLayout(name).bytes } },
           ...f.storage.map((access, i) => ({
             binding: i + 2,
             visibility: GPUShaderStage.COMPUTE,
@@ -125,7 +114,7 @@ export class Kernels {
           })),
         ],
       });
-      families[name] = { layout, paramsBytes: f.paramsBytes, storage: f.storage };
+      families[name] = { layout, storage: f.storage };
       const module = device.createShaderModule({ label: name, code: shaders[name] });
       const pipelineLayout = device.createPipelineLayout({ label: name, bindGroupLayouts: [layout] });
       for (const entryPoint of f.entries)
@@ -163,8 +152,8 @@ export class Kernels {
   embedding(o: { table: View; tokens: View; out: View; d: number; vocab: number; label?: string }): Dispatch {
     checkCount('d', o.d);
     checkCount('vocab', o.vocab);
-    const words = [o.d, o.vocab, o.table.base ?? 0, ...viewWords('tokens', o.tokens, 1), ...viewWords('out', o.out, o.d)];
-    return this.simple('embedding', o.label, words, [o.table.buffer, o.tokens.buffer, o.out.buffer], (rows) => [
+    const values = { d: o.d, vocab: o.vocab, table_base: o.table.base ?? 0, ...viewFields('tok', o.tokens, 1), ...viewFields('o', o.out, o.d) };
+    return this.simple('embedding', o.label, values, [o.table.buffer, o.tokens.buffer, o.out.buffer], (rows) => [
       ceilDiv(o.d, 64),
       rows,
     ]);
@@ -186,17 +175,17 @@ export class Kernels {
     checkCount('n', o.n);
     const parts = o.second ? 2 : 1;
     const b = o.second ?? { x: o.x, weight: o.weight };
-    const words: Word[] = [
-      o.n,
-      { f32: o.eps },
-      ...viewWords('x', o.x, o.n),
-      ...viewWords('second.x', b.x, o.n),
-      o.weight.base ?? 0,
-      b.weight.base ?? 0,
-      ...viewWords('out', o.out, parts * o.n),
-    ];
+    const values = {
+      n: o.n,
+      eps: o.eps,
+      ...viewFields('a', o.x, o.n),
+      ...viewFields('b', b.x, o.n),
+      wa_base: o.weight.base ?? 0,
+      wb_base: b.weight.base ?? 0,
+      ...viewFields('o', o.out, parts * o.n),
+    };
     const buffers = [o.x.buffer, b.x.buffer, o.weight.buffer, b.weight.buffer, o.out.buffer];
-    return this.simple('rmsnorm', o.label, words, buffers, (rows) => [rows, parts]);
+    return this.simple('rmsnorm', o.label, values, buffers, (rows) => [rows, parts]);
   }
 
   /**
@@ -212,15 +201,8 @@ export class Kernels {
     const vec4 = { K: o.K, 'x.base': o.x.base ?? 0, 'x.stride': o.x.stride ?? o.K, 'w.base': o.w.base ?? 0, 'x buffer size': o.x.buffer.size / 4, 'w buffer size': o.w.buffer.size / 4 };
     for (const [what, floats] of Object.entries(vec4))
       if (floats % 4 !== 0) throw new RangeError(`matmul ${o.label ?? ''}: ${what} must be a multiple of 4 floats (vec4 loads), got ${floats}`);
-    const words = [
-      o.K,
-      o.N,
-      ...viewWords('x', o.x, o.K),
-      o.w.base ?? 0,
-      ...viewWords('out', o.out, o.N),
-      o.residual ? 1 : 0,
-    ];
-    const bindGroup = this.bindGroup('matmul', o.label, words, [o.x.buffer, o.w.buffer, o.out.buffer]);
+    const values = { K: o.K, N: o.N, ...viewFields('x', o.x, o.K), w_base: o.w.base ?? 0, ...viewFields('y', o.out, o.N), residual: o.residual ? 1 : 0 };
+    const bindGroup = this.bindGroup('matmul', o.label, values, [o.x.buffer, o.w.buffer, o.out.buffer]);
     const rows = this.pipeline('matmul.rows');
     const tiled = this.pipeline('matmul.tiled');
     const encodeVariant = (pass: GPUComputePassEncoder, block: Block, variant: MatmulVariant) => {
@@ -243,9 +225,9 @@ export class Kernels {
     checkCount('nHeads', o.nHeads);
     checkCount('headDim', o.headDim, 2);
     if (o.headDim % 2 !== 0) throw new RangeError(`headDim must be even, got ${o.headDim}`);
-    const words = [o.nHeads, o.headDim, ...viewWords('x', o.x, o.nHeads * o.headDim)];
+    const values = { n_heads: o.nHeads, head_dim: o.headDim, ...viewFields('x', o.x, o.nHeads * o.headDim) };
     const pairs = (o.nHeads * o.headDim) / 2;
-    return this.simple('rope', o.label, words, [o.table, o.x.buffer], (rows) => [ceilDiv(pairs, 64), rows]);
+    return this.simple('rope', o.label, values, [o.table, o.x.buffer], (rows) => [ceilDiv(pairs, 64), rows]);
   }
 
   /**
@@ -258,46 +240,25 @@ export class Kernels {
     checkCount('headDim', o.headDim);
     if (o.headDim > ATTENTION_MAX_HEAD_DIM) throw new RangeError(`headDim ${o.headDim} > ${ATTENTION_MAX_HEAD_DIM}`);
     const d = o.nHeads * o.headDim;
-    const words: Word[] = [
-      o.nHeads,
-      o.headDim,
-      { f32: 1 / Math.sqrt(o.headDim) },
-      ...viewWords('q', o.q, d),
-      ...viewWords('k', o.k, d).slice(0, 2),
-      ...viewWords('v', o.v, d).slice(0, 2),
-      ...viewWords('out', o.out, d),
-    ];
+    const { k_pos: _k, ...k } = viewFields('k', o.k, d);
+    const { v_pos: _v, ...v } = viewFields('v', o.v, d);
+    const values = { n_heads: o.nHeads, head_dim: o.headDim, scale: 1 / Math.sqrt(o.headDim), ...viewFields('q', o.q, d), ...k, ...v, ...viewFields('o', o.out, d) };
     const buffers = [o.q.buffer, o.k.buffer, o.v.buffer, o.out.buffer];
-    return this.simple('attention', o.label, words, buffers, (rows) => [o.nHeads, rows]);
+    return this.simple('attention', o.label, values, buffers, (rows) => [o.nHeads, rows]);
   }
 
   /** SwiGLU's gate: out = silu(gate) * up, `n` wide (gate and up may be views of one buffer). */
   siluMul(o: { gate: View; up: View; out: View; n: number; label?: string }): Dispatch {
     checkCount('n', o.n);
-    const words = [o.n, ...viewWords('gate', o.gate, o.n), ...viewWords('up', o.up, o.n), ...viewWords('out', o.out, o.n)];
-    return this.simple('ffn', o.label, words, [o.gate.buffer, o.up.buffer, o.out.buffer], (rows) => [ceilDiv(o.n, 64), rows]);
+    const values = { n: o.n, ...viewFields('g', o.gate, o.n), ...viewFields('u', o.up, o.n), ...viewFields('o', o.out, o.n) };
+    return this.simple('ffn', o.label, values, [o.gate.buffer, o.up.buffer, o.out.buffer], (rows) => [ceilDiv(o.n, 64), rows]);
   }
 
   /** out[r] (u32) = argmax of the `n` logits of row r, ties to the lowest index. */
   argmax(o: { logits: View; out: View; n: number; label?: string }): Dispatch {
     checkCount('n', o.n);
-    const words = [o.n, 0, ...viewWords('logits', o.logits, o.n), ...viewWords('out', o.out, 1)];
-    return this.simple('argmax', o.label, words, [o.logits.buffer, o.out.buffer], (rows) => [rows]);
-  }
-
-  /** out[r, :] = softmax(logits[r, :] / temperature). */
-  softmax(o: { logits: View; out: View; n: number; temperature: number; label?: string }): SoftmaxDispatch {
-    checkCount('n', o.n);
-    const words = (t: number): Word[] => {
-      if (!(t > 0) || !Number.isFinite(t)) throw new RangeError(`temperature must be > 0, got ${t}`);
-      return [o.n, { f32: 1 / t }, ...viewWords('logits', o.logits, o.n), ...viewWords('out', o.out, o.n)];
-    };
-    const params = this.params('softmax', o.label, words(o.temperature));
-    const dispatch = this.simple('softmax', o.label, params, [o.logits.buffer, o.out.buffer], (rows) => [rows]);
-    return {
-      ...dispatch,
-      setTemperature: (t: number) => this.device.queue.writeBuffer(params, 0, packWords(words(t), 32)),
-    };
+    const values = { n: o.n, ...viewFields('x', o.logits, o.n), ...viewFields('o', o.out, 1) };
+    return this.simple('argmax', o.label, values, [o.logits.buffer, o.out.buffer], (rows) => [rows]);
   }
 
   /**
@@ -309,24 +270,24 @@ export class Kernels {
   sample(o: { logits: View; uniforms: View; probs: View; out: View; n: number; label?: string } & SampleSetting): SampleDispatch {
     checkCount('n', o.n);
     if (o.n > SAMPLE_MAX_N) throw new RangeError(`sample: rows of ${o.n} > ${SAMPLE_MAX_N}`);
-    const words = (s: SampleSetting): Word[] => {
+    const values = (s: SampleSetting) => {
       checkSampling(s);
-      return [
-        o.n,
-        { f32: 1 / s.temperature },
-        { f32: s.topP },
-        ...viewWords('logits', o.logits, o.n),
-        ...viewWords('uniforms', o.uniforms, 1),
-        ...viewWords('probs', o.probs, o.n),
-        ...viewWords('out', o.out, 1),
-      ];
+      return {
+        n: o.n,
+        inv_temp: 1 / s.temperature,
+        top_p: s.topP,
+        ...viewFields('x', o.logits, o.n),
+        ...viewFields('u', o.uniforms, 1),
+        ...viewFields('p', o.probs, o.n),
+        ...viewFields('o', o.out, 1),
+      };
     };
-    const params = this.params('sample', o.label, words(o));
+    const params = this.params('sample', o.label, values(o));
     const buffers = [o.logits.buffer, o.uniforms.buffer, o.probs.buffer, o.out.buffer];
     const dispatch = this.simple('sample', o.label, params, buffers, (rows) => [rows]);
     return {
       ...dispatch,
-      setSampling: (s: SampleSetting) => this.device.queue.writeBuffer(params, 0, packWords(words(s), FAMILIES.sample.paramsBytes)),
+      setSampling: (s: SampleSetting) => this.device.queue.writeBuffer(params, 0, packParams('sample', values(s))),
     };
   }
 
@@ -342,25 +303,26 @@ export class Kernels {
     return p;
   }
 
-  private params(kernel: ShaderName, label: string | undefined, words: Word[]): GPUBuffer {
-    const bytes = FAMILIES[kernel].paramsBytes;
+  private params(kernel: ShaderName, label: string | undefined, values: Record<string, number>): GPUBuffer {
+    const packed = packParams(kernel, values);
+    const bytes = packed.byteLength;
     const buffer = this.device.createBuffer({
       label: `${label ?? kernel} params`,
       size: bytes,
       usage: GPUBufferUsage.UNIFORM | GPUBufferUsage.COPY_DST,
       mappedAtCreation: true,
     });
-    new Uint8Array(buffer.getMappedRange()).set(new Uint8Array(packWords(words, bytes)));
+    new Uint8Array(buffer.getMappedRange()).set(new Uint8Array(packed));
     buffer.unmap();
     this.owned.push(buffer);
     return buffer;
   }
 
-  private bindGroup(kernel: ShaderName, label: string | undefined, params: Word[] | GPUBuffer, storage: GPUBuffer[]): GPUBindGroup {
+  private bindGroup(kernel: ShaderName, label: string | undefined, params: Record<string, number> | GPUBuffer, storage: GPUBuffer[]): GPUBindGroup {
     const family = this.families[kernel];
     if (!family) throw new Error(`kernel family ${kernel} was not compiled (Kernels.create's "only")`);
     if (storage.length !== family.storage.length) throw new Error(`${kernel}: ${storage.length} storage buffers`);
-    const paramsBuffer = Array.isArray(params) ? this.params(kernel, label, params) : params;
+    const paramsBuffer = params instanceof GPUBuffer ? params : this.params(kernel, label, params);
     return this.device.createBindGroup({
       label: label ?? kernel,
       layout: family.layout,
@@ -376,7 +338,7 @@ export class Kernels {
   private simple(
     kernel: ShaderName,
     label: string | undefined,
-    params: Word[] | GPUBuffer,
+    params: Record<string, number> | GPUBuffer,
     storage: GPUBuffer[],
     grid: (rows: number, pos0: number) => number[],
   ): Dispatch {
@@ -400,17 +362,4 @@ export class Kernels {
 function isCpuAdapter(device: GPUDevice): boolean {
   const info = (device as { adapterInfo?: GPUAdapterInfo & { isFallbackAdapter?: boolean } }).adapterInfo;
   return !!info && (info.isFallbackAdapter === true || info.architecture === 'swiftshader' || info.vendor === 'mesa');
-}
-
-/** Packs u32 / f32 words into `bytes` bytes (zero padded). */
-function packWords(words: Word[], bytes: number): ArrayBuffer {
-  if (words.length * 4 > bytes) throw new Error(`${words.length} words do not fit ${bytes} bytes`);
-  const data = new ArrayBuffer(bytes);
-  const u = new Uint32Array(data);
-  const f = new Float32Array(data);
-  words.forEach((w, i) => {
-    if (typeof w === 'number') u[i] = w;
-    else f[i] = w.f32;
-  });
-  return data;
 }

@@ -1,0 +1,57 @@
+// Each kernel's Params uniform is described once, in src/gpu/params.ts; this checks that every
+// shader's `struct Params` says the same (names, order, types, pads), so that a field added on one
+// side and not the other fails here instead of reading the wrong word on the GPU.
+import { describe, expect, it } from 'vitest';
+import { packParams, paramsLayout, PARAMS } from '../../src/gpu/params.ts';
+import { kernelSources, type ShaderName } from '../../src/gpu/shaders.ts';
+
+/** The fields of the WGSL `struct Params { ... }` in `source`, in order. */
+function wgslParams(source: string): { name: string; type: string }[] {
+  const body = /struct\s+Params\s*\{([^}]*)\}/.exec(source.replace(/\/\/[^\n]*/g, ''))?.[1];
+  if (body === undefined) throw new Error('no struct Params');
+  return body
+    .split(',')
+    .map((f) => f.trim())
+    .filter(Boolean)
+    .map((f) => {
+      const [name, type] = f.split(':').map((x) => x.trim());
+      return { name, type };
+    });
+}
+
+describe('kernel Params: params.ts and the shaders agree', () => {
+  it.each(Object.keys(kernelSources) as ShaderName[])('%s', (kernel) => {
+    expect(wgslParams(kernelSources[kernel])).toEqual(paramsLayout(kernel).fields);
+    expect(paramsLayout(kernel).bytes % 16).toBe(0);
+  });
+
+  it('no shader declares the prelude itself', () => {
+    for (const [kernel, source] of Object.entries(kernelSources)) expect(source, kernel).not.toMatch(/struct\s+Block\b|@binding\(0\)/);
+  });
+
+  it('would notice a field missing on one side', () => {
+    const source = kernelSources.rope.replace(/head_dim: u32,\s*/, '');
+    expect(wgslParams(source)).not.toEqual(paramsLayout('rope').fields);
+  });
+});
+
+describe('packParams', () => {
+  it('writes u32 and f32 fields at their places, pads zero', () => {
+    const values = { n: 7, inv_temp: 0.5, top_p: 0.9, x_base: 1, x_stride: 2, x_pos: 1, u_base: 3, u_stride: 1, u_pos: 0, p_base: 4, p_stride: 5, p_pos: 0, o_base: 6, o_stride: 1, o_pos: 1 };
+    const data = packParams('sample', values);
+    const u = new Uint32Array(data);
+    const f = new Float32Array(data);
+    expect(data.byteLength).toBe(64);
+    expect(u[0]).toBe(7);
+    expect(f[1]).toBe(0.5);
+    expect(f[2]).toBeCloseTo(0.9, 7);
+    expect([...u.slice(3)]).toEqual([1, 2, 1, 3, 1, 0, 4, 5, 0, 6, 1, 1, 0]);
+  });
+
+  it('refuses a missing or an unknown field, naming it', () => {
+    const rope = { n_heads: 4, head_dim: 32, x_base: 0, x_stride: 128, x_pos: 0 };
+    expect(() => packParams('rope', { ...rope, head_dim: undefined as unknown as number })).toThrow('rope Params: no value for head_dim');
+    expect(() => packParams('rope', { ...rope, heads: 4 })).toThrow('rope Params has no field heads');
+    expect(Object.keys(PARAMS).sort()).toEqual(Object.keys(kernelSources).sort());
+  });
+});
