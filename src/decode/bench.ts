@@ -37,8 +37,16 @@ export interface BenchReport {
   adapter: string;
   model: string;
   tokens: number;
-  baseline: { tokens_per_s: number; ms_per_step: number };
-  mtp: { depth: number; tokens_per_s: number; ms_per_step: number; tokens_per_step: number; acceptance: Record<string, number> };
+  /** dispatches_per_step: compute dispatches a step encoded, mean over the measured steps (null on the CPU engine). */
+  baseline: { tokens_per_s: number; ms_per_step: number; dispatches_per_step: number | null };
+  mtp: {
+    depth: number;
+    tokens_per_s: number;
+    ms_per_step: number;
+    tokens_per_step: number;
+    acceptance: Record<string, number>;
+    dispatches_per_step: number | null;
+  };
   speedup: number;
   /** Greedy: whether MTP's output equalled the baseline's on every run. Sampling: null (meaningless). */
   outputs_identical: boolean | null;
@@ -58,13 +66,27 @@ async function runOnce(
   depth: number,
   tokens: number,
   mode: Pick<DecodeOptions, 'sampling' | 'noRepeatNgram'>,
+  dispatches: Dispatches | null,
   ...into: RunMetrics[]
 ): Promise<number[]> {
   const run = new DecodeRun(engine, { depth, maxTokens: tokens, ...mode });
   await run.prefill(prompt);
-  for (let event = await run.step(); event; event = await run.step()) for (const m of into) m.add(event);
+  for (let event = await run.step(); event; event = await run.step()) {
+    for (const m of into) m.add(event);
+    if (dispatches && engine.lastStepDispatches !== undefined) {
+      dispatches.total += engine.lastStepDispatches;
+      dispatches.steps++;
+    }
+  }
   return run.tokens;
 }
+
+/** Dispatches counted over the measured steps of one side. */
+interface Dispatches {
+  total: number;
+  steps: number;
+}
+const perStep = (d: Dispatches) => (d.steps ? d.total / d.steps : null);
 
 function acceptanceOf(s: MetricsSnapshot): Record<string, number> {
   return Object.fromEntries(s.acceptance.map((a) => [String(a.position), a.rate ?? NaN]));
@@ -82,11 +104,13 @@ export async function runBench(engine: DecodeEngine, tokenizer: Tokenizer, model
   const noRepeatNgram = sampling ? 0 : (o.noRepeatNgram ?? 0);
   const seeded = (n: number) => ({ sampling: sampling && { ...sampling, seed: sampling.seed + n }, noRepeatNgram });
   // Warm-up: compile and page in everything both modes touch.
-  await runOnce(engine, encode(o.prompts[0], 8), 0, 8, seeded(-1), new RunMetrics(0));
-  await runOnce(engine, encode(o.prompts[0], 8), o.depth, 8, seeded(-1), new RunMetrics(o.depth));
+  await runOnce(engine, encode(o.prompts[0], 8), 0, 8, seeded(-1), null, new RunMetrics(0));
+  await runOnce(engine, encode(o.prompts[0], 8), o.depth, 8, seeded(-1), null, new RunMetrics(o.depth));
 
   const base = new RunMetrics(0);
   const mtp = new RunMetrics(o.depth);
+  const baseDispatches = { total: 0, steps: 0 };
+  const mtpDispatches = { total: 0, steps: 0 };
   const perPrompt: BenchReport['per_prompt'] = [];
   let identical = true;
   for (const [i, text] of o.prompts.entries()) {
@@ -94,8 +118,8 @@ export async function runBench(engine: DecodeEngine, tokenizer: Tokenizer, model
     const pb = new RunMetrics(0);
     const pm = new RunMetrics(o.depth);
     for (let r = 0; r < o.runs; r++) {
-      const b = await runOnce(engine, prompt, 0, o.tokens, seeded(i * o.runs + r), pb, base);
-      const m = await runOnce(engine, prompt, o.depth, o.tokens, seeded(i * o.runs + r), pm, mtp);
+      const b = await runOnce(engine, prompt, 0, o.tokens, seeded(i * o.runs + r), baseDispatches, pb, base);
+      const m = await runOnce(engine, prompt, o.depth, o.tokens, seeded(i * o.runs + r), mtpDispatches, pm, mtp);
       identical &&= b.length === m.length && b.every((t, i) => t === m[i]);
     }
     const sb = pb.snapshot();
@@ -109,7 +133,7 @@ export async function runBench(engine: DecodeEngine, tokenizer: Tokenizer, model
   const cost: Record<string, number> = {};
   if (o.costRepeats && 'measureVerify' in engine) {
     const e = engine as CostCurveEngine;
-    await runOnce(e, encode(o.prompts[0], 1), 0, 1, {}, new RunMetrics(0));
+    await runOnce(e, encode(o.prompts[0], 1), 0, 1, {}, null, new RunMetrics(0));
     // Rounds of M = 1..4, then the median per M: a machine that slows down for a while (a shared
     // VM, a CPU rasteriser) then slows every M alike instead of skewing one.
     const samples: number[][] = [[], [], [], []];
@@ -123,8 +147,15 @@ export async function runBench(engine: DecodeEngine, tokenizer: Tokenizer, model
     adapter: engine.name,
     model: modelName,
     tokens: o.tokens,
-    baseline: { tokens_per_s: sb.tokensPerSecond!, ms_per_step: sb.msPerStep! },
-    mtp: { depth: o.depth, tokens_per_s: sm.tokensPerSecond!, ms_per_step: sm.msPerStep!, tokens_per_step: sm.meanTokensPerStep!, acceptance: acceptanceOf(sm) },
+    baseline: { tokens_per_s: sb.tokensPerSecond!, ms_per_step: sb.msPerStep!, dispatches_per_step: perStep(baseDispatches) },
+    mtp: {
+      depth: o.depth,
+      tokens_per_s: sm.tokensPerSecond!,
+      ms_per_step: sm.msPerStep!,
+      tokens_per_step: sm.meanTokensPerStep!,
+      acceptance: acceptanceOf(sm),
+      dispatches_per_step: perStep(mtpDispatches),
+    },
     speedup,
     outputs_identical: sampling ? null : identical,
     sampling: sampling ? { temperature: sampling.temperature, top_p: sampling.topP, seed: sampling.seed } : null,
@@ -148,9 +179,9 @@ export function formatReport(r: BenchReport): string {
   const lines = [
     `adapter ${r.adapter}   model ${r.model}   ${r.tokens} tokens a run   ${mode}`,
     ``,
-    `                 tokens/s   ms/step   tokens/step`,
-    `baseline         ${f(r.baseline.tokens_per_s).padStart(8)}  ${f(r.baseline.ms_per_step).padStart(8)}   ${f(1, 2).padStart(8)}`,
-    `MTP depth ${r.mtp.depth}      ${f(r.mtp.tokens_per_s).padStart(8)}  ${f(r.mtp.ms_per_step).padStart(8)}   ${f(r.mtp.tokens_per_step, 2).padStart(8)}`,
+    `                 tokens/s   ms/step   tokens/step   dispatches/step`,
+    `baseline         ${f(r.baseline.tokens_per_s).padStart(8)}  ${f(r.baseline.ms_per_step).padStart(8)}   ${f(1, 2).padStart(8)}   ${f(r.baseline.dispatches_per_step ?? NaN).padStart(10)}`,
+    `MTP depth ${r.mtp.depth}      ${f(r.mtp.tokens_per_s).padStart(8)}  ${f(r.mtp.ms_per_step).padStart(8)}   ${f(r.mtp.tokens_per_step, 2).padStart(8)}   ${f(r.mtp.dispatches_per_step ?? NaN).padStart(10)}`,
     ``,
     `speedup ${f(r.speedup, 2)}x   acceptance ${Object.entries(r.mtp.acceptance).map(([k, a]) => `@${k} ${f(a, 3)}`).join('  ')}   outputs identical: ${identical}`,
     `cost curve T(M) ms: ${Object.entries(r.cost_curve_ms).map(([m, t]) => `T(${m}) ${f(t)}`).join('  ')}` +

@@ -75,6 +75,8 @@ export class GpuEngine implements DecodeEngine {
   private readonly state: DecodeState;
   private uploadedTokens = 0;
   private lost = false;
+  /** Compute dispatches the last step encoded: its ops on blocks of at least one row. */
+  lastStepDispatches = 0;
   /** The sampling setting the sampling kernels' uniforms hold now ('' until the first). */
   private setting = '';
   /** The main model's logits rows of the last greedy step or prefill (for mainLogits). */
@@ -273,6 +275,7 @@ export class GpuEngine implements DecodeEngine {
       this.writeUniforms(0, sampling.uniforms.slice(0, depth));
     }
     const ops = this.stepOps(depth, !!sampling);
+    this.lastStepDispatches = ops.filter((op) => op.block.rows > 0).length;
     const result = await this.submit(ops, depth, runner, { drafts: true, probs: !!sampling });
     this.state.stepRan(result.drafts);
     return result;

@@ -51,6 +51,8 @@ export interface DecodeEngine {
   readonly name: string;
   /** Committed tokens. */
   readonly length: number;
+  /** Compute dispatches the last step encoded (counted from its ops; GPU engines only). */
+  readonly lastStepDispatches?: number;
   /** Clears all state and runs the prompt through the main model (and the MTP modules up to
    * `depth` over the positions whose next tokens are known). Returns the main model's argmax
    * after the prompt (with `sampling`: a token drawn from its distribution); nothing is committed

@@ -2,7 +2,7 @@
 // reference engine, step by step: prefill, MTP catch-up, chained drafts, verify, roll-back.
 // Also on MTP modules shaped unlike the shipped ones (more blocks, a wider FFN).
 import { describe, expect, it } from 'vitest';
-import { GpuEngine } from '../../src/gpu/engine.ts';
+import { GpuEngine, type OpRunner } from '../../src/gpu/engine.ts';
 import { CpuEngine } from '../../src/model/cpu-engine.ts';
 import { expectedTensors, type ModelConfig } from '../../src/model/config.ts';
 import { ReferenceModel } from '../../src/model/reference.ts';
@@ -77,6 +77,33 @@ describe('GPU engine', () => {
       const ref = await cpu.mainLogits(row);
       expect(Math.max(...got.map((v, i) => Math.abs(v - ref[i]))), `row ${row}`).toBeLessThan(1e-3);
     }
+  });
+
+  it('counts the dispatches a step encodes (lastStepDispatches equals the dispatchWorkgroups calls)', async () => {
+    const counted: number[] = [];
+    // A runner that records every op into one pass, as the default does, counting the dispatches.
+    const counting: OpRunner = (_device, encoder, ops) => {
+      const pass = encoder.beginComputePass();
+      let n = 0;
+      const wrapped = new Proxy(pass, {
+        get: (target, key) =>
+          key === 'dispatchWorkgroups'
+            ? (...args: Parameters<GPUComputePassEncoder['dispatchWorkgroups']>) => (n++, target.dispatchWorkgroups(...args))
+            : Reflect.get(target, key).bind?.(target) ?? Reflect.get(target, key),
+      });
+      for (const op of ops) op.dispatch.encode(wrapped, op.block);
+      pass.end();
+      counted.push(n);
+    };
+    const prompt = encode('The committee said that');
+    for (const depth of [0, 1, 2]) {
+      rig.engine.commit([await rig.engine.prefill(prompt, depth)]);
+      await rig.engine.step(depth, undefined, counting);
+      expect(rig.engine.lastStepDispatches, `depth ${depth}`).toBe(counted.at(-1));
+    }
+    // More drafting, more dispatches: each MTP module adds its own stack.
+    expect(counted[0]).toBeLessThan(counted[1]);
+    expect(counted[1]).toBeLessThan(counted[2]);
   });
 
   it('prefill of a full context agrees with the reference on the next token', async () => {
