@@ -6,7 +6,7 @@ import { Profiler } from '../gpu/profiler.ts';
 import { CpuEngine } from '../model/cpu-engine.ts';
 import { type DecodeEngine } from '../model/decode-engine.ts';
 import { ReferenceModel } from '../model/reference.ts';
-import { errorMessage } from '../model/errors.ts';
+import { clause, errorMessage } from '../model/errors.ts';
 import { decodingSettings, type DecodingSettings } from '../model/card.ts';
 import { Tokenizer, type TokenizerJSON } from '../model/tokenizer.ts';
 import { loadWeights, type LoadedWeights } from '../model/weights.ts';
@@ -42,7 +42,7 @@ export async function fetchModel(
     try {
       response = await fetcher(url);
     } catch (e) {
-      throw new ModelFileError(`${url}: could not be fetched (${errorText(e)})`);
+      throw new ModelFileError(`${url}: could not be fetched (${clause(e)})`);
     }
     if (response.status === 404) throw new ModelFileError(`${url}: not found (HTTP 404)`);
     if (!response.ok) throw new ModelFileError(`${url}: HTTP ${response.status} ${response.statusText}`.trim());
@@ -55,14 +55,14 @@ export async function fetchModel(
     try {
       return JSON.parse(text);
     } catch (e) {
-      throw new ModelFileError(`${url}: not valid JSON (${errorText(e)})`);
+      throw new ModelFileError(`${url}: not valid JSON (${clause(e)})`);
     }
   };
   const named = <T>(url: string, read: () => T): T => {
     try {
       return read();
     } catch (e) {
-      throw new ModelFileError(`${url}: ${errorText(e)}`);
+      throw new ModelFileError(`${url}: ${clause(e)}`);
     }
   };
   const files = { weights: `${base}.safetensors`, tokenizer: `${base}.tokenizer.json`, card: `${base}.card.json` };
@@ -102,7 +102,7 @@ async function readCounting(response: Response, url: string, onProgress: (receiv
       onProgress(received, total);
     }
   } catch (e) {
-    throw new ModelFileError(`${url}: could not be read (${errorText(e)})`);
+    throw new ModelFileError(`${url}: could not be read (${clause(e)})`);
   }
   const out = new Uint8Array(received);
   let at = 0;
@@ -111,10 +111,6 @@ async function readCounting(response: Response, url: string, onProgress: (receiv
     at += chunk.byteLength;
   }
   return out.buffer;
-}
-
-function errorText(e: unknown): string {
-  return errorMessage(e).replace(/\.$/, '');
 }
 
 /** Why the page runs on the CPU (no device), as the adapter report shows it. */
@@ -206,7 +202,7 @@ export async function createBackend(weights: LoadedWeights, env: BackendEnvironm
         return profileOneStep(engines[1], profiler, prompt, depth, { costRepeats: PROFILE_COST_REPEATS });
       },
       lost: acquired.lost.then((info) =>
-        disposed ? new Promise<string>(() => {}) : `The GPU device was lost (${info.reason}): ${(info.message || 'no reason given').replace(/\.$/, '')}.`,
+        disposed ? new Promise<string>(() => {}) : `The GPU device was lost (${info.reason}): ${clause(info.message || 'no reason given')}.`,
       ),
       dispose() {
         disposed = true;

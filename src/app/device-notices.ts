@@ -1,10 +1,9 @@
 // What the page says about the engines' device: why the race runs on the CPU when it does, and what
 // happens after the GPU device is lost. (The device report itself shows the details.)
+import { clause } from '../model/errors.ts';
 import type { Backend } from './backend.ts';
 import type { Notice } from './race-types.ts';
 
-/** A message as the start of a sentence of ours (its own final full stop dropped). */
-const sentence = (text: string) => text.replace(/\.$/, '');
 
 /** The notice for a freshly built backend: none on WebGPU; on the CPU, why and what that means. */
 export function backendNotices(backend: Backend): Notice[] {
@@ -12,9 +11,9 @@ export function backendNotices(backend: Backend): Notice[] {
   const failure = backend.failure;
   const why =
     failure?.reason === 'engine'
-      ? `${sentence(failure.message)} (a shader error, say).`
+      ? `${clause(failure.message)} (a shader error, say).`
       : failure?.reason === 'hung'
-        ? `${sentence(failure.message)}.`
+        ? `${clause(failure.message)}.`
         : 'WebGPU is unavailable here (why: see the device report below).';
   return [
     {

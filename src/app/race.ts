@@ -18,7 +18,7 @@
 import { speedup } from '../decode/metrics.ts';
 import { maxNewTokens, preparePrompt } from '../decode/prompt.ts';
 import { DEFAULT_MODEL, modelEntry, unknownModelMessage } from '../model/catalogue.ts';
-import { errorMessage } from '../model/errors.ts';
+import { clause } from '../model/errors.ts';
 import type { Backend, Model } from './backend.ts';
 import { backendNotices, lostDeviceNotice } from './device-notices.ts';
 import { ProfileLog } from './profile-log.ts';
@@ -177,7 +177,7 @@ export class RaceController {
       if (signal.aborted) return;
       this.model = undefined;
       this.loading = undefined;
-      this.runNotices = [{ level: 'error', text: `Could not load the model ${name}: ${message(e)}.` }];
+      this.runNotices = [{ level: 'error', text: `Could not load the model ${name}: ${clause(e)}.` }];
       // A model error is shown as one (above); the device report says only that no device was asked for.
       this.device = this.device.state === 'loading' ? { state: 'skipped' } : this.device;
       this.setPhase('error');
@@ -260,7 +260,7 @@ export class RaceController {
         if (this.backend !== backend || this.backendStale || this.phase === 'running') throw new Error('the engines changed; try again');
         this.profiles.add(await backend.profileStep!(tokens, depth));
       } catch (e) {
-        this.profiles.error = `Profiling failed: ${message(e)}.`;
+        this.profiles.error = `Profiling failed: ${clause(e)}.`;
       } finally {
         this.profiles.busy = false;
         this.changed();
@@ -378,7 +378,7 @@ export class RaceController {
     } catch (e) {
       if (!isCurrent()) return;
       const lostNote = this.backendStale ? ' The engines will be rebuilt on a new device at the next Run.' : '';
-      this.runNotices = [...this.runNotices, { level: 'error', text: `The run failed: ${message(e)}.${lostNote}` }];
+      this.runNotices = [...this.runNotices, { level: 'error', text: `The run failed: ${clause(e)}.${lostNote}` }];
       this.setPhase('error');
     }
   }
@@ -417,6 +417,3 @@ function titleOf(name: string): string {
   return modelEntry(name)?.title ?? name;
 }
 
-function message(e: unknown): string {
-  return errorMessage(e).replace(/\.$/, '');
-}
