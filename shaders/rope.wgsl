@@ -2,7 +2,8 @@
 // head, row r at absolute position pos0 + r:
 //   x[j] <- x[j] cos - x[j+half] sin,  x[j+half] <- x[j+half] cos + x[j] sin.
 // cos/sin come from a table computed once on the CPU (exactly as the CPU reference rounds them),
-// so no GPU transcendental is involved; dispatch once for q and once for k.
+// so no GPU transcendental is involved. The engine turns Q and K in one dispatch: they sit side by
+// side in a row of its Q | K | V cache, so they are 2 x n_heads heads of one view.
 //
 // Bindings (group 0):
 //   0 uniform Block  (dynamic offset, declared in prelude.wgsl): rows M, pos0

@@ -138,6 +138,17 @@ export class GpuEngine implements DecodeEngine {
     weightBuffer.unmap();
     owned.push(weightBuffer);
     const w = (n: string): View => ({ buffer: weightBuffer, base: offsets.get(n)! });
+    // expectedTensors lists wq, wk, wv and w1, w3 side by side, so each group is one [3d, d] and one
+    // [2h, d] matrix in the buffer: a block runs one product for Q, K and V and one for gate and up
+    // (each output element is the same fma chain as with three or two products: bit-identical).
+    const adjacent = (first: string, ...rest: string[]): View => {
+      let at = offsets.get(first)! + weights.tensor(first).length;
+      for (const n of rest) {
+        if (offsets.get(n) !== at) throw new Error(`weights: ${n} does not follow ${first} in the weights buffer`);
+        at += weights.tensor(n).length;
+      }
+      return w(first);
+    };
 
     // Tokens by absolute position, with room for the drafts past the context's last position.
     const tokens = storage('tokens', S + D + 2, GPUBufferUsage.COPY_DST | GPUBufferUsage.COPY_SRC);
@@ -160,10 +171,8 @@ export class GpuEngine implements DecodeEngine {
 
     // Scratch for a block of up to S rows (the prefill) and the head's logits for D + 1 rows.
     const x2 = storage('normed', S * 2 * d);
-    const q = storage('q', S * d);
     const att = storage('attention out', S * d);
-    const gate = storage('ffn gate', S * widest);
-    const up = storage('ffn up', S * widest);
+    const gateUp = storage('ffn gate | up', S * 2 * widest);
     const act = storage('ffn act', S * widest);
     const emb = storage('mtp embedding', S * d);
     // Logits: D + 1 verify rows of the main model, then one row (the newest position) per module;
@@ -172,23 +181,29 @@ export class GpuEngine implements DecodeEngine {
     const rope = kernels.ropeTable(hd, S, c.rope_theta);
     const plain = (buffer: GPUBuffer): View => ({ buffer });
 
+    // A block's KV cache is its Q | K | V rows by absolute position (3d wide): the one QKV product
+    // writes there, RoPE turns Q and K as 2H heads in one pass, attention reads Q, K and V through
+    // views of stride 3d. (The Q part of old positions is never read again: d floats a position.)
     const block = ({ prefix, hidden: h }: BlockSpec, stream: View, label: string): Dispatch[] => {
-      const kCache = storage(`${label} k cache`, S * d);
-      const vCache = storage(`${label} v cache`, S * d);
-      const kv = (b: GPUBuffer): View => ({ buffer: b, positional: true });
+      const qkv = storage(`${label} q|k|v cache`, S * 3 * d);
+      const part = (i: number): View => ({ buffer: qkv, base: i * d, stride: 3 * d, positional: true });
+      const wqkv = adjacent(`${prefix}.attn.wq.weight`, `${prefix}.attn.wk.weight`, `${prefix}.attn.wv.weight`);
+      const w13 = adjacent(`${prefix}.ffn.w1.weight`, `${prefix}.ffn.w3.weight`);
       return [
         kernels.rmsnorm({ x: stream, weight: w(`${prefix}.attn_norm.weight`), out: plain(x2), n: d, eps: c.norm_eps, label: `${label} attn_norm` }),
-        kernels.matmul({ x: plain(x2), w: w(`${prefix}.attn.wq.weight`), out: plain(q), K: d, N: d, label: `${label} wq` }),
-        kernels.matmul({ x: plain(x2), w: w(`${prefix}.attn.wk.weight`), out: kv(kCache), K: d, N: d, label: `${label} wk` }),
-        kernels.matmul({ x: plain(x2), w: w(`${prefix}.attn.wv.weight`), out: kv(vCache), K: d, N: d, label: `${label} wv` }),
-        kernels.rope({ x: plain(q), table: rope, nHeads: H, headDim: hd, label: `${label} rope q` }),
-        kernels.rope({ x: kv(kCache), table: rope, nHeads: H, headDim: hd, label: `${label} rope k` }),
-        kernels.attention({ q: plain(q), k: kv(kCache), v: kv(vCache), out: plain(att), nHeads: H, headDim: hd, label: `${label} attention` }),
+        kernels.matmul({ x: plain(x2), w: wqkv, out: { buffer: qkv, positional: true }, K: d, N: 3 * d, label: `${label} wqkv` }),
+        kernels.rope({ x: { buffer: qkv, stride: 3 * d, positional: true }, table: rope, nHeads: 2 * H, headDim: hd, label: `${label} rope qk` }),
+        kernels.attention({ q: part(0), k: part(1), v: part(2), out: plain(att), nHeads: H, headDim: hd, label: `${label} attention` }),
         kernels.matmul({ x: plain(att), w: w(`${prefix}.attn.wo.weight`), out: stream, K: d, N: d, residual: true, label: `${label} wo` }),
         kernels.rmsnorm({ x: stream, weight: w(`${prefix}.ffn_norm.weight`), out: plain(x2), n: d, eps: c.norm_eps, label: `${label} ffn_norm` }),
-        kernels.matmul({ x: plain(x2), w: w(`${prefix}.ffn.w1.weight`), out: plain(gate), K: d, N: h, label: `${label} w1` }),
-        kernels.matmul({ x: plain(x2), w: w(`${prefix}.ffn.w3.weight`), out: plain(up), K: d, N: h, label: `${label} w3` }),
-        kernels.siluMul({ gate: plain(gate), up: plain(up), out: plain(act), n: h, label: `${label} silu` }),
+        kernels.matmul({ x: plain(x2), w: w13, out: plain(gateUp), K: d, N: 2 * h, label: `${label} w13` }),
+        kernels.siluMul({
+          gate: { buffer: gateUp, stride: 2 * h },
+          up: { buffer: gateUp, base: h, stride: 2 * h },
+          out: plain(act),
+          n: h,
+          label: `${label} silu`,
+        }),
         kernels.matmul({ x: plain(act), w: w(`${prefix}.ffn.w2.weight`), out: stream, K: h, N: d, residual: true, label: `${label} w2` }),
       ];
     };
