@@ -24,9 +24,11 @@
 import { checkSampling, checkUniform, type DecodeEngine, type PrefillSampling, type SamplingParams, type StepResult, type StepSampling } from '../model/decode-engine.ts';
 import { DecodeState } from '../model/decode-state.ts';
 import type { Weights } from '../model/weights.ts';
-import { expectedTensors, mainBlocks, mtpBlocks, type BlockSpec, type ModelConfig } from '../model/config.ts';
+import { mainBlocks, mtpBlocks, type BlockSpec, type ModelConfig } from '../model/config.ts';
 import type { Block, Dispatch, SampleDispatch, View } from './dispatch.ts';
 import { Kernels } from './kernels.ts';
+import { ReadbackLayout } from './readback.ts';
+import { WeightBuffer } from './weight-buffer.ts';
 import { median } from '../model/median.ts';
 
 /** Largest verify block (rows) the engine is set up for: D + 1, and 4 for the cost curve. */
@@ -46,9 +48,6 @@ interface Stack {
 
 /** How a stack's head rows end: argmax (greedy), the sampling kernel, or both (a sampling verify). */
 type HeadMode = 'argmax' | 'sample' | 'both';
-
-/** Bytes of the readback before the probabilities (verify argmax and drafts; room to spare). */
-const READBACK_PROBS_AT = 256;
 
 /** The parts of a step, for profiles: MTP catch-up (and drafting) per module, verify. */
 export type StepPhase = 'prefill' | `mtp${number}` | 'verify';
@@ -90,6 +89,7 @@ export class GpuEngine implements DecodeEngine {
     private readonly kernels: Kernels,
     private readonly main: Stack,
     private readonly mtp: Stack[],
+    private readonly readback: ReadbackLayout,
     private readonly buffers: {
       tokens: GPUBuffer;
       results: GPUBuffer;
@@ -124,31 +124,12 @@ export class GpuEngine implements DecodeEngine {
       return b;
     };
 
-    // All weights in one buffer; a tensor is a view at its element offset.
-    const names = [...expectedTensors(c).keys()];
-    const offsets = new Map<string, number>();
-    let total = 0;
-    for (const n of names) {
-      offsets.set(n, total);
-      total += weights.tensor(n).length;
-    }
-    const weightBuffer = device.createBuffer({ label: 'weights', size: total * 4, usage: GPUBufferUsage.STORAGE, mappedAtCreation: true });
-    const mapped = new Float32Array(weightBuffer.getMappedRange());
-    for (const n of names) mapped.set(weights.tensor(n), offsets.get(n)!);
-    weightBuffer.unmap();
-    owned.push(weightBuffer);
-    const w = (n: string): View => ({ buffer: weightBuffer, base: offsets.get(n)! });
-    // expectedTensors lists wq, wk, wv and w1, w3 side by side, so each group is one [3d, d] and one
-    // [2h, d] matrix in the buffer: a block runs one product for Q, K and V and one for gate and up
-    // (each output element is the same fma chain as with three or two products: bit-identical).
-    const adjacent = (first: string, ...rest: string[]): View => {
-      let at = offsets.get(first)! + weights.tensor(first).length;
-      for (const n of rest) {
-        if (offsets.get(n) !== at) throw new Error(`weights: ${n} does not follow ${first} in the weights buffer`);
-        at += weights.tensor(n).length;
-      }
-      return w(first);
-    };
+    // Every weight in one buffer; QKV and gate|up are stacked matrices of it (weight-buffer.ts), so
+    // a block runs one product for Q, K and V and one for gate and up: each output element is the
+    // same fma chain as with three or two products, so the results are bit-identical.
+    const weightBuffer = new WeightBuffer(device, weights);
+    owned.push(weightBuffer.buffer);
+    const w = (n: string) => weightBuffer.view(n);
 
     // Tokens by absolute position, with room for the drafts past the context's last position.
     const tokens = storage('tokens', S + D + 2, GPUBufferUsage.COPY_DST | GPUBufferUsage.COPY_SRC);
@@ -156,14 +137,8 @@ export class GpuEngine implements DecodeEngine {
     // Main argmax of each verify row (and of the prefill's last row); up to 4 rows for T(M).
     const verifyRows = Math.max(D + 1, VERIFY_MAX_ROWS);
     const results = storage('verify argmax', verifyRows, GPUBufferUsage.COPY_SRC);
-    if ((verifyRows + D) * 4 > READBACK_PROBS_AT) throw new RangeError('readback header too small');
-    // Readback: verify argmax and drafts, then from READBACK_PROBS_AT the main model's logits rows
-    // (greedy: for the no-repeat rule) or, sampling, p and q rows.
-    const staging = device.createBuffer({
-      label: 'readback',
-      size: READBACK_PROBS_AT + Math.max(2 * D + 1, verifyRows) * V * 4,
-      usage: GPUBufferUsage.MAP_READ | GPUBufferUsage.COPY_DST,
-    });
+    const readback = new ReadbackLayout(V, D, verifyRows);
+    const staging = device.createBuffer({ label: 'readback', size: readback.stagingBytes, usage: GPUBufferUsage.MAP_READ | GPUBufferUsage.COPY_DST });
     owned.push(staging);
     const probs = storage('sampling distributions', (2 * D + 1) * V, GPUBufferUsage.COPY_SRC);
     const sampled = storage('main drawn tokens', D + 1, GPUBufferUsage.COPY_SRC);
@@ -187,8 +162,8 @@ export class GpuEngine implements DecodeEngine {
     const block = ({ prefix, hidden: h }: BlockSpec, stream: View, label: string): Dispatch[] => {
       const qkv = storage(`${label} q|k|v cache`, S * 3 * d);
       const part = (i: number): View => ({ buffer: qkv, base: i * d, stride: 3 * d, positional: true });
-      const wqkv = adjacent(`${prefix}.attn.wq.weight`, `${prefix}.attn.wk.weight`, `${prefix}.attn.wv.weight`);
-      const w13 = adjacent(`${prefix}.ffn.w1.weight`, `${prefix}.ffn.w3.weight`);
+      const wqkv = weightBuffer.adjacent(`${prefix}.attn.wq.weight`, `${prefix}.attn.wk.weight`, `${prefix}.attn.wv.weight`);
+      const w13 = weightBuffer.adjacent(`${prefix}.ffn.w1.weight`, `${prefix}.ffn.w3.weight`);
       return [
         kernels.rmsnorm({ x: stream, weight: w(`${prefix}.attn_norm.weight`), out: plain(x2), n: d, eps: c.norm_eps, label: `${label} attn_norm` }),
         kernels.matmul({ x: plain(x2), w: wqkv, out: { buffer: qkv, positional: true }, K: d, N: 3 * d, label: `${label} wqkv` }),
@@ -255,7 +230,7 @@ export class GpuEngine implements DecodeEngine {
       previous = stream;
     }
     await device.queue.onSubmittedWorkDone();
-    return new GpuEngine(name, device, kernels, main, mtp, { tokens, results, staging, logits, probs, sampled, uniforms, owned }, c);
+    return new GpuEngine(name, device, kernels, main, mtp, readback, { tokens, results, staging, logits, probs, sampled, uniforms, owned }, c);
   }
 
   get length(): number {
@@ -355,10 +330,6 @@ export class GpuEngine implements DecodeEngine {
     this.state.commit(tokens);
   }
 
-  /**
-   * The logits of the last step (for tests and tools, not the decode loop): the main model's
-   * verify rows, and each MTP module's row at the newest position. Costs its own submit.
-   */
   /** From the last greedy step's (or prefill's) readback: no GPU work, no extra round trip. */
   async mainLogits(row: number): Promise<Float32Array> {
     const V = this.config.vocab_size;
@@ -367,6 +338,10 @@ export class GpuEngine implements DecodeEngine {
     return this.lastMainLogits!.slice(row * V, (row + 1) * V);
   }
 
+  /**
+   * The logits of the last step (for tests and tools, not the decode loop): the main model's
+   * verify rows, and each MTP module's row at the newest position. Costs its own submit.
+   */
   async readLogits(depth: number): Promise<{ main: Float32Array[]; mtp: Float32Array[] }> {
     const V = this.config.vocab_size;
     const D = this.config.mtp_depth;
@@ -413,7 +388,7 @@ export class GpuEngine implements DecodeEngine {
     read: { drafts: boolean; probs: boolean; sampledToken?: boolean },
   ): Promise<StepResult> {
     if (this.lost) throw new Error('the WebGPU device was lost; create a new engine');
-    const { tokens, results, staging, probs, sampled } = this.buffers;
+    const { tokens, staging, probs, sampled, results, logits } = this.buffers;
     const committed = this.state.tokens;
     if (this.uploadedTokens < committed.length) {
       const fresh = Uint32Array.from(committed.slice(this.uploadedTokens));
@@ -423,34 +398,17 @@ export class GpuEngine implements DecodeEngine {
     this.kernels.blocks.upload();
     const encoder = this.device.createCommandEncoder({ label: 'decode step' });
     await runner(this.device, encoder, ops);
-    const drafts = read.drafts ? depth : 0;
-    encoder.copyBufferToBuffer(read.sampledToken ? sampled : results, 0, staging, 0, (depth + 1) * 4);
-    if (drafts > 0) encoder.copyBufferToBuffer(tokens, committed.length * 4, staging, (depth + 1) * 4, drafts * 4);
-    const V = this.config.vocab_size;
-    const D = this.config.mtp_depth;
-    const row = V * 4;
-    if (read.probs) {
-      encoder.copyBufferToBuffer(probs, 0, staging, READBACK_PROBS_AT, (depth + 1) * row);
-      if (depth > 0) encoder.copyBufferToBuffer(probs, (D + 1) * row, staging, READBACK_PROBS_AT + (depth + 1) * row, depth * row);
-    } else {
-      // The verify rows' logits ride along (a few KB), for the no-repeat rule's rare fallback.
-      encoder.copyBufferToBuffer(this.buffers.logits, 0, staging, READBACK_PROBS_AT, (depth + 1) * row);
-    }
+    const request = { ...read, depth, committed: committed.length };
+    this.readback.encode(encoder, { verified: results, sampled, tokens, logits, probs }, staging, request);
     this.device.queue.submit([encoder.finish()]);
     // The drafts now sit in token slots past the committed length; the next commit overwrites them.
     this.uploadedTokens = committed.length;
-    const bytes = READBACK_PROBS_AT + (read.probs ? 2 * depth + 1 : depth + 1) * row;
+    const bytes = this.readback.bytes(request);
     await staging.mapAsync(GPUMapMode.READ, 0, bytes);
     const mapped = staging.getMappedRange(0, bytes).slice(0);
     staging.unmap();
-    const words = new Uint32Array(mapped, 0, depth + 1 + drafts);
-    const result: StepResult = { verified: Array.from(words.subarray(0, depth + 1)), drafts: Array.from(words.subarray(depth + 1)) };
-    this.lastMainLogits = read.probs ? undefined : new Float32Array(mapped, READBACK_PROBS_AT, (depth + 1) * V);
-    if (read.probs) {
-      const rowAt = (r: number) => new Float32Array(mapped, READBACK_PROBS_AT + r * row, V);
-      result.p = Array.from({ length: depth + 1 }, (_, j) => rowAt(j));
-      result.q = Array.from({ length: depth }, (_, k0) => rowAt(depth + 1 + k0));
-    }
+    const { mainLogits, ...result } = this.readback.decode(mapped, request);
+    this.lastMainLogits = mainLogits;
     return result;
   }
 }
