@@ -125,7 +125,7 @@ export async function runBench(engine: DecodeEngine, tokenizer: Tokenizer, model
     const sb = pb.snapshot();
     const sm = pm.snapshot();
     perPrompt.push({ prompt: text, speedup: sm.tokensPerSecond! / sb.tokensPerSecond!, acceptance: acceptanceOf(sm), tokens_per_step: sm.meanTokensPerStep! });
-    log(`${text.slice(0, 40).padEnd(40)}  speedup ${(sm.tokensPerSecond! / sb.tokensPerSecond!).toFixed(2)}x  accept ${sm.acceptance.map((a) => a.rate?.toFixed(2)).join(' / ')}  tokens/step ${sm.meanTokensPerStep!.toFixed(2)}`);
+    log(`${JSON.stringify(text).slice(1, 41).padEnd(40)}  speedup ${(sm.tokensPerSecond! / sb.tokensPerSecond!).toFixed(2)}x  accept ${sm.acceptance.map((a) => a.rate?.toFixed(2)).join(' / ')}  tokens/step ${sm.meanTokensPerStep!.toFixed(2)}`);
   }
   const sb = base.snapshot();
   const sm = mtp.snapshot();

@@ -1,9 +1,13 @@
 // The shipped models (public/models/<name>.*), in the order the page offers them: the model
-// whose measured speedup is higher comes first (README, "Benchmark"). The page, the kiosk and
+// whose measured speedup is higher comes first (README, "Benchmark": python-mtp 1.43-1.53x,
+// kjv-mtp 1.35-1.49x on SwiftShader, 2026-12-01). The page, the kiosk and
 // the command-line tools take a model by one of these names, and nothing else (so a name can
 // never be a path). Each has presets for the page and a prompt file for the benchmarks
 // (src/model/prompts/<name>.txt, one prompt a line, see promptLines), written here, not taken
 // from the corpus. The files are imported as text so that bundles (bench.html, the GPU kit) carry them.
+// A code prompt ends on its last code token, not on a newline: the tokenizer merges a newline with
+// the next line's indentation, so a prompt cut after the newline would end on a token the model
+// rarely saw there.
 import brownPrompts from './prompts/brown-mtp.txt?raw';
 import kjvPrompts from './prompts/kjv-mtp.txt?raw';
 import pythonPrompts from './prompts/python-mtp.txt?raw';
@@ -26,6 +30,18 @@ export interface ModelEntry {
 
 export const MODELS: readonly ModelEntry[] = [
   {
+    name: 'python-mtp',
+    title: 'Python code (the standard library)',
+    domain: 'code',
+    benchPrompts: pythonPrompts,
+    presets: [
+      { label: 'Function', text: 'def read_config(path):\n    """Return the settings in the file at path as a dict."""' },
+      { label: 'Class', text: 'class Stack:\n    def __init__(self):\n        self.items = []\n\n    def push(self, item):' },
+      { label: 'Loop', text: 'def count_words(lines):\n    counts = {}\n    for line in lines:' },
+      { label: 'Imports', text: 'import os\nimport sys\n\n\ndef main(argv):' },
+    ],
+  },
+  {
     name: 'kjv-mtp',
     title: 'English prose (King James Bible)',
     domain: 'prose',
@@ -35,18 +51,6 @@ export const MODELS: readonly ModelEntry[] = [
       { label: 'Shepherd', text: 'And the shepherd rose up early in the morning, and went' },
       { label: 'Psalm', text: 'Hear my voice, O Lord, for' },
       { label: 'Parable', text: 'Then said he unto his servants, A certain man had' },
-    ],
-  },
-  {
-    name: 'python-mtp',
-    title: 'Python code (the standard library)',
-    domain: 'code',
-    benchPrompts: pythonPrompts,
-    presets: [
-      { label: 'Function', text: 'def read_config(path):\n    """Return the settings in the file at path as a dict."""\n' },
-      { label: 'Class', text: 'class Stack:\n    def __init__(self):\n        self.items = []\n\n    def push(self, item):\n' },
-      { label: 'Loop', text: 'def count_words(lines):\n    counts = {}\n    for line in lines:\n' },
-      { label: 'Imports', text: 'import os\nimport sys\n\n\ndef main(argv):\n' },
     ],
   },
   {

@@ -8,7 +8,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Browser, Page } from 'playwright-core';
 import type { RaceResult } from '../../src/app/race-types.ts';
 import { decode } from '../../src/decode/decode-run.ts';
-import { DEFAULT_MODEL, MODELS, modelEntry } from '../../src/model/catalogue.ts';
+import { MODELS, modelEntry } from '../../src/model/catalogue.ts';
 import { CpuEngine } from '../../src/model/cpu-engine.ts';
 import { ReferenceModel } from '../../src/model/reference.ts';
 import { formatPercent, formatRate, formatRatio } from '../../src/ui/format.ts';
@@ -40,14 +40,14 @@ interface Opened {
 }
 
 /** Opens the page and waits until the engines are built (data-state idle). */
-async function openApp(browser: Browser): Promise<Opened> {
+async function openApp(browser: Browser, query = ''): Promise<Opened> {
   const page = await browser.newPage({ viewport: { width: 1280, height: 900 } });
   const errors: string[] = [];
   page.on('pageerror', (e) => errors.push(e.message));
   page.on('console', (m) => {
     if (m.type() === 'error') errors.push(`${m.text()} (${m.location().url})`);
   });
-  await page.goto(server.url);
+  await page.goto(`${server.url}${query}`);
   await page.waitForSelector('#app[data-state="idle"]', { timeout: 120_000 });
   return { page, errors };
 }
@@ -202,14 +202,14 @@ describe('the race, WebGPU on', () => {
     await page.close();
   });
 
-  it('the picker switches to python-mtp: its presets, depth 3, code as code, and a greedy race with identical texts', async () => {
-    const { page, errors } = await openApp(browser);
+  it('the picker switches from prose (kjv-mtp) to python-mtp: its presets, depth 3, code as code, and a greedy race with identical texts', async () => {
+    const { page, errors } = await openApp(browser, '?model=kjv-mtp');
     const python = readModel('python-mtp');
     const entry = modelEntry('python-mtp')!;
     const picker = page.locator('race-controls model-picker select');
     // The catalogue, in order, the loaded model chosen.
     expect(await picker.locator('option').evaluateAll((os) => os.map((o) => (o as HTMLOptionElement).value))).toEqual(MODELS.map((m) => m.name));
-    expect(await picker.inputValue()).toBe(DEFAULT_MODEL);
+    expect(await picker.inputValue()).toBe('kjv-mtp');
     const look = (selector: string) =>
       page.locator(selector).evaluate((el) => {
         const style = getComputedStyle(el);
