@@ -13,6 +13,7 @@
 // earlier 8-gram (a loop), and the first sample, and writes nothing: the measurement behind --why.
 import { readFileSync, writeFileSync } from 'node:fs';
 import { DecodeRun } from '../src/decode/decode-run.ts';
+import { acceptanceOf } from '../src/decode/bench.ts';
 import { RunMetrics } from '../src/decode/metrics.ts';
 import { CpuEngine } from '../src/model/cpu-engine.ts';
 import { promptLines } from '../src/model/prompt-file.ts';
@@ -54,28 +55,32 @@ await runCli(async () => {
   const depth = model.weights.config.mtp_depth;
   const prompts = promptLines(model.entry.benchPrompts);
 
-  async function generate(text: string, noRepeatNgram: number, metrics: RunMetrics) {
-    const prompt = [model.tokenizer.endOfText, ...model.tokenizer.encode(text)];
-    const run = new DecodeRun(engine, { depth, maxTokens: tokens, noRepeatNgram, endOfText: model.tokenizer.endOfText });
-    await run.prefill(prompt);
-    for (let e = await run.step(); e; e = await run.step()) metrics.add(e);
-    return { prompt, tokens: run.tokens, text: model.tokenizer.decode(run.tokens.filter((t) => t !== model.tokenizer.endOfText)) };
+  /** Greedy generation from every prompt under the rule's n: the figures over all of them, and each text. */
+  async function generateAll(noRepeatNgram: number) {
+    const metrics = new RunMetrics(depth);
+    const texts: string[] = [];
+    const tokenCounts: number[] = [];
+    let loops = 0;
+    for (const text of prompts) {
+      const prompt = [model.tokenizer.endOfText, ...model.tokenizer.encode(text)];
+      const run = new DecodeRun(engine, { depth, maxTokens: tokens, noRepeatNgram, endOfText: model.tokenizer.endOfText });
+      await run.prefill(prompt);
+      for (let e = await run.step(); e; e = await run.step()) metrics.add(e);
+      loops += loopShare([...prompt, ...run.tokens], prompt.length) / prompts.length;
+      texts.push(model.tokenizer.decode(run.tokens.filter((t) => t !== model.tokenizer.endOfText)));
+      tokenCounts.push(run.tokens.length);
+    }
+    const s = metrics.snapshot();
+    const acceptance = Object.fromEntries(Object.entries(acceptanceOf(s)).map(([k, a]) => [k, +a.toFixed(4)]));
+    return { acceptance, tokensPerStep: s.meanTokensPerStep!, loops, texts, tokenCounts };
   }
-  const rates = (m: RunMetrics) => Object.fromEntries(m.snapshot().acceptance.map((a) => [String(a.position), +(a.rate ?? NaN).toFixed(4)]));
 
   if (values.sweep) {
     for (const n of SWEEP) {
-      const metrics = new RunMetrics(depth);
-      let loops = 0;
-      let first = '';
-      for (const [i, text] of prompts.entries()) {
-        const out = await generate(text, n, metrics);
-        loops += loopShare([...out.prompt, ...out.tokens], out.prompt.length) / prompts.length;
-        if (i === 0) first = out.text;
-      }
+      const g = await generateAll(n);
       console.log(
-        `no-repeat ${String(n).padStart(2)}: acceptance ${JSON.stringify(rates(metrics))}  tokens/step ${metrics.snapshot().meanTokensPerStep!.toFixed(2)}  ` +
-          `repeats an earlier ${LOOP_NGRAM}-gram ${(100 * loops).toFixed(1)}%\n  ${JSON.stringify(prompts[0] + first)}`,
+        `no-repeat ${String(n).padStart(2)}: acceptance ${JSON.stringify(g.acceptance)}  tokens/step ${g.tokensPerStep.toFixed(2)}  ` +
+          `repeats an earlier ${LOOP_NGRAM}-gram ${(100 * g.loops).toFixed(1)}%\n  ${JSON.stringify(prompts[0] + g.texts[0])}`,
       );
     }
     return;
@@ -86,22 +91,15 @@ await runCli(async () => {
   const n = values['no-repeat-ngram'] === undefined ? model.decoding.noRepeatNgram : option('no-repeat-ngram', values['no-repeat-ngram']);
   const why = values.why ?? card.decoding?.why;
   if (!why) throw new UsageError('--why is required the first time (say what the rule is for and what was measured)');
-  const metrics = new RunMetrics(depth);
-  const samples = [];
-  let loops = 0;
-  for (const [i, text] of prompts.entries()) {
-    const out = await generate(text, n, metrics);
-    loops += loopShare([...out.prompt, ...out.tokens], out.prompt.length) / prompts.length;
-    if (i < 3) samples.push({ prompt: text, text: out.text, tokens: out.tokens.length });
-  }
-  const s = metrics.snapshot();
+  const g = await generateAll(n);
+  const samples = prompts.slice(0, 3).map((prompt, i) => ({ prompt, text: g.texts[i], tokens: g.tokenCounts[i] }));
   card.decoding = { no_repeat_ngram: n, why };
   card.samples = { how: `greedy, depth ${depth}, no-repeat ${n}, ${tokens} tokens, CPU reference engine (npm run card -- --model ${model.name})`, samples };
   card.generation = {
     how: `greedy generation from the ${prompts.length} prompts of src/model/prompts/${model.name}.txt (written for this, not from the corpus), ${tokens} tokens each, depth ${depth}, no-repeat ${n}, CPU reference engine`,
-    acceptance: rates(metrics),
-    tokens_per_step: +s.meanTokensPerStep!.toFixed(3),
-    repeats_earlier_8gram: +loops.toFixed(4),
+    acceptance: g.acceptance,
+    tokens_per_step: +g.tokensPerStep.toFixed(3),
+    repeats_earlier_8gram: +g.loops.toFixed(4),
   };
   writeFileSync(cardPath, JSON.stringify(card, null, 2) + '\n');
   console.log(JSON.stringify({ decoding: card.decoding, generation: card.generation }, null, 2));

@@ -88,7 +88,8 @@ interface Dispatches {
 }
 const perStep = (d: Dispatches) => (d.steps ? d.total / d.steps : null);
 
-function acceptanceOf(s: MetricsSnapshot): Record<string, number> {
+/** Acceptance per draft position, keyed "1".."D" (NaN where nothing was judged): the JSON's form. */
+export function acceptanceOf(s: MetricsSnapshot): Record<string, number> {
   return Object.fromEntries(s.acceptance.map((a) => [String(a.position), a.rate ?? NaN]));
 }
 
