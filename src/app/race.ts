@@ -153,10 +153,9 @@ export class RaceController {
     this.profiles.clear();
   }
 
+  /** The second half of reload(): its caller has already shown the load starting (phase, `loading`). */
   private async load(name: string, signal: AbortSignal): Promise<void> {
     const title = titleOf(name);
-    this.loading = { name, title, received: 0 };
-    this.setPhase('loading');
     try {
       const model = await this.options.loadModel(name, {
         signal,
