@@ -15,3 +15,6 @@ fn view_row(base: u32, stride: u32, positional: u32, r: u32) -> u32 {
 
 // The lowest finite f32, where a maximum starts (a constant -inf is not valid WGSL).
 const LOWEST_F32: f32 = -0x1.fffffep+127f;
+
+// Invocations of a workgroup, in every kernel but sampling's.
+const WG: u32 = 64u;

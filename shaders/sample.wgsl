@@ -47,7 +47,6 @@ struct Params {
 @group(0) @binding(4) var<storage, read_write> P: array<f32>;
 @group(0) @binding(5) var<storage, read_write> ids: array<u32>;
 
-const WG: u32 = 64u;
 const MAX_N: u32 = 2048u;
 const GROUPS: u32 = 8u; // second level of every reduction: 8 groups of 8 invocations (GROUPS^2 = WG)
 const NONE: u32 = 0xffffffffu;

@@ -8,10 +8,14 @@ import type { ShaderName } from './shaders.ts';
 export const SLOT_BYTES = 256;
 /** Bytes of the per-step `Block` uniform each kernel reads. */
 export const BLOCK_BYTES = 16;
-/** Rows of a matmul block that always use the `rows` variant (each weight read once per block). */
-export const DECODE_MAX_ROWS = 4;
-/** Largest head the attention kernel takes (attention.wgsl MAX_HD: each lane's running output is a private array). */
+/** Widest model the fused kernels take (shaders/rows.wgsl MAX_D4: a group's rows sit in workgroup memory). */
+export const FUSED_MAX_D = 256;
+/** Widest SwiGLU hidden layer ffn.wgsl takes (MAX_H4: a group's activations sit in workgroup memory). */
+export const FFN_MAX_HIDDEN = 512;
+/** Largest head attend.wgsl takes (MAX_HD: each lane's running output is a private array). */
 export const ATTENTION_MAX_HEAD_DIM = 64;
+/** Most heads attend.wgsl takes (MAX_HEADS: the lanes' running max and sum per head). */
+export const ATTENTION_MAX_HEADS = 64;
 /** Longest row the sampling kernel takes (sample.wgsl: its workgroup memory holds the row's values). */
 export const SAMPLE_MAX_N = 2048;
 
@@ -44,17 +48,6 @@ export interface Dispatch {
   readonly label: string;
   /** Records the kernel for `block` into a compute pass. */
   encode(pass: GPUComputePassEncoder, block: Block): void;
-}
-
-/**
- * The two matmul entry points (matmul.wgsl): `rows` (groups of 4 rows, one column per invocation,
- * no workgroup memory) and `tiled` (64 x 64 tiles through workgroup memory). They give the same bits.
- */
-export type MatmulVariant = 'rows' | 'tiled';
-
-export interface MatmulDispatch extends Dispatch {
-  /** `encode` with a chosen variant (tests and benchmarks). */
-  encodeVariant(pass: GPUComputePassEncoder, block: Block, variant: MatmulVariant): void;
 }
 
 /** Temperature (> 0) and top-p (0 < topP <= 1; 1 keeps every token) of the sampling kernel. */

@@ -36,18 +36,15 @@ export const VERIFY_MAX_ROWS = 4;
 
 /** One model's stack of dispatches for a block of rows (main model or an MTP module). */
 interface Stack {
-  /** Input of the block rows: embedding (main) or the MTP input norm + projection. */
-  input: Dispatch[];
-  /** The transformer blocks, in order. */
+  /** Input of the block rows: the embedding gather (main) or the MTP input (mtp_input.wgsl). */
+  input: Dispatch;
+  /** The transformer blocks, three dispatches each: qkv, attend, ffn. */
   layers: Dispatch[];
-  /** Final norm, head and argmax for the rows that need logits. */
-  head: Dispatch[];
-  /** The sampling kernel on the head's logits rows (after head[0..1], instead of or after argmax). */
+  /** Final norm, logits and argmax, for the rows that need logits. */
+  head: Dispatch;
+  /** The sampling kernel on the head's logits rows (after the head, when a step samples). */
   sample: SampleDispatch;
 }
-
-/** How a stack's head rows end: argmax (greedy), the sampling kernel, or both (a sampling verify). */
-type HeadMode = 'argmax' | 'sample' | 'both';
 
 /** The parts of a step, for profiles: MTP catch-up (and drafting) per module, verify. */
 export type StepPhase = 'prefill' | `mtp${number}` | 'verify';
@@ -90,19 +87,7 @@ export class GpuEngine implements DecodeEngine {
     private readonly main: Stack,
     private readonly mtp: Stack[],
     private readonly readback: ReadbackLayout,
-    private readonly buffers: {
-      tokens: GPUBuffer;
-      results: GPUBuffer;
-      staging: GPUBuffer;
-      logits: GPUBuffer;
-      /** Sampling distributions, laid out as `logits`: main rows 0..D, module k at row D + k. */
-      probs: GPUBuffer;
-      /** The main model's drawn token per row (read after a sampling prefill; unused in steps). */
-      sampled: GPUBuffer;
-      /** Uniforms of the draws: module k at k - 1, main row r at D + r. */
-      uniforms: GPUBuffer;
-      owned: GPUBuffer[];
-    },
+    private readonly buffers: Buffers,
     config: ModelConfig,
   ) {
     this.config = config;
@@ -112,125 +97,14 @@ export class GpuEngine implements DecodeEngine {
   }
 
   static async create(device: GPUDevice, weights: Weights, name = 'WebGPU'): Promise<GpuEngine> {
-    const c = weights.config;
-    const { d_model: d, vocab_size: V, max_seq_len: S, n_heads: H, mtp_depth: D } = c;
-    const widest = Math.max(c.ffn_hidden, c.mtp_ffn_hidden);
-    const hd = d / H;
     const kernels = await Kernels.create(device, { slots: 8 });
-    const owned: GPUBuffer[] = [];
-    const storage = (label: string, floats: number, extra = 0) => {
-      const b = device.createBuffer({ label, size: floats * 4, usage: GPUBufferUsage.STORAGE | extra });
-      owned.push(b);
-      return b;
-    };
-
-    // Every weight in one buffer; QKV and gate|up are stacked matrices of it (weight-buffer.ts), so
-    // a block runs one product for Q, K and V and one for gate and up: each output element is the
-    // same fma chain as with three or two products, so the results are bit-identical.
+    const buffers = allocate(device, weights.config);
     const weightBuffer = new WeightBuffer(device, weights);
-    owned.push(weightBuffer.buffer);
-    const w = (n: string) => weightBuffer.view(n);
-
-    // Tokens by absolute position, with room for the drafts past the context's last position.
-    const tokens = storage('tokens', S + D + 2, GPUBufferUsage.COPY_DST | GPUBufferUsage.COPY_SRC);
-    const tokenView = (ahead: number): View => ({ buffer: tokens, base: ahead, positional: true });
-    // Main argmax of each verify row (and of the prefill's last row); up to 4 rows for T(M).
-    const verifyRows = Math.max(D + 1, VERIFY_MAX_ROWS);
-    const results = storage('verify argmax', verifyRows, GPUBufferUsage.COPY_SRC);
-    const readback = new ReadbackLayout(V, D, verifyRows);
-    const staging = device.createBuffer({ label: 'readback', size: readback.stagingBytes, usage: GPUBufferUsage.MAP_READ | GPUBufferUsage.COPY_DST });
-    owned.push(staging);
-    const probs = storage('sampling distributions', (2 * D + 1) * V, GPUBufferUsage.COPY_SRC);
-    const sampled = storage('main drawn tokens', D + 1, GPUBufferUsage.COPY_SRC);
-    const uniforms = storage('draw uniforms', 2 * D + 1, GPUBufferUsage.COPY_DST);
-
-    // Scratch for a block of up to S rows (the prefill) and the head's logits for D + 1 rows.
-    const x2 = storage('normed', S * 2 * d);
-    const att = storage('attention out', S * d);
-    const gateUp = storage('ffn gate | up', S * 2 * widest);
-    const act = storage('ffn act', S * widest);
-    const emb = storage('mtp embedding', S * d);
-    // Logits: D + 1 verify rows of the main model, then one row (the newest position) per module;
-    // T(M) measures up to 4 main rows, which may spill into the module rows (scratch, unread).
-    const logits = storage('logits', Math.max(2 * D + 1, VERIFY_MAX_ROWS) * V, GPUBufferUsage.COPY_SRC);
-    const rope = kernels.ropeTable(hd, S, c.rope_theta);
-    const plain = (buffer: GPUBuffer): View => ({ buffer });
-
-    // A block's KV cache is its Q | K | V rows by absolute position (3d wide): the one QKV product
-    // writes there, RoPE turns Q and K as 2H heads in one pass, attention reads Q, K and V through
-    // views of stride 3d. (The Q part of old positions is never read again: d floats a position.)
-    const block = ({ prefix, hidden: h }: BlockSpec, stream: View, label: string): Dispatch[] => {
-      const qkv = storage(`${label} q|k|v cache`, S * 3 * d);
-      const part = (i: number): View => ({ buffer: qkv, base: i * d, stride: 3 * d, positional: true });
-      const wqkv = weightBuffer.adjacent(`${prefix}.attn.wq.weight`, `${prefix}.attn.wk.weight`, `${prefix}.attn.wv.weight`);
-      const w13 = weightBuffer.adjacent(`${prefix}.ffn.w1.weight`, `${prefix}.ffn.w3.weight`);
-      return [
-        kernels.rmsnorm({ x: stream, weight: w(`${prefix}.attn_norm.weight`), out: plain(x2), n: d, eps: c.norm_eps, label: `${label} attn_norm` }),
-        kernels.matmul({ x: plain(x2), w: wqkv, out: { buffer: qkv, positional: true }, K: d, N: 3 * d, label: `${label} wqkv` }),
-        kernels.rope({ x: { buffer: qkv, stride: 3 * d, positional: true }, table: rope, nHeads: 2 * H, headDim: hd, label: `${label} rope qk` }),
-        kernels.attention({ q: part(0), k: part(1), v: part(2), out: plain(att), nHeads: H, headDim: hd, label: `${label} attention` }),
-        kernels.matmul({ x: plain(att), w: w(`${prefix}.attn.wo.weight`), out: stream, K: d, N: d, residual: true, label: `${label} wo` }),
-        kernels.rmsnorm({ x: stream, weight: w(`${prefix}.ffn_norm.weight`), out: plain(x2), n: d, eps: c.norm_eps, label: `${label} ffn_norm` }),
-        kernels.matmul({ x: plain(x2), w: w13, out: plain(gateUp), K: d, N: 2 * h, label: `${label} w13` }),
-        kernels.siluMul({
-          gate: { buffer: gateUp, stride: 2 * h },
-          up: { buffer: gateUp, base: h, stride: 2 * h },
-          out: plain(act),
-          n: h,
-          label: `${label} silu`,
-        }),
-        kernels.matmul({ x: plain(act), w: w(`${prefix}.ffn.w2.weight`), out: stream, K: h, N: d, residual: true, label: `${label} w2` }),
-      ];
-    };
-    const head = (stream: View, normWeight: string, logitsRow: number, argmaxOut: View, label: string): Dispatch[] => [
-      kernels.rmsnorm({ x: stream, weight: w(normWeight), out: plain(x2), n: d, eps: c.norm_eps, label: `${label} norm` }),
-      kernels.matmul({ x: plain(x2), w: w('tok_emb.weight'), out: { buffer: logits, base: logitsRow * V }, K: d, N: V, label: `${label} head` }),
-      kernels.argmax({ logits: { buffer: logits, base: logitsRow * V }, out: argmaxOut, n: V, label: `${label} argmax` }),
-    ];
-    // The setting is a placeholder until the first sampling step sets it (setSampling).
-    const sample = (logitsRow: number, uniform: number, out: View, label: string): SampleDispatch =>
-      kernels.sample({
-        logits: { buffer: logits, base: logitsRow * V },
-        uniforms: { buffer: uniforms, base: uniform },
-        probs: { buffer: probs, base: logitsRow * V },
-        out,
-        n: V,
-        temperature: 1,
-        topP: 1,
-        label: `${label} sample`,
-      });
-
-    const mainStream: View = { buffer: storage('main stream h0', S * d), positional: true };
-    const main: Stack = {
-      input: [kernels.embedding({ table: w('tok_emb.weight'), tokens: tokenView(0), out: mainStream, d, vocab: V, label: 'main embedding' })],
-      layers: mainBlocks(c).flatMap((spec, i) => block(spec, mainStream, `main L${i}`)),
-      head: head(mainStream, 'norm.weight', 0, plain(results), 'main'),
-      sample: sample(0, D, plain(sampled), 'main'),
-    };
-    const mtp: Stack[] = [];
-    let previous = mainStream;
-    for (let k = 1; k <= D; k++) {
-      const p = `mtp.${k - 1}`;
-      const stream: View = { buffer: storage(`mtp${k} stream h${k}`, S * d), positional: true };
-      mtp.push({
-        input: [
-          kernels.embedding({ table: w('tok_emb.weight'), tokens: tokenView(k), out: plain(emb), d, vocab: V, label: `mtp${k} embedding` }),
-          kernels.rmsnorm({
-            x: previous, weight: w(`${p}.hnorm.weight`), second: { x: plain(emb), weight: w(`${p}.enorm.weight`) },
-            out: plain(x2), n: d, eps: c.norm_eps, label: `mtp${k} input norms`,
-          }),
-          kernels.matmul({ x: plain(x2), w: w(`${p}.proj.weight`), out: stream, K: 2 * d, N: d, label: `mtp${k} proj` }),
-        ],
-        layers: mtpBlocks(c, k - 1).flatMap((spec, j) => block(spec, stream, c.mtp_layers > 1 ? `mtp${k} B${j}` : `mtp${k}`)),
-        // The draft goes straight into the token buffer, at the position it predicts (pos + k + 1).
-        head: head(stream, `${p}.norm.weight`, D + k, tokenView(k + 1), `mtp${k}`),
-        // Sampling: the drawn draft goes to the same token slot, at the uniform of module k.
-        sample: sample(D + k, k - 1, tokenView(k + 1), `mtp${k}`),
-      });
-      previous = stream;
-    }
+    buffers.owned.push(weightBuffer.buffer);
+    const { main, mtp } = buildStacks(kernels, weightBuffer, buffers, weights.config);
     await device.queue.onSubmittedWorkDone();
-    return new GpuEngine(name, device, kernels, main, mtp, readback, { tokens, results, staging, logits, probs, sampled, uniforms, owned }, c);
+    const readback = new ReadbackLayout(weights.config.vocab_size, weights.config.mtp_depth, buffers.verifyRows);
+    return new GpuEngine(name, device, kernels, main, mtp, readback, buffers, weights.config);
   }
 
   get length(): number {
@@ -248,7 +122,7 @@ export class GpuEngine implements DecodeEngine {
     const slots = this.kernels.blocks;
     const all = slots.set(0, P, 0);
     const last = slots.set(1, 1, P - 1);
-    const ops = this.stackOps(this.main, all, last, 'prefill', sampling ? 'sample' : 'argmax');
+    const ops = this.stackOps(this.main, all, last, 'prefill', !!sampling);
     this.mtp.slice(0, depth).forEach((stack, k0) => {
       // Module k runs where its input token (i + k) is in the prompt; it drafts nothing yet.
       ops.push(...this.stackOps(stack, slots.set(2 + k0, Math.max(0, P - (k0 + 1)), 0), null, 'prefill'));
@@ -278,10 +152,10 @@ export class GpuEngine implements DecodeEngine {
     const ops: Op[] = [];
     plan.mtp.forEach(({ from, to }, k0) => {
       const rows = slots.set(2 * k0, to - from + 1, from);
-      ops.push(...this.stackOps(this.mtp[k0], rows, slots.set(2 * k0 + 1, 1, to), `mtp${k0 + 1}`, sampling ? 'sample' : 'argmax'));
+      ops.push(...this.stackOps(this.mtp[k0], rows, slots.set(2 * k0 + 1, 1, to), `mtp${k0 + 1}`, sampling));
     });
     const verify = slots.set(2 * depth, depth + 1, plan.verifyFrom);
-    ops.push(...this.stackOps(this.main, verify, verify, 'verify', sampling ? 'both' : 'argmax'));
+    ops.push(...this.stackOps(this.main, verify, verify, 'verify', sampling));
     return ops;
   }
 
@@ -366,12 +240,9 @@ export class GpuEngine implements DecodeEngine {
     this.kernels.destroy();
   }
 
-  private stackOps(stack: Stack, rows: Block, headRows: Block | null, phase: StepPhase, mode: HeadMode = 'argmax'): Op[] {
-    const ops = [...stack.input, ...stack.layers].map((dispatch) => ({ dispatch, block: rows, phase }));
-    if (headRows) {
-      const head = mode === 'argmax' ? stack.head : mode === 'both' ? [...stack.head, stack.sample] : [...stack.head.slice(0, 2), stack.sample];
-      for (const dispatch of head) ops.push({ dispatch, block: headRows, phase });
-    }
+  private stackOps(stack: Stack, rows: Block, headRows: Block | null, phase: StepPhase, sampled = false): Op[] {
+    const ops = [stack.input, ...stack.layers].map((dispatch) => ({ dispatch, block: rows, phase }));
+    if (headRows) for (const dispatch of sampled ? [stack.head, stack.sample] : [stack.head]) ops.push({ dispatch, block: headRows, phase });
     return ops;
   }
 
@@ -411,4 +282,137 @@ export class GpuEngine implements DecodeEngine {
     this.lastMainLogits = mainLogits;
     return result;
   }
+}
+
+/** The engine's GPU buffers, apart from the weights: what a step reads and writes. */
+interface Buffers {
+  /** Token ids by absolute position, with room for the drafts past the context's last position. */
+  tokens: GPUBuffer;
+  /** The main model's argmax of each verify row (and of the prefill's last row). */
+  results: GPUBuffer;
+  verifyRows: number;
+  staging: GPUBuffer;
+  /** Logits: main rows 0..D, then module k at row D + k (T(M) may spill its rows 1..3 into these). */
+  logits: GPUBuffer;
+  /** Sampling distributions, laid out as `logits`. */
+  probs: GPUBuffer;
+  /** The main model's drawn token per row (read after a sampling prefill; unused in steps). */
+  sampled: GPUBuffer;
+  /** Uniforms of the draws: module k at k - 1, main row r at D + r. */
+  uniforms: GPUBuffer;
+  /** The attention's output of a block's rows (up to a prefill's S), read by wo_ffn. */
+  attention: GPUBuffer;
+  /** Residual streams by absolute position: the main model's (h^0 after its last block), then module k's (h^k). */
+  streams: GPUBuffer[];
+  /** Every buffer the engine owns, destroyed with it. */
+  owned: GPUBuffer[];
+}
+
+function allocate(device: GPUDevice, c: ModelConfig): Buffers {
+  const { d_model: d, vocab_size: V, max_seq_len: S, mtp_depth: D } = c;
+  const owned: GPUBuffer[] = [];
+  const storage = (label: string, floats: number, extra = 0) => {
+    const b = device.createBuffer({ label, size: floats * 4, usage: GPUBufferUsage.STORAGE | extra });
+    owned.push(b);
+    return b;
+  };
+  const verifyRows = Math.max(D + 1, VERIFY_MAX_ROWS);
+  const staging = device.createBuffer({ label: 'readback', size: new ReadbackLayout(V, D, verifyRows).stagingBytes, usage: GPUBufferUsage.MAP_READ | GPUBufferUsage.COPY_DST });
+  owned.push(staging);
+  return {
+    tokens: storage('tokens', S + D + 2, GPUBufferUsage.COPY_DST | GPUBufferUsage.COPY_SRC),
+    results: storage('verify argmax', verifyRows, GPUBufferUsage.COPY_SRC),
+    verifyRows,
+    staging,
+    logits: storage('logits', Math.max(2 * D + 1, VERIFY_MAX_ROWS) * V, GPUBufferUsage.COPY_SRC),
+    probs: storage('sampling distributions', (2 * D + 1) * V, GPUBufferUsage.COPY_SRC),
+    sampled: storage('main drawn tokens', D + 1, GPUBufferUsage.COPY_SRC),
+    uniforms: storage('draw uniforms', 2 * D + 1, GPUBufferUsage.COPY_DST),
+    attention: storage('attention out', S * d),
+    streams: [storage('main stream h0', S * d), ...Array.from({ length: D }, (_, k0) => storage(`mtp${k0 + 1} stream h${k0 + 1}`, S * d))],
+    owned,
+  };
+}
+
+/**
+ * Every kernel use of the main model and its modules, bound to its buffers. A block's KV cache is
+ * its Q | K | V rows by absolute position (3d wide), written by qkv and read by attend (the Q part
+ * of old positions is never read again: d floats a position). Module k's draft goes straight into
+ * the token buffer at the position it predicts (pos + k + 1), by argmax or by the sampling kernel.
+ */
+function buildStacks(kernels: Kernels, weights: WeightBuffer, buffers: Buffers, c: ModelConfig): { main: Stack; mtp: Stack[] } {
+  const { d_model: d, vocab_size: V, max_seq_len: S, n_heads: H, mtp_depth: D, norm_eps: eps } = c;
+  const w = (n: string) => weights.view(n);
+  const rope = kernels.ropeTable(d / H, S, c.rope_theta);
+  const { tokens, logits } = buffers;
+  const tokenView = (ahead: number): View => ({ buffer: tokens, base: ahead, positional: true });
+  const stream = (i: number): View => ({ buffer: buffers.streams[i], positional: true });
+  const att: View = { buffer: buffers.attention };
+
+  const block = ({ prefix, hidden }: BlockSpec, x: View, label: string): Dispatch[] => {
+    const cache = { buffer: kernels.device.createBuffer({ label: `${label} q|k|v cache`, size: S * 3 * d * 4, usage: GPUBufferUsage.STORAGE }) };
+    buffers.owned.push(cache.buffer);
+    const wqkv = weights.columns(`${prefix}.attn.wq.weight`, `${prefix}.attn.wk.weight`, `${prefix}.attn.wv.weight`);
+    const w13 = weights.columns(`${prefix}.ffn.w1.weight`, `${prefix}.ffn.w3.weight`);
+    return [
+      kernels.qkv({ x, norm: w(`${prefix}.attn_norm.weight`), w: wqkv, cache, table: rope, d, nHeads: H, eps, label: `${label} norm+qkv+rope` }),
+      kernels.attention({ cache, out: att, d, nHeads: H, label: `${label} attention` }),
+      kernels.woFfn({
+        x,
+        att,
+        wo: weights.columns(`${prefix}.attn.wo.weight`),
+        norm: w(`${prefix}.ffn_norm.weight`),
+        w13,
+        w2: weights.columns(`${prefix}.ffn.w2.weight`),
+        d,
+        hidden,
+        eps,
+        label: `${label} wo+ffn`,
+      }),
+    ];
+  };
+  const head = (x: View, norm: string, logitsRow: number, ids: View, label: string): Dispatch =>
+    kernels.head({ x, norm: w(norm), table: weights.columns('tok_emb.weight'), logits: { buffer: logits, base: logitsRow * V }, ids, d, n: V, eps, label: `${label} norm+head+argmax` });
+  // The setting is a placeholder until the first sampling step sets it (setSampling).
+  const sample = (logitsRow: number, uniform: number, out: View, label: string): SampleDispatch =>
+    kernels.sample({
+      logits: { buffer: logits, base: logitsRow * V },
+      uniforms: { buffer: buffers.uniforms, base: uniform },
+      probs: { buffer: buffers.probs, base: logitsRow * V },
+      out,
+      n: V,
+      temperature: 1,
+      topP: 1,
+      label: `${label} sample`,
+    });
+
+  const main: Stack = {
+    input: kernels.embedding({ table: w('tok_emb.weight'), tokens: tokenView(0), out: stream(0), d, vocab: V, label: 'main embedding' }),
+    layers: mainBlocks(c).flatMap((spec, i) => block(spec, stream(0), `main L${i}`)),
+    head: head(stream(0), 'norm.weight', 0, { buffer: buffers.results }, 'main'),
+    sample: sample(0, D, { buffer: buffers.sampled }, 'main'),
+  };
+  const mtp = Array.from({ length: D }, (_, k0): Stack => {
+    const k = k0 + 1;
+    const p = `mtp.${k0}`;
+    return {
+      input: kernels.mtpInput({
+        x: stream(k0),
+        tokens: tokenView(k),
+        table: w('tok_emb.weight'),
+        hnorm: w(`${p}.hnorm.weight`),
+        enorm: w(`${p}.enorm.weight`),
+        proj: weights.columns(`${p}.proj.weight`),
+        out: stream(k),
+        d,
+        vocab: V,
+        eps,
+        label: `mtp${k} embedding+norms+proj`,
+      }),
+      layers: mtpBlocks(c, k0).flatMap((spec, j) => block(spec, stream(k), c.mtp_layers > 1 ? `mtp${k} B${j}` : `mtp${k}`)),
+      head: head(stream(k), `${p}.norm.weight`, D + k, tokenView(k + 1), `mtp${k}`),
+      sample: sample(D + k, k0, tokenView(k + 1), `mtp${k}`),
+    };
+  });
+  return { main, mtp };
 }

@@ -1,7 +1,7 @@
 // TypeScript wrappers of the WGSL kernels (shaders/*.wgsl), made to be composed by the engine.
 //
 // Set-up (once):  `const k = await Kernels.create(device)` compiles every pipeline
-// (createComputePipelineAsync); then one call per kernel use, e.g. `k.matmul({...})`, creates that
+// (createComputePipelineAsync); then one call per kernel use, e.g. `k.ffn({...})`, creates that
 // use's small static uniform (sizes, element offsets) and its bind group, and returns a Dispatch.
 // Per step: `k.blocks.set(slot, rows, pos0)` for each block run in the step, `k.blocks.upload()`
 // (one writeBuffer), then `dispatch.encode(pass, block)` for each kernel: setPipeline,
@@ -11,7 +11,14 @@
 //   binding 0: `Block { rows, pos0 }`, a 16-byte uniform bound with a dynamic offset into
 //              `k.blocks.buffer` (one 256-byte slot per block run, written once per step);
 //   binding 1: the use's static `Params` uniform (created at set-up);
-//   binding 2..: storage buffers, read-only inputs first, the output last.
+//   binding 2..: storage buffers; the fused kernels of a decode step (shaders/rows.wgsl) start
+//              with the residual stream (2) and the weights buffer (3), the others with their
+//              read-only inputs, the output last.
+//
+// A decode step (and a prefill) is made of these kernels: per transformer block qkv (norm,
+// [Wq; Wk; Wv], RoPE, cache write), attention, and wo_ffn (Wo, residual, norm, SwiGLU, W2,
+// residual); per model one input (embedding, or mtp_input for an MTP module) and one head (norm,
+// logits, argmax), and the sampling kernel after the head when a step samples.
 //
 // Views: every operand is a `View` of a buffer, in 32-bit elements: row r of a block starts at
 // `base + (positional ? pos0 + r : r) * stride`. A positional view is indexed by absolute position
@@ -21,14 +28,13 @@ import { checkSampling } from '../model/decode-engine.ts';
 import { ropeCosSin } from '../model/ops.ts';
 import {
   ATTENTION_MAX_HEAD_DIM,
+  ATTENTION_MAX_HEADS,
   BLOCK_BYTES,
   BlockParams,
-  DECODE_MAX_ROWS,
+  FFN_MAX_HIDDEN,
+  FUSED_MAX_D,
   SAMPLE_MAX_N,
-  type Block,
   type Dispatch,
-  type MatmulDispatch,
-  type MatmulVariant,
   type SampleDispatch,
   type SampleSetting,
   type View,
@@ -52,16 +58,16 @@ interface Family {
   storage: Access[];
 }
 
-// Each shader's storage bindings from binding 2 on, and its entry points (its Params: params.ts).
-const FAMILIES: Record<ShaderName, { storage: Access[]; entries: string[] }> = {
-  embedding: { storage: ['read', 'read', 'rw'], entries: ['main'] },
-  rmsnorm: { storage: ['read', 'read', 'read', 'read', 'rw'], entries: ['main'] },
-  matmul: { storage: ['read', 'read', 'rw'], entries: ['rows', 'tiled'] },
-  rope: { storage: ['read', 'rw'], entries: ['main'] },
-  attention: { storage: ['read', 'read', 'read', 'rw'], entries: ['main'] },
-  ffn: { storage: ['read', 'read', 'rw'], entries: ['main'] },
-  argmax: { storage: ['read', 'rw'], entries: ['main'] },
-  sample: { storage: ['read', 'read', 'rw', 'rw'], entries: ['main'] },
+// Each shader's storage bindings from binding 2 on (its Params: params.ts). The fused kernels' first
+// two are rows.wgsl's: the residual stream (read and written) and the weights.
+const FAMILIES: Record<ShaderName, Access[]> = {
+  embedding: ['read', 'read', 'rw'],
+  mtp_input: ['rw', 'read', 'read', 'rw'],
+  qkv: ['rw', 'read', 'read', 'rw'],
+  attention: ['read', 'rw'],
+  wo_ffn: ['rw', 'read', 'read'],
+  head: ['rw', 'read', 'rw', 'rw'],
+  sample: ['read', 'read', 'rw', 'rw'],
 };
 
 const ceilDiv = (a: number, b: number) => Math.ceil(a / b);
@@ -70,6 +76,40 @@ function checkCount(what: string, n: number, min = 1): void {
   if (!Number.isInteger(n) || n < min) throw new RangeError(`${what} must be an integer >= ${min}, got ${n}`);
 }
 
+/**
+ * What every fused kernel asks of its shape (shaders/rows.wgsl): d a multiple of 4 up to
+ * FUSED_MAX_D, every weight view in one buffer (the W binding) at a multiple of 4 floats, and each
+ * matrix transposed to [in, out] (WeightBuffer.columns), its stride the width `products` names.
+ */
+function checkFused(kernel: string, d: number, weights: Record<string, View>, products: Record<string, number> = {}): GPUBuffer {
+  checkCount(`${kernel}: d`, d);
+  if (d % 4 !== 0 || d > FUSED_MAX_D) throw new RangeError(`${kernel}: d must be a multiple of 4 up to ${FUSED_MAX_D} (the fused kernels' widest row), got ${d}`);
+  const views = Object.entries(weights);
+  const buffer = views[0][1].buffer;
+  for (const [name, v] of views) {
+    if (v.buffer !== buffer) throw new Error(`${kernel}: ${name} must be in the same weights buffer as ${views[0][0]}`);
+    if ((v.base ?? 0) % 4 !== 0) throw new RangeError(`${kernel}: ${name}'s offset must be a multiple of 4 floats (vec4 loads), got ${v.base}`);
+  }
+  for (const [name, width] of Object.entries(products))
+    if (weights[name].stride !== width) throw new RangeError(`${kernel}: ${name} must be a transposed matrix ${width} wide (WeightBuffer.columns), got a stride of ${weights[name].stride}`);
+  return buffer;
+}
+
+/** The head size of d split into nHeads, checked against the attention's limits. */
+function checkHeads(kernel: string, d: number, nHeads: number): number {
+  checkCount(`${kernel}: nHeads`, nHeads);
+  const headDim = d / nHeads;
+  if (!Number.isInteger(headDim) || headDim % 2 !== 0) throw new RangeError(`${kernel}: d ${d} must split into ${nHeads} heads of even size`);
+  if (headDim > ATTENTION_MAX_HEAD_DIM) throw new RangeError(`${kernel}: headDim ${headDim} > ${ATTENTION_MAX_HEAD_DIM}`);
+  if (nHeads > ATTENTION_MAX_HEADS) throw new RangeError(`${kernel}: nHeads ${nHeads} > ${ATTENTION_MAX_HEADS}`);
+  return headDim;
+}
+
+/** A Q | K | V cache: rows of 3d floats by absolute position, q at `base`, k at base + d, v at base + 2d. */
+export interface QkvCache {
+  buffer: GPUBuffer;
+  base?: number;
+}
 
 export class Kernels {
   private readonly owned: GPUBuffer[] = [];
@@ -80,23 +120,16 @@ export class Kernels {
     readonly blocks: BlockParams,
     private readonly families: Partial<Record<ShaderName, Family>>,
     private readonly pipelines: Map<string, GPUComputePipeline>,
-    /** The matmul variant for blocks of more than DECODE_MAX_ROWS rows. */
-    readonly prefillMatmul: MatmulVariant,
   ) {}
 
   /**
    * Compiles the kernels. `slots`: how many block runs one step may set (default 64). `only`: compile
    * just these families (tests; SwiftShader takes seconds per pipeline), the others then throw.
-   * `prefillMatmul`: the matmul variant for blocks of more than 4 rows; default `rows` on a CPU
-   * adapter (SwiftShader: measured 3x faster there, see matmul.wgsl), `tiled` on a GPU.
    */
-  static async create(
-    device: GPUDevice,
-    options: { slots?: number; only?: ShaderName[]; prefillMatmul?: MatmulVariant } = {},
-  ): Promise<Kernels> {
+  static async create(device: GPUDevice, options: { slots?: number; only?: ShaderName[] } = {}): Promise<Kernels> {
     const families: Partial<Record<ShaderName, Family>> = {};
     const pending: Promise<[string, GPUComputePipeline]>[] = [];
-    for (const [name, f] of Object.entries(FAMILIES) as [ShaderName, (typeof FAMILIES)[ShaderName]][]) {
+    for (const [name, storage] of Object.entries(FAMILIES) as [ShaderName, Access[]][]) {
       if (options.only && !options.only.includes(name)) continue;
       const layout = device.createBindGroupLayout({
         label: name,
@@ -107,30 +140,24 @@ export class Kernels {
             buffer: { type: 'uniform', hasDynamicOffset: true, minBindingSize: BLOCK_BYTES },
           },
           { binding: 1, visibility: GPUShaderStage.COMPUTE, buffer: { type: 'uniform', minBindingSize: paramsLayout(name).bytes } },
-          ...f.storage.map((access, i) => ({
+          ...storage.map((access, i) => ({
             binding: i + 2,
             visibility: GPUShaderStage.COMPUTE,
             buffer: { type: access === 'read' ? ('read-only-storage' as const) : ('storage' as const) },
           })),
         ],
       });
-      families[name] = { layout, storage: f.storage };
+      families[name] = { layout, storage };
       const module = device.createShaderModule({ label: name, code: shaders[name] });
       const pipelineLayout = device.createPipelineLayout({ label: name, bindGroupLayouts: [layout] });
-      for (const entryPoint of f.entries)
-        pending.push(
-          device
-            .createComputePipelineAsync({
-              label: `${name}.${entryPoint}`,
-              layout: pipelineLayout,
-              compute: { module, entryPoint },
-            })
-            .then((p): [string, GPUComputePipeline] => [`${name}.${entryPoint}`, p]),
-        );
+      pending.push(
+        device
+          .createComputePipelineAsync({ label: name, layout: pipelineLayout, compute: { module, entryPoint: 'main' } })
+          .then((p): [string, GPUComputePipeline] => [name, p]),
+      );
     }
     const pipelines = new Map(await Promise.all(pending));
-    const prefill = options.prefillMatmul ?? (isCpuAdapter(device) ? 'rows' : 'tiled');
-    return new Kernels(device, new BlockParams(device, options.slots ?? 64), families, pipelines, prefill);
+    return new Kernels(device, new BlockParams(device, options.slots ?? 64), families, pipelines);
   }
 
   /** A storage buffer holding the RoPE cos/sin table, for `rope`. */
@@ -160,105 +187,111 @@ export class Kernels {
   }
 
   /**
-   * RMSNorm of `n` wide rows: out = norm(x) * weight. With `second`, the MTP input pair:
-   * out[r] = [norm(x[r]) * weight ; norm(second.x[r]) * second.weight], 2n wide.
+   * MTP module k's input (mtp_input.wgsl): out[r] = [norm(x[r]) * hnorm ; norm(E[token r]) * enorm]
+   * projected by `proj` ([d, 2d]). `x` is the previous model's stream, `tokens` the token buffer seen
+   * k positions ahead (a positional view at base k).
    */
-  rmsnorm(o: {
-    x: View;
-    weight: View;
-    out: View;
-    n: number;
-    eps: number;
-    second?: { x: View; weight: View };
-    label?: string;
-  }): Dispatch {
-    checkCount('n', o.n);
-    const parts = o.second ? 2 : 1;
-    const b = o.second ?? { x: o.x, weight: o.weight };
+  mtpInput(o: { x: View; tokens: View; table: View; hnorm: View; enorm: View; proj: View; out: View; d: number; vocab: number; eps: number; label?: string }): Dispatch {
+    const weights = checkFused('mtp_input', o.d, { table: o.table, hnorm: o.hnorm, enorm: o.enorm, proj: o.proj }, { proj: o.d });
+    checkCount('vocab', o.vocab);
     const values = {
+      d: o.d,
+      vocab: o.vocab,
+      eps: o.eps,
+      ...viewFields('x', o.x, o.d),
+      ...viewFields('tok', o.tokens, 1),
+      e_base: o.table.base ?? 0,
+      gh_base: o.hnorm.base ?? 0,
+      ge_base: o.enorm.base ?? 0,
+      w_base: o.proj.base ?? 0,
+      ...viewFields('y', o.out, o.d),
+    };
+    return this.simple('mtp_input', o.label, values, [o.x.buffer, weights, o.tokens.buffer, o.out.buffer], (rows) => [ceilDiv(o.d / 4, 64), ceilDiv(rows, 4)]);
+  }
+
+  /**
+   * A block's attention input (qkv.wgsl): the rows of `x` normalised with `norm`, times the stacked
+   * [Wq; Wk; Wv] `w` ([3d, d]), RoPE on Q and K at the rows' positions (`table` from ropeTable), into
+   * the cache rows at those positions.
+   */
+  qkv(o: { x: View; norm: View; w: View; cache: QkvCache; table: GPUBuffer; d: number; nHeads: number; eps: number; label?: string }): Dispatch {
+    const weights = checkFused('qkv', o.d, { norm: o.norm, w: o.w }, { w: 3 * o.d });
+    const headDim = checkHeads('qkv', o.d, o.nHeads);
+    const values = {
+      d: o.d,
+      n_heads: o.nHeads,
+      head_dim: headDim,
+      eps: o.eps,
+      ...viewFields('x', o.x, o.d),
+      g_base: o.norm.base ?? 0,
+      w_base: o.w.base ?? 0,
+      ...viewFields('c', { base: o.cache.base, stride: 3 * o.d, positional: true }, 3 * o.d),
+    };
+    return this.simple('qkv', o.label, values, [o.x.buffer, weights, o.table, o.cache.buffer], (rows) => [ceilDiv((3 * o.d) / 8, 64), ceilDiv(rows, 4)]);
+  }
+
+  /**
+   * A block's causal attention over its cache (attention.wgsl): row r at position pos0 + r sees cache
+   * rows 0..pos0 + r (its own already written by qkv); the heads' outputs go to `out`, d wide.
+   */
+  attention(o: { cache: QkvCache; out: View; d: number; nHeads: number; label?: string }): Dispatch {
+    const headDim = checkHeads('attention', o.d, o.nHeads);
+    const base = o.cache.base ?? 0;
+    const values = {
+      n_heads: o.nHeads,
+      head_dim: headDim,
+      scale: 1 / Math.sqrt(headDim),
+      c_stride: 3 * o.d,
+      q_base: base,
+      k_base: base + o.d,
+      v_base: base + 2 * o.d,
+      ...viewFields('o', o.out, o.d),
+    };
+    return this.simple('attention', o.label, values, [o.cache.buffer, o.out.buffer], (rows) => [o.nHeads, rows]);
+  }
+
+  /**
+   * The rest of a block (wo_ffn.wgsl): x += Wo att, then x += W2 (silu(W1 a) * W3 a) with
+   * a = norm(x); `w13` is [W1; W3] as one product.
+   */
+  woFfn(o: { x: View; att: View; wo: View; norm: View; w13: View; w2: View; d: number; hidden: number; eps: number; label?: string }): Dispatch {
+    const weights = checkFused('wo_ffn', o.d, { wo: o.wo, norm: o.norm, w13: o.w13, w2: o.w2 }, { wo: o.d, w13: 2 * o.hidden, w2: o.d });
+    checkCount('wo_ffn: hidden', o.hidden);
+    if (o.hidden % 4 !== 0 || o.hidden > FFN_MAX_HIDDEN) throw new RangeError(`wo_ffn: hidden must be a multiple of 4 up to ${FFN_MAX_HIDDEN}, got ${o.hidden}`);
+    const values = {
+      d: o.d,
+      hidden: o.hidden,
+      eps: o.eps,
+      ...viewFields('x', o.x, o.d),
+      ...viewFields('o', o.att, o.d),
+      wo_base: o.wo.base ?? 0,
+      g_base: o.norm.base ?? 0,
+      w13_base: o.w13.base ?? 0,
+      w2_base: o.w2.base ?? 0,
+    };
+    return this.simple('wo_ffn', o.label, values, [o.x.buffer, weights, o.att.buffer], (rows) => [ceilDiv(rows, 4)]);
+  }
+
+  /**
+   * A model's head (head.wgsl): logits[r] = E norm(x[r]) over the `n` rows of the tied `table`, and
+   * ids[r] (u32) = their argmax, ties to the lowest index. `ids` may be a positional view of the
+   * token buffer: a module's draft lands where the next gather reads it.
+   */
+  head(o: { x: View; norm: View; table: View; logits: View; ids: View; d: number; n: number; eps: number; label?: string }): Dispatch {
+    checkCount('head: n', o.n);
+    if (o.n % 4 !== 0) throw new RangeError(`head: n must be a multiple of 4, got ${o.n}`);
+    const weights = checkFused('head', o.d, { norm: o.norm, table: o.table }, { table: o.n });
+    const values = {
+      d: o.d,
       n: o.n,
       eps: o.eps,
-      ...viewFields('a', o.x, o.n),
-      ...viewFields('b', b.x, o.n),
-      wa_base: o.weight.base ?? 0,
-      wb_base: b.weight.base ?? 0,
-      ...viewFields('o', o.out, parts * o.n),
+      ...viewFields('x', o.x, o.d),
+      g_base: o.norm.base ?? 0,
+      e_base: o.table.base ?? 0,
+      ...viewFields('l', o.logits, o.n),
+      ...viewFields('o', o.ids, 1),
     };
-    const buffers = [o.x.buffer, b.x.buffer, o.weight.buffer, b.weight.buffer, o.out.buffer];
-    return this.simple('rmsnorm', o.label, values, buffers, (rows) => [rows, parts]);
-  }
-
-  /**
-   * out[r, n] = x[r, :] . w[n, :] for an [N, K] weight (PyTorch's [out, in]); with `residual`,
-   * out[r, n] += that (in place: the output view is the residual stream). K, x's base and stride, w's
-   * base and both buffers' sizes must be multiples of 4 floats (the kernel reads vec4s). Every element is the same
-   * sequential fma chain over k in both variants, so results are bit-identical whatever the block size.
-   */
-  matmul(o: { x: View; w: View; out: View; K: number; N: number; residual?: boolean; label?: string }): MatmulDispatch {
-    checkCount('K', o.K);
-    checkCount('N', o.N);
-    // matmul.wgsl reads x and w as vec4s.
-    const vec4 = { K: o.K, 'x.base': o.x.base ?? 0, 'x.stride': o.x.stride ?? o.K, 'w.base': o.w.base ?? 0, 'x buffer size': o.x.buffer.size / 4, 'w buffer size': o.w.buffer.size / 4 };
-    for (const [what, floats] of Object.entries(vec4))
-      if (floats % 4 !== 0) throw new RangeError(`matmul ${o.label ?? ''}: ${what} must be a multiple of 4 floats (vec4 loads), got ${floats}`);
-    const values = { K: o.K, N: o.N, ...viewFields('x', o.x, o.K), w_base: o.w.base ?? 0, ...viewFields('y', o.out, o.N), residual: o.residual ? 1 : 0 };
-    const bindGroup = this.bindGroup('matmul', o.label, values, [o.x.buffer, o.w.buffer, o.out.buffer]);
-    const rows = this.pipeline('matmul.rows');
-    const tiled = this.pipeline('matmul.tiled');
-    const encodeVariant = (pass: GPUComputePassEncoder, block: Block, variant: MatmulVariant) => {
-      if (block.rows === 0) return;
-      pass.setPipeline(variant === 'rows' ? rows : tiled);
-      pass.setBindGroup(0, bindGroup, [block.offset]);
-      pass.dispatchWorkgroups(ceilDiv(o.N, 64), ceilDiv(block.rows, variant === 'rows' ? 4 : 64));
-    };
-    const prefill = this.prefillMatmul;
-    return {
-      kernel: 'matmul',
-      label: o.label ?? 'matmul',
-      encodeVariant,
-      encode: (pass, block) => encodeVariant(pass, block, block.rows <= DECODE_MAX_ROWS ? 'rows' : prefill),
-    };
-  }
-
-  /** RoPE in place on the rows of `x` (q or k), row r at position pos0 + r; `table` from ropeTable. */
-  rope(o: { x: View; table: GPUBuffer; nHeads: number; headDim: number; label?: string }): Dispatch {
-    checkCount('nHeads', o.nHeads);
-    checkCount('headDim', o.headDim, 2);
-    if (o.headDim % 2 !== 0) throw new RangeError(`headDim must be even, got ${o.headDim}`);
-    const values = { n_heads: o.nHeads, head_dim: o.headDim, ...viewFields('x', o.x, o.nHeads * o.headDim) };
-    const pairs = (o.nHeads * o.headDim) / 2;
-    return this.simple('rope', o.label, values, [o.table, o.x.buffer], (rows) => [ceilDiv(pairs, 64), rows]);
-  }
-
-  /**
-   * Causal attention of the block's query rows over a KV cache (rows = absolute positions; the
-   * block's own rows already written): row r attends to cache rows 0..pos0 + r. `k`/`v` views are
-   * always positional (their `positional` flag is ignored).
-   */
-  attention(o: { q: View; k: View; v: View; out: View; nHeads: number; headDim: number; label?: string }): Dispatch {
-    checkCount('nHeads', o.nHeads);
-    checkCount('headDim', o.headDim);
-    if (o.headDim > ATTENTION_MAX_HEAD_DIM) throw new RangeError(`headDim ${o.headDim} > ${ATTENTION_MAX_HEAD_DIM}`);
-    const d = o.nHeads * o.headDim;
-    const { k_pos: _k, ...k } = viewFields('k', o.k, d);
-    const { v_pos: _v, ...v } = viewFields('v', o.v, d);
-    const values = { n_heads: o.nHeads, head_dim: o.headDim, scale: 1 / Math.sqrt(o.headDim), ...viewFields('q', o.q, d), ...k, ...v, ...viewFields('o', o.out, d) };
-    const buffers = [o.q.buffer, o.k.buffer, o.v.buffer, o.out.buffer];
-    return this.simple('attention', o.label, values, buffers, (rows) => [o.nHeads, rows]);
-  }
-
-  /** SwiGLU's gate: out = silu(gate) * up, `n` wide (gate and up may be views of one buffer). */
-  siluMul(o: { gate: View; up: View; out: View; n: number; label?: string }): Dispatch {
-    checkCount('n', o.n);
-    const values = { n: o.n, ...viewFields('g', o.gate, o.n), ...viewFields('u', o.up, o.n), ...viewFields('o', o.out, o.n) };
-    return this.simple('ffn', o.label, values, [o.gate.buffer, o.up.buffer, o.out.buffer], (rows) => [ceilDiv(o.n, 64), rows]);
-  }
-
-  /** out[r] (u32) = argmax of the `n` logits of row r, ties to the lowest index. */
-  argmax(o: { logits: View; out: View; n: number; label?: string }): Dispatch {
-    checkCount('n', o.n);
-    const values = { n: o.n, ...viewFields('x', o.logits, o.n), ...viewFields('o', o.out, 1) };
-    return this.simple('argmax', o.label, values, [o.logits.buffer, o.out.buffer], (rows) => [rows]);
+    return this.simple('head', o.label, values, [o.x.buffer, weights, o.logits.buffer, o.ids.buffer], (rows) => [ceilDiv(rows, 4)]);
   }
 
   /**
@@ -343,7 +376,7 @@ export class Kernels {
     grid: (rows: number, pos0: number) => number[],
   ): Dispatch {
     const bindGroup = this.bindGroup(kernel, label, params, storage);
-    const pipeline = this.pipeline(`${kernel}.main`);
+    const pipeline = this.pipeline(kernel);
     return {
       kernel,
       label: label ?? kernel,
@@ -356,10 +389,4 @@ export class Kernels {
       },
     };
   }
-}
-
-/** Whether the device runs on a CPU rasteriser (SwiftShader), where the `rows` matmul is faster. */
-function isCpuAdapter(device: GPUDevice): boolean {
-  const info = (device as { adapterInfo?: GPUAdapterInfo & { isFallbackAdapter?: boolean } }).adapterInfo;
-  return !!info && (info.isFallbackAdapter === true || info.architecture === 'swiftshader' || info.vendor === 'mesa');
 }

@@ -3,7 +3,7 @@
 // side and not the other fails here instead of reading the wrong word on the GPU.
 import { describe, expect, it } from 'vitest';
 import { packParams, paramsLayout, PARAMS } from '../../src/gpu/params.ts';
-import { kernelSources, type ShaderName } from '../../src/gpu/shaders.ts';
+import { kernelSources, shaders, type ShaderName } from '../../src/gpu/shaders.ts';
 
 /** The fields of the WGSL `struct Params { ... }` in `source`, in order. */
 function wgslParams(source: string): { name: string; type: string }[] {
@@ -25,13 +25,17 @@ describe('kernel Params: params.ts and the shaders agree', () => {
     expect(paramsLayout(kernel).bytes % 16).toBe(0);
   });
 
-  it('no shader declares the prelude itself', () => {
+  it('no shader declares the prelude itself, nor rows.wgsl\'s bindings where it builds on it', () => {
     for (const [kernel, source] of Object.entries(kernelSources)) expect(source, kernel).not.toMatch(/struct\s+Block\b|@binding\(0\)/);
+    for (const kernel of ['mtp_input', 'qkv', 'wo_ffn', 'head'] as const) {
+      expect(kernelSources[kernel], kernel).not.toMatch(/@binding\([23]\)/);
+      expect(shaders[kernel], kernel).toMatch(/@binding\(2\) var<storage, read_write> X/);
+    }
   });
 
   it('would notice a field missing on one side', () => {
-    const source = kernelSources.rope.replace(/head_dim: u32,\s*/, '');
-    expect(wgslParams(source)).not.toEqual(paramsLayout('rope').fields);
+    const source = kernelSources.qkv.replace(/head_dim: u32,\s*/, '');
+    expect(wgslParams(source)).not.toEqual(paramsLayout('qkv').fields);
   });
 });
 
@@ -49,9 +53,9 @@ describe('packParams', () => {
   });
 
   it('refuses a missing or an unknown field, naming it', () => {
-    const rope = { n_heads: 4, head_dim: 32, x_base: 0, x_stride: 128, x_pos: 0 };
-    expect(() => packParams('rope', { ...rope, head_dim: undefined as unknown as number })).toThrow('rope Params: no value for head_dim');
-    expect(() => packParams('rope', { ...rope, heads: 4 })).toThrow('rope Params has no field heads');
+    const ffn = { d: 128, hidden: 384, eps: 1e-5, x_base: 0, x_stride: 128, x_pos: 1, o_base: 0, o_stride: 128, o_pos: 0, wo_base: 0, g_base: 16384, w13_base: 16512, w2_base: 114816 };
+    expect(() => packParams('wo_ffn', { ...ffn, hidden: undefined as unknown as number })).toThrow('wo_ffn Params: no value for hidden');
+    expect(() => packParams('wo_ffn', { ...ffn, heads: 4 })).toThrow('wo_ffn Params has no field heads');
     expect(Object.keys(PARAMS).sort()).toEqual(Object.keys(kernelSources).sort());
   });
 });

@@ -1,0 +1,58 @@
+// mtp_input.wgsl: MTP module k's input for a block of rows, in one dispatch (DeepSeek-V3 section
+// 2.2): the embedding of the token k positions ahead, both RMSNorms, their concatenation and the
+// projection, at every row (pos = pos0 + r):
+//   e = E[token[pos + k]],   a = [norm(h) * gh ; norm(e) * ge]   (2d wide),   y = a P^T   (P: [d, 2d])
+// h is the previous model's stream at the same position (the main model's h^0, or module k-1's).
+// Token ids >= vocab clamp to vocab - 1 (no out-of-bounds read; the engine never produces them).
+//
+// Bindings (group 0):
+//   0 uniform Block  (dynamic offset, prelude.wgsl): rows M, pos0
+//   1 uniform Params (static): d, vocab, eps, views of X, tokens and Y, e_base, gh_base, ge_base, w_base
+//   2 X:      the previous model's stream (rows.wgsl), row r at x_base + (x_pos * pos0 + r) * x_stride
+//   3 W:      the weights buffer (rows.wgsl): E row v at float e_base + v * d, gh at gh_base, ge at
+//             ge_base, P transposed ([2d, d]) at w_base
+//   4 tokens: storage read u32, id of row r at tok_base + (tok_pos * pos0 + r) * tok_stride
+//   5 Y:      storage rw   f32, row r at y_base + (y_pos * pos0 + r) * y_stride (module k's stream)
+//
+// Workgroup layout: 64 invocations, four output columns each for a group of up to 4 rows (rows.wgsl
+// GROUP); dispatch (ceil(d / 4 / 64), ceil(M / 4), 1): one workgroup at d = 128.
+// Limits: d <= 256, a multiple of 4; weight offsets multiples of 4 (Kernels.mtpInput checks).
+
+struct Params {
+  d: u32, vocab: u32, eps: f32,
+  x_base: u32, x_stride: u32, x_pos: u32,
+  tok_base: u32, tok_stride: u32, tok_pos: u32,
+  e_base: u32, gh_base: u32, ge_base: u32, w_base: u32,
+  y_base: u32, y_stride: u32, y_pos: u32,
+}
+
+@group(0) @binding(1) var<uniform> p: Params;
+@group(0) @binding(4) var<storage, read> tokens: array<u32>;
+@group(0) @binding(5) var<storage, read_write> Y: array<f32>;
+
+var<workgroup> es: Rows; // the group's embeddings, normalised
+
+@compute @workgroup_size(WG)
+fn main(@builtin(workgroup_id) wg: vec3<u32>, @builtin(local_invocation_index) t: u32) {
+  let r0 = wg.y * GROUP;
+  let m = min(blk.rows - r0, GROUP);
+  let d4 = p.d / 4u;
+  stage_stream(t, r0, m, d4, p.x_base, p.x_stride, p.x_pos);
+  for (var j = 0u; j < m; j++) {
+    let id = min(tokens[view_row(p.tok_base, p.tok_stride, p.tok_pos, r0 + j)], p.vocab - 1u);
+    let er = (p.e_base + id * p.d) / 4u;
+    for (var c = t; c < d4; c += WG) { es[j * MAX_D4 + c] = W[er + c]; }
+  }
+  normalise(&xs, t, m, d4, p.eps, p.gh_base);
+  normalise(&es, t, m, d4, p.eps, p.ge_base);
+
+  // Lane t: output columns 4c .. 4c + 3, c = wg.x * 64 + t: [h ; e] of every row times P (transposed).
+  let c = wg.x * WG + t;
+  if (c >= d4) { return; }
+  let w = p.w_base / 4u + c;
+  let a = products(&es, m, d4, w + p.d * d4, d4, products(&xs, m, d4, w, d4, mat4x4<f32>()));
+  for (var j = 0u; j < m; j++) {
+    let yr = view_row(p.y_base, p.y_stride, p.y_pos, r0 + j) + 4u * c;
+    for (var i = 0u; i < 4u; i++) { Y[yr + i] = a[j][i]; }
+  }
+}
