@@ -39,9 +39,36 @@ const NONE: u32 = 0xffffffffu;
 var<workgroup> best_v: array<f32, 256>;   // GROUP x WG: row j, lane t at j * WG + t
 var<workgroup> best_i: array<u32, 256>;
 
-// Whether (v, i) beats the best so far (bv, bi): larger, or the first non-NaN.
-fn better(v: f32, i: u32, bv: f32, bi: u32) -> bool {
-  return i != NONE && (bi == NONE || v > bv || (v == bv && i < bi));
+// The best logit so far of a row and its index (NONE until a non-NaN one).
+struct Best { v: f32, i: u32 }
+
+// Whether (v, i) beats the best so far b: larger, or the first non-NaN (a NaN never compares larger).
+fn beats(v: f32, i: u32, b: Best) -> bool {
+  return i != NONE && v == v && (b.i == NONE || v > b.v || (v == b.v && i < b.i));
+}
+
+// b after the four logits v of columns first .. first + 3, in order (so ties keep the lowest index).
+fn consider(b: Best, v: vec4<f32>, first: u32) -> Best {
+  var best = b;
+  if (beats(v.x, first, best)) { best = Best(v.x, first); }
+  if (beats(v.y, first + 1u, best)) { best = Best(v.y, first + 1u); }
+  if (beats(v.z, first + 2u, best)) { best = Best(v.z, first + 2u); }
+  if (beats(v.w, first + 3u, best)) { best = Best(v.w, first + 3u); }
+  return best;
+}
+
+// Row r's logits of columns 4c .. 4c + 3.
+fn put_logits(r: u32, c: u32, v: vec4<f32>) {
+  let e = view_row(p.l_base, p.l_stride, p.l_pos, r) + 4u * c;
+  L[e] = v.x;
+  L[e + 1u] = v.y;
+  L[e + 2u] = v.z;
+  L[e + 3u] = v.w;
+}
+
+fn share(j: u32, t: u32, b: Best) {
+  best_v[j * WG + t] = b.v;
+  best_i[j * WG + t] = b.i;
 }
 
 @compute @workgroup_size(WG)
@@ -49,44 +76,37 @@ fn main(@builtin(workgroup_id) wg: vec3<u32>, @builtin(local_invocation_index) t
   let r0 = wg.x * GROUP;
   let m = min(blk.rows - r0, GROUP);
   let d4 = p.d / 4u;
-
   stage_stream(t, r0, m, d4, p.x_base, p.x_stride, p.x_pos);
   normalise(&xs, t, m, d4, p.eps, p.g_base);
 
   // Lane t: columns 4c .. 4c + 3 for c = t, t + 64, .., in order, so a lane's ties keep the lowest index.
-  var bv = vec4<f32>(0.0);
-  var bi = vec4<u32>(NONE);
+  var b0 = Best(0.0, NONE);
+  var b1 = b0;
+  var b2 = b0;
+  var b3 = b0;
   for (var c = t; c < p.n / 4u; c += WG) {
     let a = products(&xs, m, d4, p.e_base / 4u + c, p.n / 4u, mat4x4<f32>());
-    for (var j = 0u; j < m; j++) {
-      let lr = view_row(p.l_base, p.l_stride, p.l_pos, r0 + j) + 4u * c;
-      for (var i = 0u; i < 4u; i++) {
-        let v = a[j][i];
-        L[lr + i] = v;
-        // A NaN never compares larger, and the first non-NaN takes an empty slot.
-        if ((bi[j] == NONE && v == v) || v > bv[j]) {
-          bv[j] = v;
-          bi[j] = 4u * c + i;
-        }
-      }
-    }
+    put_logits(r0, c, a[0]);
+    b0 = consider(b0, a[0], 4u * c);
+    if (m > 1u) { put_logits(r0 + 1u, c, a[1]); b1 = consider(b1, a[1], 4u * c); }
+    if (m > 2u) { put_logits(r0 + 2u, c, a[2]); b2 = consider(b2, a[2], 4u * c); }
+    if (m > 3u) { put_logits(r0 + 3u, c, a[3]); b3 = consider(b3, a[3], 4u * c); }
   }
-  for (var j = 0u; j < GROUP; j++) {
-    best_v[j * WG + t] = bv[j];
-    best_i[j * WG + t] = bi[j];
-  }
+  share(0u, t, b0);
+  share(1u, t, b1);
+  share(2u, t, b2);
+  share(3u, t, b3);
   workgroupBarrier();
 
   if (t < m) {
-    var v = 0.0;
-    var id = NONE;
+    var best = Best(0.0, NONE);
     for (var lane = 0u; lane < WG; lane++) {
-      if (better(best_v[t * WG + lane], best_i[t * WG + lane], v, id)) {
-        v = best_v[t * WG + lane];
-        id = best_i[t * WG + lane];
-      }
+      let v = best_v[t * WG + lane];
+      let i = best_i[t * WG + lane];
+      if (beats(v, i, best)) { best = Best(v, i); }
     }
-    if (id == NONE) { id = 0u; }
+    var id = best.i;
+    if (id == NONE) { id = 0u; } // all NaN: index 0, as ops.argmax
     ids[view_row(p.o_base, p.o_stride, p.o_pos, r0 + t)] = id;
   }
 }

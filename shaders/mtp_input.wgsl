@@ -32,6 +32,15 @@ struct Params {
 
 var<workgroup> es: Rows; // the group's embeddings, normalised
 
+// Row r's outputs 4c .. 4c + 3 into module k's stream.
+fn put(r: u32, c: u32, v: vec4<f32>) {
+  let e = view_row(p.y_base, p.y_stride, p.y_pos, r) + 4u * c;
+  Y[e] = v.x;
+  Y[e + 1u] = v.y;
+  Y[e + 2u] = v.z;
+  Y[e + 3u] = v.w;
+}
+
 @compute @workgroup_size(WG)
 fn main(@builtin(workgroup_id) wg: vec3<u32>, @builtin(local_invocation_index) t: u32) {
   let r0 = wg.y * GROUP;
@@ -51,8 +60,8 @@ fn main(@builtin(workgroup_id) wg: vec3<u32>, @builtin(local_invocation_index) t
   if (c >= d4) { return; }
   let w = p.w_base / 4u + c;
   let a = products(&es, m, d4, w + p.d * d4, d4, products(&xs, m, d4, w, d4, mat4x4<f32>()));
-  for (var j = 0u; j < m; j++) {
-    let yr = view_row(p.y_base, p.y_stride, p.y_pos, r0 + j) + 4u * c;
-    for (var i = 0u; i < 4u; i++) { Y[yr + i] = a[j][i]; }
-  }
+  put(r0, c, a[0]);
+  if (m > 1u) { put(r0 + 1u, c, a[1]); }
+  if (m > 2u) { put(r0 + 2u, c, a[2]); }
+  if (m > 3u) { put(r0 + 3u, c, a[3]); }
 }

@@ -34,6 +34,33 @@ struct Params {
 @group(0) @binding(4) var<storage, read> table: array<vec2<f32>>;
 @group(0) @binding(5) var<storage, read_write> C: array<f32>;
 
+// Row r's eight columns into the cache: lo .. lo + 3 and hi .. hi + 3, turned by RoPE when `rotated`
+// (j0 = lo's pair index within its head, so cos/sin of (pos, j0 + i) sit at table[pos * half + j0 + i]).
+fn put(r: u32, lo: u32, hi: u32, a: vec4<f32>, b: vec4<f32>, rotated: bool, half: u32, j0: u32) {
+  let row = view_row(p.c_base, p.c_stride, p.c_pos, r);
+  var x = a;
+  var y = b;
+  if (rotated) {
+    let at = (blk.pos0 + r) * half + j0;
+    let c0 = table[at];
+    let c1 = table[at + 1u];
+    let c2 = table[at + 2u];
+    let c3 = table[at + 3u];
+    let cs = vec4<f32>(c0.x, c1.x, c2.x, c3.x);
+    let sn = vec4<f32>(c0.y, c1.y, c2.y, c3.y);
+    x = a * cs - b * sn;
+    y = b * cs + a * sn;
+  }
+  C[row + lo] = x.x;
+  C[row + lo + 1u] = x.y;
+  C[row + lo + 2u] = x.z;
+  C[row + lo + 3u] = x.w;
+  C[row + hi] = y.x;
+  C[row + hi + 1u] = y.y;
+  C[row + hi + 2u] = y.z;
+  C[row + hi + 3u] = y.w;
+}
+
 @compute @workgroup_size(WG)
 fn main(@builtin(workgroup_id) wg: vec3<u32>, @builtin(local_invocation_index) t: u32) {
   let r0 = wg.y * GROUP;
@@ -58,21 +85,9 @@ fn main(@builtin(workgroup_id) wg: vec3<u32>, @builtin(local_invocation_index) t
   let n4 = 3u * p.d / 4u;
   let a = products(&xs, m, d4, p.w_base / 4u + lo / 4u, n4, mat4x4<f32>());
   let b = products(&xs, m, d4, p.w_base / 4u + hi / 4u, n4, mat4x4<f32>());
-  for (var j = 0u; j < m; j++) {
-    let row = view_row(p.c_base, p.c_stride, p.c_pos, r0 + j);
-    var x = a[j];
-    var y = b[j];
-    if (rotated) {
-      let first = (blk.pos0 + r0 + j) * half + lo % p.head_dim;
-      for (var i = 0u; i < 4u; i++) {
-        let cs = table[first + i];
-        x[i] = a[j][i] * cs.x - b[j][i] * cs.y;
-        y[i] = b[j][i] * cs.x + a[j][i] * cs.y;
-      }
-    }
-    for (var i = 0u; i < 4u; i++) {
-      C[row + lo + i] = x[i];
-      C[row + hi + i] = y[i];
-    }
-  }
+  let j0 = lo % p.head_dim;
+  put(r0, lo, hi, a[0], b[0], rotated, half, j0);
+  if (m > 1u) { put(r0 + 1u, lo, hi, a[1], b[1], rotated, half, j0); }
+  if (m > 2u) { put(r0 + 2u, lo, hi, a[2], b[2], rotated, half, j0); }
+  if (m > 3u) { put(r0 + 3u, lo, hi, a[3], b[3], rotated, half, j0); }
 }

@@ -41,6 +41,13 @@ struct Params {
 var<workgroup> act_lo: Rows;
 var<workgroup> act_hi: Rows;
 
+// Hidden units 4c .. 4c + 3 of row r of the group.
+fn put_act(r: u32, c: u32, v: vec4<f32>) {
+  if (c < MAX_D4) { act_lo[r * MAX_D4 + c] = v; } else { act_hi[r * MAX_D4 + c - MAX_D4] = v; }
+}
+
+fn silu_mul(g: vec4<f32>, u: vec4<f32>) -> vec4<f32> { return g / (1.0 + exp(-g)) * u; }
+
 @compute @workgroup_size(WG)
 fn main(@builtin(workgroup_id) wg: vec3<u32>, @builtin(local_invocation_index) t: u32) {
   let r0 = wg.x * GROUP;
@@ -48,6 +55,8 @@ fn main(@builtin(workgroup_id) wg: vec3<u32>, @builtin(local_invocation_index) t
   let d4 = p.d / 4u;
   let h4 = p.hidden / 4u;
   let mine = t < d4;
+  let x0 = view_row(p.x_base, p.x_stride, p.x_pos, r0) + 4u * t; // this lane's columns of row 0
+  let xs1 = p.x_stride;
 
   if (mine) {
     for (var j = 0u; j < m; j++) {
@@ -59,24 +68,27 @@ fn main(@builtin(workgroup_id) wg: vec3<u32>, @builtin(local_invocation_index) t
   var h = mat4x4<f32>(); // x' of this lane's columns, row j in column j
   if (mine) {
     h = products(&xs, m, d4, p.wo_base / 4u + t, d4, mat4x4<f32>());
-    for (var j = 0u; j < m; j++) {
-      let e = view_row(p.x_base, p.x_stride, p.x_pos, r0 + j) + 4u * t;
-      h[j] = vec4<f32>(X[e], X[e + 1u], X[e + 2u], X[e + 3u]) + h[j];
-    }
+    h[0] = load_x4(x0) + h[0];
+    if (m > 1u) { h[1] = load_x4(x0 + xs1) + h[1]; }
+    if (m > 2u) { h[2] = load_x4(x0 + 2u * xs1) + h[2]; }
+    if (m > 3u) { h[3] = load_x4(x0 + 3u * xs1) + h[3]; }
   }
   workgroupBarrier();
   if (mine) {
-    for (var j = 0u; j < m; j++) { xs[j * MAX_D4 + t] = h[j]; }
+    xs[t] = h[0];
+    xs[MAX_D4 + t] = h[1];
+    xs[2u * MAX_D4 + t] = h[2];
+    xs[3u * MAX_D4 + t] = h[3];
   }
   normalise(&xs, t, m, d4, p.eps, p.g_base);
 
   for (var c = t; c < h4; c += WG) {
     let g = products(&xs, m, d4, p.w13_base / 4u + c, 2u * h4, mat4x4<f32>());
     let u = products(&xs, m, d4, p.w13_base / 4u + h4 + c, 2u * h4, mat4x4<f32>());
-    let y = mat4x4<f32>(g[0] / (1.0 + exp(-g[0])) * u[0], g[1] / (1.0 + exp(-g[1])) * u[1], g[2] / (1.0 + exp(-g[2])) * u[2], g[3] / (1.0 + exp(-g[3])) * u[3]);
-    for (var r = 0u; r < GROUP; r++) {
-      if (c < MAX_D4) { act_lo[r * MAX_D4 + c] = y[r]; } else { act_hi[r * MAX_D4 + c - MAX_D4] = y[r]; }
-    }
+    put_act(0u, c, silu_mul(g[0], u[0]));
+    put_act(1u, c, silu_mul(g[1], u[1]));
+    put_act(2u, c, silu_mul(g[2], u[2]));
+    put_act(3u, c, silu_mul(g[3], u[3]));
   }
   workgroupBarrier();
 
@@ -84,12 +96,8 @@ fn main(@builtin(workgroup_id) wg: vec3<u32>, @builtin(local_invocation_index) t
   let w2 = p.w2_base / 4u + t;
   var acc = products(&act_lo, m, min(h4, MAX_D4), w2, d4, mat4x4<f32>());
   if (h4 > MAX_D4) { acc = products(&act_hi, m, h4 - MAX_D4, w2 + MAX_D4 * 4u * d4, d4, acc); }
-  for (var j = 0u; j < m; j++) {
-    let e = view_row(p.x_base, p.x_stride, p.x_pos, r0 + j) + 4u * t;
-    let y = h[j] + acc[j];
-    X[e] = y.x;
-    X[e + 1u] = y.y;
-    X[e + 2u] = y.z;
-    X[e + 3u] = y.w;
-  }
+  store_x4(x0, h[0] + acc[0]);
+  if (m > 1u) { store_x4(x0 + xs1, h[1] + acc[1]); }
+  if (m > 2u) { store_x4(x0 + 2u * xs1, h[2] + acc[2]); }
+  if (m > 3u) { store_x4(x0 + 3u * xs1, h[3] + acc[3]); }
 }

@@ -97,7 +97,7 @@ export class GpuEngine implements DecodeEngine {
   }
 
   static async create(device: GPUDevice, weights: Weights, name = 'WebGPU'): Promise<GpuEngine> {
-    const kernels = await Kernels.create(device, { slots: 8 });
+    const kernels = await Kernels.create(device, { headDim: weights.config.d_model / weights.config.n_heads, slots: 8 });
     const buffers = allocate(device, weights.config);
     const weightBuffer = new WeightBuffer(device, weights);
     buffers.owned.push(weightBuffer.buffer);

@@ -120,13 +120,20 @@ export class Kernels {
     readonly blocks: BlockParams,
     private readonly families: Partial<Record<ShaderName, Family>>,
     private readonly pipelines: Map<string, GPUComputePipeline>,
+    /** The head size the attention kernel was compiled for. */
+    readonly headDim: number,
   ) {}
 
   /**
-   * Compiles the kernels. `slots`: how many block runs one step may set (default 64). `only`: compile
-   * just these families (tests; SwiftShader takes seconds per pipeline), the others then throw.
+   * Compiles the kernels. `headDim`: the model's head size, a constant of the attention pipeline
+   * (attention.wgsl HEAD_DIM). `slots`: how many block runs one step may set (default 64). `only`:
+   * compile just these families (tests; SwiftShader takes seconds per pipeline), the others then throw.
    */
-  static async create(device: GPUDevice, options: { slots?: number; only?: ShaderName[] } = {}): Promise<Kernels> {
+  static async create(device: GPUDevice, options: { headDim: number; slots?: number; only?: ShaderName[] }): Promise<Kernels> {
+    const { headDim } = options;
+    if (!Number.isInteger(headDim) || headDim < 4 || headDim > ATTENTION_MAX_HEAD_DIM || headDim % 4 !== 0)
+      throw new RangeError(`headDim must be a multiple of 4 up to ${ATTENTION_MAX_HEAD_DIM}, got ${headDim}`);
+    const constants: Partial<Record<ShaderName, Record<string, number>>> = { attention: { HEAD_DIM: headDim } };
     const families: Partial<Record<ShaderName, Family>> = {};
     const pending: Promise<[string, GPUComputePipeline]>[] = [];
     for (const [name, storage] of Object.entries(FAMILIES) as [ShaderName, Access[]][]) {
@@ -152,12 +159,12 @@ export class Kernels {
       const pipelineLayout = device.createPipelineLayout({ label: name, bindGroupLayouts: [layout] });
       pending.push(
         device
-          .createComputePipelineAsync({ label: name, layout: pipelineLayout, compute: { module, entryPoint: 'main' } })
+          .createComputePipelineAsync({ label: name, layout: pipelineLayout, compute: { module, entryPoint: 'main', constants: constants[name] } })
           .then((p): [string, GPUComputePipeline] => [name, p]),
       );
     }
     const pipelines = new Map(await Promise.all(pending));
-    return new Kernels(device, new BlockParams(device, options.slots ?? 64), families, pipelines);
+    return new Kernels(device, new BlockParams(device, options.slots ?? 64), families, pipelines, headDim);
   }
 
   /** A storage buffer holding the RoPE cos/sin table, for `rope`. */
@@ -236,10 +243,10 @@ export class Kernels {
    */
   attention(o: { cache: QkvCache; out: View; d: number; nHeads: number; label?: string }): Dispatch {
     const headDim = checkHeads('attention', o.d, o.nHeads);
+    if (headDim !== this.headDim) throw new RangeError(`attention: heads of ${headDim} dims, but the kernel was compiled for ${this.headDim} (Kernels.create's headDim)`);
     const base = o.cache.base ?? 0;
     const values = {
       n_heads: o.nHeads,
-      head_dim: headDim,
       scale: 1 / Math.sqrt(headDim),
       c_stride: 3 * o.d,
       q_base: base,

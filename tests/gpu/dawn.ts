@@ -54,11 +54,11 @@ export interface KernelRig {
  * useGpu plus the kernel families a test file needs, compiled (Kernels.create) in beforeAll.
  * (SwiftShader takes 0.1 to 2 s per pipeline, so each file compiles only its own.)
  */
-export function useKernels(only: ShaderName[]): KernelRig {
+export function useKernels(only: ShaderName[], headDim = 32): KernelRig {
   const rig = {} as KernelRig;
   useGpu(async (device) => {
     rig.device = device;
-    rig.kernels = await Kernels.create(device, { only });
+    rig.kernels = await Kernels.create(device, { headDim, only });
   });
   afterAll(() => rig.kernels?.destroy());
   return rig;
