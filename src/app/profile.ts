@@ -13,6 +13,8 @@ export interface ProfiledStep extends RecordedStep {
   costCurveMs: Record<string, number>;
   /** Drafts of the profiled step the main model accepted. */
   accepted: number;
+  /** Compute dispatches the profiled step encoded, and those of a baseline step (depth 0) right after it. */
+  dispatches: { mtp: number; baseline: number };
 }
 
 export interface ProfileOptions {
@@ -23,8 +25,9 @@ export interface ProfileOptions {
 
 /**
  * Prefills `prompt`, takes one ordinary step (so the profiled one is a steady-state step, not
- * the first after a prefill), then one step of `depth` drafts through the profiler, then the
- * cost curve at that position. Leaves the engine between steps, with the accepted tokens committed.
+ * the first after a prefill), then one step of `depth` drafts through the profiler, then one
+ * baseline step (to count its dispatches), then the cost curve at that position. Leaves the engine
+ * between steps, with the accepted tokens committed.
  */
 export async function profileOneStep(engine: GpuEngine, profiler: Profiler, prompt: readonly number[], depth: number, options: ProfileOptions): Promise<ProfiledStep> {
   const now = options.now ?? (() => performance.now());
@@ -41,7 +44,10 @@ export async function profileOneStep(engine: GpuEngine, profiler: Profiler, prom
   const result = await engine.step(depth, undefined, profiler.runner);
   const profile = await profiler.read();
   const accepted = commitStep(result);
+  const mtpDispatches = engine.lastStepDispatches;
+  commitStep(await engine.step(0));
+  const dispatches = { mtp: mtpDispatches, baseline: engine.lastStepDispatches };
   const costCurveMs: Record<string, number> = {};
   for (let M = 1; M <= 4; M++) costCurveMs[String(M)] = await engine.measureVerify(M, options.costRepeats);
-  return { atMs, profile, depth, position, costCurveMs, accepted };
+  return { atMs, profile, depth, position, costCurveMs, accepted, dispatches };
 }

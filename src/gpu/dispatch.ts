@@ -12,10 +12,8 @@ export const BLOCK_BYTES = 16;
 export const FUSED_MAX_D = 256;
 /** Widest SwiGLU hidden layer ffn.wgsl takes (MAX_H4: a group's activations sit in workgroup memory). */
 export const FFN_MAX_HIDDEN = 512;
-/** Largest head attend.wgsl takes (MAX_HD: each lane's running output is a private array). */
+/** Largest head attention.wgsl takes (two Parts of 32 dims in registers; and lane_out's room). */
 export const ATTENTION_MAX_HEAD_DIM = 64;
-/** Most heads attend.wgsl takes (MAX_HEADS: the lanes' running max and sum per head). */
-export const ATTENTION_MAX_HEADS = 64;
 /** Longest row the sampling kernel takes (sample.wgsl: its workgroup memory holds the row's values). */
 export const SAMPLE_MAX_N = 2048;
 

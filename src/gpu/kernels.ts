@@ -28,7 +28,6 @@ import { checkSampling } from '../model/decode-engine.ts';
 import { ropeCosSin } from '../model/ops.ts';
 import {
   ATTENTION_MAX_HEAD_DIM,
-  ATTENTION_MAX_HEADS,
   BLOCK_BYTES,
   BlockParams,
   FFN_MAX_HIDDEN,
@@ -96,12 +95,12 @@ function checkFused(kernel: string, d: number, weights: Record<string, View>, pr
 }
 
 /** The head size of d split into nHeads, checked against the attention's limits. */
-function checkHeads(kernel: string, d: number, nHeads: number): number {
+/** The head size of d split into nHeads: a multiple of `multiple` (qkv: four RoPE pairs a lane; attention: vec4s), at most ATTENTION_MAX_HEAD_DIM. */
+function checkHeads(kernel: string, d: number, nHeads: number, multiple: number): number {
   checkCount(`${kernel}: nHeads`, nHeads);
   const headDim = d / nHeads;
-  if (!Number.isInteger(headDim) || headDim % 2 !== 0) throw new RangeError(`${kernel}: d ${d} must split into ${nHeads} heads of even size`);
+  if (!Number.isInteger(headDim) || headDim % multiple !== 0) throw new RangeError(`${kernel}: d ${d} must split into ${nHeads} heads of a multiple of ${multiple}`);
   if (headDim > ATTENTION_MAX_HEAD_DIM) throw new RangeError(`${kernel}: headDim ${headDim} > ${ATTENTION_MAX_HEAD_DIM}`);
-  if (nHeads > ATTENTION_MAX_HEADS) throw new RangeError(`${kernel}: nHeads ${nHeads} > ${ATTENTION_MAX_HEADS}`);
   return headDim;
 }
 
@@ -223,7 +222,7 @@ export class Kernels {
    */
   qkv(o: { x: View; norm: View; w: View; cache: QkvCache; table: GPUBuffer; d: number; nHeads: number; eps: number; label?: string }): Dispatch {
     const weights = checkFused('qkv', o.d, { norm: o.norm, w: o.w }, { w: 3 * o.d });
-    const headDim = checkHeads('qkv', o.d, o.nHeads);
+    const headDim = checkHeads('qkv', o.d, o.nHeads, 8);
     const values = {
       d: o.d,
       n_heads: o.nHeads,
@@ -242,7 +241,7 @@ export class Kernels {
    * rows 0..pos0 + r (its own already written by qkv); the heads' outputs go to `out`, d wide.
    */
   attention(o: { cache: QkvCache; out: View; d: number; nHeads: number; label?: string }): Dispatch {
-    const headDim = checkHeads('attention', o.d, o.nHeads);
+    const headDim = checkHeads('attention', o.d, o.nHeads, 4);
     if (headDim !== this.headDim) throw new RangeError(`attention: heads of ${headDim} dims, but the kernel was compiled for ${this.headDim} (Kernels.create's headDim)`);
     const base = o.cache.base ?? 0;
     const values = {

@@ -186,7 +186,9 @@ export class ProfilerPanel extends LitElement {
       <p class="note" data-source=${step.profile.source}>${SOURCE_NOTES[step.profile.source]}</p>
       <p>
         Step ${n}: position ${step.position}, ${step.depth} draft${step.depth === 1 ? '' : 's'} (${step.accepted} accepted),
-        <b data-total-ms=${t.total}>${formatKernelMs(t.total)} ms</b> over ${step.profile.ops.length} kernel uses.
+        <b data-total-ms=${t.total}>${formatKernelMs(t.total)} ms</b> over
+        <b data-dispatches-mtp=${step.dispatches.mtp}>${step.dispatches.mtp} dispatches</b>; a baseline step has
+        <b data-dispatches-baseline=${step.dispatches.baseline}>${step.dispatches.baseline}</b>.
       </p>
       <h3>Per kernel and phase, ms</h3>
       <table class="kernels">

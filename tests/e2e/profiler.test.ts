@@ -61,7 +61,7 @@ describe.each([
     // Kernel rows with positive totals; phases MTP 1 .. MTP D (the page's model's depth), verify.
     const kernels = await panel(page, 'table.kernels tbody tr').evaluateAll((rows) => rows.map((r) => r.getAttribute('data-kernel')));
     expect(kernels.length).toBeGreaterThanOrEqual(5);
-    expect(kernels).toEqual(expect.arrayContaining(['matmul', 'attention', 'rmsnorm']));
+    expect(kernels).toEqual(expect.arrayContaining(['qkv', 'attention', 'wo_ffn', 'head', 'mtp_input']));
     const totals = await msOf(page, 'table.kernels tbody td[data-total]');
     expect(totals).toHaveLength(kernels.length);
     for (const ms of totals) expect(ms).toBeGreaterThan(0);
@@ -73,6 +73,13 @@ describe.each([
     const grand = Number(await panel(page, '[data-total-ms]').getAttribute('data-total-ms'));
     expect(phaseTotals.reduce((a, b) => a + b, 0)).toBeCloseTo(grand, 6);
     expect(totals.reduce((a, b) => a + b, 0)).toBeCloseTo(grand, 6);
+
+    // Dispatches as the engine encoded them: a baseline step is the embedding, three a block and
+    // the head (the fused engine's layout); the MTP step adds each module's input, block(s) and head.
+    const config = readModel().weights.config;
+    const dispatches = (side: string) => panel(page, `[data-dispatches-${side}]`).getAttribute(`data-dispatches-${side}`).then(Number);
+    expect(await dispatches('baseline')).toBe(2 + 3 * config.n_layers);
+    expect(await dispatches('mtp')).toBe(2 + 3 * config.n_layers + depth * (2 + 3 * config.mtp_layers));
 
     // The cost curve, M = 1..4.
     const cost = await msOf(page, 'table.cost tbody td[data-ms]');

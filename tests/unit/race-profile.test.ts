@@ -23,7 +23,8 @@ function fakeStep(position: number, depth: number): ProfiledStep {
     position,
     accepted: 0,
     costCurveMs: { '1': 1, '2': 1, '3': 1, '4': 1 },
-    profile: { source: 'wall-clock', byKernel: { matmul: 1 }, byPhase: { verify: 1 }, totalMs: 1, ops: [{ label: 'main head', kernel: 'matmul', phase: 'verify', rows: 1, startMs: 0, ms: 1 }] },
+    dispatches: { mtp: 1, baseline: 1 },
+    profile: { source: 'wall-clock', byKernel: { head: 1 }, byPhase: { verify: 1 }, totalMs: 1, ops: [{ label: 'main norm+head+argmax', kernel: 'head', phase: 'verify', rows: 1, startMs: 0, ms: 1 }] },
   };
 }
 
