@@ -1,0 +1,120 @@
+// head.wgsl (final norm, logits against the tied embedding, argmax) against the CPU oracle
+// (ops.rmsnorm, ops.matvec, ops.argmax): logits at decode block sizes, the argmax of what the
+// kernel wrote (ties to the lowest index, NaNs skipped), drafts written into the token buffer for
+// the next gather, and bit-exact block-size invariance.
+import { describe, expect, it } from 'vitest';
+import { argmax, matvec, rmsnorm } from '../../src/model/ops.ts';
+import { bitDifferences, readF32, readU32, runBlocks, upload, useKernels, worstError, zeros } from './dawn.ts';
+import { gpuWeights, productScale, randomModel, randomRows, row } from './fused.ts';
+import type { Weights } from '../../src/model/weights.ts';
+
+const rig = useKernels(['head', 'embedding']);
+const S = 256;
+
+/** Error scale of a logit: sum_k |a_k E_nk|; a chain of d = 128 fmas (see qkv.test.ts). Tolerance 1e-5. */
+const RTOL = 1e-5;
+
+function setup(weights: Weights, x: Float32Array) {
+  const { d_model: d, vocab_size: V, norm_eps: eps } = weights.config;
+  const w = gpuWeights(rig.device, weights);
+  const logits = zeros(rig.device, S * V);
+  const ids = zeros(rig.device, S + 8);
+  const dispatch = rig.kernels.head({
+    x: { buffer: upload(rig.device, x), positional: true },
+    norm: w.gpu.view('norm.weight'),
+    table: w.gpu.columns('tok_emb.weight'),
+    logits: { buffer: logits },
+    ids: { buffer: ids, positional: true },
+    d,
+    n: V,
+    eps,
+  });
+  const run = async (blocks: [number, number][]) => {
+    runBlocks(rig, blocks, (pass, block) => dispatch.encode(pass, block));
+    return { logits: await readF32(rig.device, logits), ids: await readU32(rig.device, ids) };
+  };
+  const reference = (pos: number) => {
+    const a = rmsnorm(row(x, pos, d), w.cpu('norm.weight'), eps);
+    return { want: matvec(w.cpu('tok_emb.weight'), a, V), bound: productScale(w.cpu('tok_emb.weight'), a, V) };
+  };
+  return { d, V, run, reference };
+}
+
+describe('head vs the CPU oracle', () => {
+  for (const [rows, pos0] of [[1, 0], [2, 9], [3, 100], [4, 252]])
+    it(`block of ${rows} at pos0 ${pos0}: logits, and the argmax of them`, async () => {
+      const weights = randomModel({}, rows);
+      const s = setup(weights, randomRows(rows + 1, S, 128, 3));
+      const { logits, ids } = await s.run([[rows, pos0]]);
+      for (let r = 0; r < rows; r++) {
+        const got = row(logits, r, s.V);
+        const { want, bound } = s.reference(pos0 + r);
+        expect(worstError(got, want, bound), `row ${r}`).toBeLessThanOrEqual(RTOL);
+        expect(ids[pos0 + r], `row ${r}`).toBe(argmax(got));
+      }
+    });
+
+  it('ties go to the lowest index; an all-NaN row gives 0', async () => {
+    const weights = randomModel({}, 21);
+    const E = weights.tensor('tok_emb.weight');
+    // Rows 7, 70 and 200 of the embedding are the same vector, large enough to win every row.
+    const d = 128;
+    for (const v of [7, 70, 200]) for (let i = 0; i < d; i++) E[v * d + i] = 3 * Math.sign(Math.sin(i + 1));
+    const x = new Float32Array(S * d);
+    for (let i = 0; i < d; i++) x[5 * d + i] = Math.sign(Math.sin(i + 1)); // position 5 aligned with the tied rows
+    x.fill(Number.NaN, 6 * d, 7 * d); // position 6: NaN throughout
+    const s = setup(weights, x);
+    const { logits, ids } = await s.run([[2, 5]]);
+    expect(row(logits, 0, s.V)[7]).toBe(row(logits, 0, s.V)[200]);
+    expect(ids[5]).toBe(7);
+    expect(ids[6]).toBe(0);
+  });
+});
+
+describe('head block-size invariance (bit-exact)', () => {
+  it('a block of 4 equals 4 blocks of 1 and a 3 + 1 split', async () => {
+    const weights = randomModel({}, 31);
+    const x = randomRows(32, S, 128, 3);
+    const logitsOf = async (blocks: [number, number][]) => {
+      // Each block's logits land at rows 0.. of the logits buffer: collect them per position.
+      const s = setup(weights, x);
+      const out: Float32Array[] = [];
+      for (const b of blocks) {
+        const { logits } = await s.run([b]);
+        for (let r = 0; r < b[0]; r++) out.push(row(logits, r, s.V).slice());
+      }
+      return Float32Array.from(out.flatMap((a) => [...a]));
+    };
+    const whole = await logitsOf([[4, 60]]);
+    expect(bitDifferences(whole, await logitsOf([[1, 60], [1, 61], [1, 62], [1, 63]]))).toEqual([]);
+    expect(bitDifferences(whole, await logitsOf([[3, 60], [1, 63]]))).toEqual([]);
+  });
+});
+
+describe('drafts on the GPU', () => {
+  it('the head writes tokens[pos0 + 1] and the next embedding gather reads it', async () => {
+    const weights = randomModel({}, 41);
+    const { d_model: d, vocab_size: V, norm_eps: eps } = weights.config;
+    const w = gpuWeights(rig.device, weights);
+    const x = randomRows(42, S, d, 3);
+    const tokens = zeros(rig.device, S);
+    const pos0 = 40;
+    const head = rig.kernels.head({
+      x: { buffer: upload(rig.device, x), positional: true },
+      norm: w.gpu.view('norm.weight'),
+      table: w.gpu.columns('tok_emb.weight'),
+      logits: { buffer: zeros(rig.device, V) },
+      ids: { buffer: tokens, base: 1, positional: true }, // the head at pos0 predicts token pos0 + 1
+      d,
+      n: V,
+      eps,
+    });
+    const out = zeros(rig.device, d);
+    const gather = rig.kernels.embedding({ table: w.gpu.view('tok_emb.weight'), tokens: { buffer: tokens, positional: true }, out: { buffer: out }, d, vocab: V });
+    runBlocks(rig, [[1, pos0], [1, pos0 + 1]], (pass, block) => (block.slot === 0 ? head : gather).encode(pass, block));
+    const a = rmsnorm(row(x, pos0, d), weights.tensor('norm.weight'), eps);
+    const t = argmax(matvec(weights.tensor('tok_emb.weight'), a, V));
+    expect((await readU32(rig.device, tokens))[pos0 + 1]).toBe(t);
+    expect(await readF32(rig.device, out)).toEqual(row(weights.tensor('tok_emb.weight'), t, d));
+  });
+});
