@@ -51,7 +51,7 @@ describe('hot reload, dev server watching', () => {
   it('a shader edit rebuilds the engines from the new source on a new device, without reloading the page', async () => {
     const { page, errors, requests } = await open();
     const seen = requests.length;
-    await touched('shaders/argmax.wgsl', async () => {
+    await touched('shaders/head.wgsl', async () => {
       await page.waitForFunction(() => document.querySelector('race-view')?.shadowRoot?.querySelector('.notices')?.textContent?.includes('Engines rebuilt'), undefined, {
         timeout: 120_000,
       });
@@ -60,7 +60,7 @@ describe('hot reload, dev server watching', () => {
     expect(await page.getAttribute('#app', 'data-state')).toBe('idle');
     // The shader module was fetched again (a fresh module, with Vite's timestamp), and the engines
     // were built on a second device, the first one destroyed.
-    expect(requests.slice(seen).some((u) => u.includes('/shaders/argmax.wgsl') && /[?&]t=\d+/.test(u))).toBe(true);
+    expect(requests.slice(seen).some((u) => u.includes('/shaders/head.wgsl') && /[?&]t=\d+/.test(u))).toBe(true);
     const devices = await page.evaluate(async () => {
       const list = (window as unknown as { __devices: GPUDevice[] }).__devices;
       const lost = await Promise.race([list[0].lost.then((info) => info.reason), new Promise((r) => setTimeout(() => r('not lost'), 2000))]);

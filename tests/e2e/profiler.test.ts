@@ -107,7 +107,8 @@ describe.each([
     }
     expect(complete.filter((e) => e.cat === 'step')).toHaveLength(2);
     const kernelEvents = complete.filter((e) => e.cat.startsWith('kernel,'));
-    expect(kernelEvents.length).toBeGreaterThan(2 * 50);
+    // Every kernel use of both steps is an event (a use of no rows is one too, but no dispatch).
+    expect(kernelEvents.length).toBeGreaterThanOrEqual(2 * (await dispatches('mtp')));
     // Kernel time in the trace (µs) equals the table's total for the last step (ms).
     const lastStep = complete.filter((e) => e.cat === 'step')[1];
     const lastKernels = kernelEvents.filter((e) => e.ts >= lastStep.ts);
