@@ -48,17 +48,20 @@ await runCli(async () => {
   const profiler = new Profiler(device);
   const samples: Record<string, number[]> = {};
   const add = (key: string, ms: number) => (samples[key] ??= []).push(ms);
+  let dispatches = { mtp: 0, baseline: 0 };
   for (let i = 0; i < steps; i++) {
     const step = await profileOneStep(engine, profiler, prompt, depth, { costRepeats: 3 });
     for (const [kernel, ms] of Object.entries(step.profile.byKernel)) add(`kernel ${kernel}`, ms);
     for (const [phase, ms] of Object.entries(step.profile.byPhase)) add(`phase ${phase}`, ms!);
     add('total', step.profile.totalMs);
     for (const [M, ms] of Object.entries(step.costCurveMs)) add(`T(${M})`, ms);
+    dispatches = step.dispatches;
   }
   const summary = Object.fromEntries(Object.entries(samples).map(([k, v]) => [k, +median(v).toFixed(3)]));
   console.log(`adapter ${adapterName}   ${profiler.source}   depth ${depth}   median of ${steps} steps (ms)`);
   for (const [key, ms] of Object.entries(summary)) console.log(`  ${key.padEnd(16)} ${ms.toFixed(2).padStart(8)}`);
-  if (values.json) writeFileSync(values.json, JSON.stringify({ adapter: adapterName, source: profiler.source, depth, steps, median_ms: summary }, null, 2) + '\n');
+  console.log(`dispatches a step: MTP depth ${depth} ${dispatches.mtp}, baseline ${dispatches.baseline}`);
+  if (values.json) writeFileSync(values.json, JSON.stringify({ adapter: adapterName, source: profiler.source, depth, steps, median_ms: summary, dispatches_per_step: dispatches }, null, 2) + '\n');
   profiler.destroy();
   engine.destroy();
   device.destroy();
