@@ -1,8 +1,8 @@
-// What the fused kernels of a decode step share (qkv, attend, ffn, head, mtp_input): the residual
-// stream and the weights at fixed bindings, a workgroup's group of rows, RMSNorm and the product of
-// a weight row with every row of a group. src/gpu/shaders.ts puts it after the prelude.
+// What the fused kernels share (mtp_input, qkv, wo_ffn, head): the residual stream and the weights
+// at fixed bindings, a workgroup's group of rows, RMSNorm, and the product of four columns of a
+// transposed weight matrix with every row of a group. src/gpu/shaders.ts puts it after the prelude.
 //
-//   binding 2 X: storage rw   f32, the residual stream a kernel reads (and attend and ffn add into)
+//   binding 2 X: storage rw   f32, the residual stream a kernel reads (and wo_ffn adds into)
 //   binding 3 W: storage read vec4<f32>, the weights buffer; every offset and every matrix's width
 //                is a multiple of 4 floats, and so is d (vec4 loads; Kernels checks)
 //

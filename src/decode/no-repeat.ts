@@ -22,7 +22,7 @@ export function bannedNext(prefix: readonly number[], n: number): Set<number> {
   return banned;
 }
 
-/** Argmax of the logits outside `banned`, as ops.argmax and argmax.wgsl: ties to the lowest index. */
+/** Argmax of the logits outside `banned`, as ops.argmax and head.wgsl: ties to the lowest index. */
 export function allowedArgmax(logits: ArrayLike<number>, banned: ReadonlySet<number>): number {
   let best = -1;
   for (let i = 0; i < logits.length; i++) {

@@ -14,7 +14,7 @@ export const VERIFY_MAX_ROWS = 4;
 export interface Stack {
   /** Input of the block rows: the embedding gather (main) or the MTP input (mtp_input.wgsl). */
   input: Dispatch;
-  /** The transformer blocks, three dispatches each: qkv, attend, ffn. */
+  /** The transformer blocks, three dispatches each: qkv, attention, wo_ffn. */
   layers: Dispatch[];
   /** Final norm, logits and argmax, for the rows that need logits. */
   head: Dispatch;
@@ -74,7 +74,7 @@ export function allocate(device: GPUDevice, c: ModelConfig): Buffers {
 
 /**
  * Every kernel use of the main model and its modules, bound to its buffers. A block's KV cache is
- * its Q | K | V rows by absolute position (3d wide), written by qkv and read by attend (the Q part
+ * its Q | K | V rows by absolute position (3d wide), written by qkv and read by attention (the Q part
  * of old positions is never read again: d floats a position). Module k's draft goes straight into
  * the token buffer at the position it predicts (pos + k + 1), by argmax or by the sampling kernel.
  */

@@ -32,10 +32,10 @@ const STEP: RecordedStep = {
   costCurveMs: { '1': 10, '2': 12, '3': 15, '4': 19 },
   profile: profileOf([
     { label: 'mtp1 embedding', kernel: 'embedding', phase: 'mtp1', rows: 2, ms: 0.25, gap: 0.01 },
-    { label: 'mtp1 proj', kernel: 'matmul', phase: 'mtp1', rows: 2, ms: 1.5, gap: 0.02 },
-    { label: 'mtp2 proj', kernel: 'matmul', phase: 'mtp2', rows: 3, ms: 1.25, gap: 0.03 },
+    { label: 'mtp1 proj', kernel: 'mtp_input', phase: 'mtp1', rows: 2, ms: 1.5, gap: 0.02 },
+    { label: 'mtp2 proj', kernel: 'mtp_input', phase: 'mtp2', rows: 3, ms: 1.25, gap: 0.03 },
     { label: 'main L0 attention', kernel: 'attention', phase: 'verify', rows: 3, ms: 2.125, gap: 0.04 },
-    { label: 'main head', kernel: 'matmul', phase: 'verify', rows: 3, ms: 3.5, gap: 0.05 },
+    { label: 'main head', kernel: 'head', phase: 'verify', rows: 3, ms: 3.5, gap: 0.05 },
   ]),
 };
 
@@ -115,7 +115,7 @@ describe('profileTrace', () => {
     const phase = fc.constantFrom<StepPhase>('mtp1', 'mtp2', 'verify');
     const op = fc.record({
       label: fc.string({ minLength: 1, maxLength: 12 }),
-      kernel: fc.constantFrom('matmul', 'attention', 'rmsnorm', 'rope'),
+      kernel: fc.constantFrom('qkv', 'attention', 'wo_ffn', 'head'),
       phase,
       rows: fc.integer({ min: 1, max: 256 }),
       ms: fc.double({ min: 0, max: 50, noNaN: true }),
