@@ -1,7 +1,7 @@
 // TypeScript wrappers of the WGSL kernels (shaders/*.wgsl), made to be composed by the engine.
 //
-// Set-up (once):  `const k = await Kernels.create(device)` compiles every pipeline
-// (createComputePipelineAsync); then one call per kernel use, e.g. `k.ffn({...})`, creates that
+// Set-up (once):  `const k = await Kernels.create(device, { headDim })` compiles every pipeline
+// (createComputePipelineAsync); then one call per kernel use, e.g. `k.woFfn({...})`, creates that
 // use's small static uniform (sizes, element offsets) and its bind group, and returns a Dispatch.
 // Per step: `k.blocks.set(slot, rows, pos0)` for each block run in the step, `k.blocks.upload()`
 // (one writeBuffer), then `dispatch.encode(pass, block)` for each kernel: setPipeline,
@@ -11,7 +11,7 @@
 //   binding 0: `Block { rows, pos0 }`, a 16-byte uniform bound with a dynamic offset into
 //              `k.blocks.buffer` (one 256-byte slot per block run, written once per step);
 //   binding 1: the use's static `Params` uniform (created at set-up);
-//   binding 2..: storage buffers; the fused kernels of a decode step (shaders/rows.wgsl) start
+//   binding 2..: storage buffers; the fused kernels (shaders/rows.wgsl) start
 //              with the residual stream (2) and the weights buffer (3), the others with their
 //              read-only inputs, the output last.
 //
@@ -23,7 +23,8 @@
 // Views: every operand is a `View` of a buffer, in 32-bit elements: row r of a block starts at
 // `base + (positional ? pos0 + r : r) * stride`. A positional view is indexed by absolute position
 // (a KV cache, a per-position hidden-state history, the token buffer); a plain one by row in the
-// block (scratch activations). Views need no alignment, so many tensors can share one buffer.
+// block (scratch activations). Views need no alignment, so many tensors can share one buffer; the
+// weights, read as vec4s, do (multiples of 4 floats: WeightBuffer lays them out so).
 import { checkSampling } from '../model/decode-engine.ts';
 import { ropeCosSin } from '../model/ops.ts';
 import {
