@@ -24,7 +24,7 @@
 //   3 out: storage rw   f32, row r at o_base + (o_pos * pos0 + r) * o_stride
 //
 // Workgroup layout: 4 invocations per (head, row); dispatch (n_heads, M, 1).
-// Limits: head_dim <= 64 (each lane's running output is a private array); any context length.
+// Limits: head_dim a multiple of 4 up to 64 (two Parts in registers, below); any context length.
 
 struct Params {
   n_heads: u32, scale: f32,
@@ -41,10 +41,9 @@ struct Params {
 // branches on it below fold away: tested per key, they made the kernel 1.6x slower on SwiftShader.
 override HEAD_DIM: u32;
 const LANES: u32 = 4u;
-const MAX_HD: u32 = 64u;
 var<workgroup> lane_max: array<f32, LANES>;
 var<workgroup> lane_sum: array<f32, LANES>;
-var<workgroup> lane_out: array<vec4<f32>, 64>; // LANES x MAX_HD / 4: lane j's running output at j * 16
+var<workgroup> lane_out: array<vec4<f32>, 64>; // LANES x 16 vec4s (64 dims): lane j's running output at j * 16
 
 // A head's dims live in registers, 32 at a time (Part: 8 vec4s, dims 32 h .. 32 h + 31 of a head),
 // every index a constant: with loops over private arrays instead, SwiftShader kept them in memory
