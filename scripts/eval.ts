@@ -3,7 +3,8 @@
 //   npm run eval -- --text FILE [--model NAME] [--json OUT] [--max-tokens N]
 //
 // Reports the main model's perplexity and, per MTP depth k, the fraction of positions
-// where module k's argmax equals the main model's argmax for the same future token.
+// where module k's argmax equals the main model's argmax for the same future token, and
+// where the main model's token is among module k's top 1..4 (a draft tree's candidates).
 // The text is encoded with a document-boundary token in front (and in place of every NUL
 // character, the document separator of training/data/<model>/*.txt), then cut into consecutive
 // windows of max_seq_len tokens, each evaluated from an empty context: the protocol of
@@ -61,7 +62,7 @@ await runCli(() => {
   const result = report(totals);
   console.log(`tokens          ${result.tokens}`);
   console.log(`main perplexity ${result.main_ppl.toFixed(3)}`);
-  for (const [k, a] of Object.entries(result.acceptance)) console.log(`acceptance @${k}   ${a.toFixed(4)}`);
+  for (const [k, a] of Object.entries(result.acceptance)) console.log(`acceptance @${k}   ${a.toFixed(4)}   top-1..${result.top_k_coverage[k].length} ${result.top_k_coverage[k].map((c) => c.toFixed(3)).join(' ')}`);
   console.log(`(${((performance.now() - t0) / 1000).toFixed(1)} s on the CPU reference)`);
   if (values.json) writeFileSync(values.json, JSON.stringify(result) + '\n');
 });

@@ -2,7 +2,8 @@
 // model's log-likelihood of each next token, and for each MTP depth k whether module k's
 // argmax at position i equals the main model's argmax at position i + k (both predict
 // token i + k + 1). That agreement is the acceptance a greedy speculative decoder sees
-// when every earlier draft was right.
+// when every earlier draft was right. Also, per depth, how often the main model's token is among
+// module k's top 1..COVERAGE_RANKS: what a draft tree with that many candidates a depth would see.
 import { argmax, logSumExp } from './ops.ts';
 import { ReferenceModel } from './reference.ts';
 
@@ -48,10 +49,33 @@ export interface EvalTotals {
   /** Per depth: positions where module k agreed with the main model, and positions compared. */
   agree: number[];
   compared: number[];
+  /** covered[k - 1][j]: positions where the main model's token was among module k's top j + 1. */
+  covered: number[][];
 }
 
+/** Ranks the coverage is counted for: top 1 to top 4. */
+export const COVERAGE_RANKS = 4;
+
 export function emptyTotals(depth: number): EvalTotals {
-  return { tokens: 0, nll: 0, predictions: 0, agree: new Array(depth).fill(0), compared: new Array(depth).fill(0) };
+  return {
+    tokens: 0,
+    nll: 0,
+    predictions: 0,
+    agree: new Array(depth).fill(0),
+    compared: new Array(depth).fill(0),
+    covered: Array.from({ length: depth }, () => new Array(COVERAGE_RANKS).fill(0)),
+  };
+}
+
+/**
+ * The 0-based rank of `token` in `logits`, ties ordered by index as argmax breaks them (rank 0 is
+ * the argmax): the logits above it, and the equal ones at a lower index.
+ */
+export function rankOf(logits: ArrayLike<number>, token: number): number {
+  const v = logits[token];
+  let rank = 0;
+  for (let i = 0; i < logits.length; i++) if (logits[i] > v || (logits[i] === v && i < token)) rank++;
+  return rank;
 }
 
 /** Adds one window's figures to `totals`. */
@@ -65,7 +89,10 @@ export function evaluateWindow(model: ReferenceModel, ids: readonly number[], to
   }
   mtpLogits.forEach((rows, k0) => {
     rows.forEach((logits, i) => {
-      if (argmax(logits) === mainArgmax[i + k0 + 1]) totals.agree[k0]++;
+      const want = mainArgmax[i + k0 + 1];
+      if (argmax(logits) === want) totals.agree[k0]++;
+      const rank = rankOf(logits, want);
+      for (let j = rank; j < COVERAGE_RANKS; j++) totals.covered[k0][j]++;
       totals.compared[k0]++;
     });
   });
@@ -76,10 +103,17 @@ export interface EvalReport {
   tokens: number;
   main_ppl: number;
   acceptance: Record<string, number>;
+  /** Per depth: the main model's token among module k's top 1..COVERAGE_RANKS (top 1 is the acceptance). */
+  top_k_coverage: Record<string, number[]>;
 }
 
 export function report(totals: EvalTotals): EvalReport {
   const acceptance: Record<string, number> = {};
-  totals.agree.forEach((a, k0) => (acceptance[String(k0 + 1)] = totals.compared[k0] ? a / totals.compared[k0] : NaN));
-  return { tokens: totals.tokens, main_ppl: Math.exp(totals.nll / totals.predictions), acceptance };
+  const coverage: Record<string, number[]> = {};
+  totals.agree.forEach((a, k0) => {
+    const n = totals.compared[k0];
+    acceptance[String(k0 + 1)] = n ? a / n : NaN;
+    coverage[String(k0 + 1)] = totals.covered[k0].map((c) => (n ? c / n : NaN));
+  });
+  return { tokens: totals.tokens, main_ppl: Math.exp(totals.nll / totals.predictions), acceptance, top_k_coverage: coverage };
 }
