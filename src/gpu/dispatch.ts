@@ -8,6 +8,8 @@ import type { ShaderName } from './shaders.ts';
 export const SLOT_BYTES = 256;
 /** Bytes of the per-step `Block` uniform each kernel reads. */
 export const BLOCK_BYTES = 16;
+/** Rows a fused kernel's workgroup takes (shaders/rows.wgsl GROUP; tests/unit/params.test.ts checks they agree). */
+export const FUSED_GROUP_ROWS = 4;
 /** Widest model the fused kernels take (shaders/rows.wgsl MAX_D4: a group's rows sit in workgroup memory). */
 export const FUSED_MAX_D = 256;
 /** Widest SwiGLU hidden layer wo_ffn.wgsl takes (MAX_H4: a group's activations sit in workgroup memory). */

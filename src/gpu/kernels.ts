@@ -32,6 +32,7 @@ import {
   BLOCK_BYTES,
   BlockParams,
   FFN_MAX_HIDDEN,
+  FUSED_GROUP_ROWS,
   FUSED_MAX_D,
   SAMPLE_MAX_N,
   type Dispatch,
@@ -95,7 +96,6 @@ function checkFused(kernel: string, d: number, weights: Record<string, View>, pr
   return buffer;
 }
 
-/** The head size of d split into nHeads, checked against the attention's limits. */
 /** The head size of d split into nHeads: a multiple of `multiple` (qkv: four RoPE pairs a lane; attention: vec4s), at most ATTENTION_MAX_HEAD_DIM. */
 function checkHeads(kernel: string, d: number, nHeads: number, multiple: number): number {
   checkCount(`${kernel}: nHeads`, nHeads);
@@ -167,7 +167,7 @@ export class Kernels {
     return new Kernels(device, new BlockParams(device, options.slots ?? 64), families, pipelines, headDim);
   }
 
-  /** A storage buffer holding the RoPE cos/sin table, for `rope`. */
+  /** A storage buffer holding the RoPE cos/sin table, for `qkv`. */
   ropeTable(headDim: number, maxLen: number, theta: number): GPUBuffer {
     const data = ropeTableData(headDim, maxLen, theta);
     const buffer = this.device.createBuffer({
@@ -213,7 +213,7 @@ export class Kernels {
       w_base: o.proj.base ?? 0,
       ...viewFields('y', o.out, o.d),
     };
-    return this.simple('mtp_input', o.label, values, [o.x.buffer, weights, o.tokens.buffer, o.out.buffer], (rows) => [ceilDiv(o.d / 4, 64), ceilDiv(rows, 4)]);
+    return this.simple('mtp_input', o.label, values, [o.x.buffer, weights, o.tokens.buffer, o.out.buffer], (rows) => [ceilDiv(o.d / 4, 64), ceilDiv(rows, FUSED_GROUP_ROWS)]);
   }
 
   /**
@@ -234,7 +234,7 @@ export class Kernels {
       w_base: o.w.base ?? 0,
       ...viewFields('c', { base: o.cache.base, stride: 3 * o.d, positional: true }, 3 * o.d),
     };
-    return this.simple('qkv', o.label, values, [o.x.buffer, weights, o.table, o.cache.buffer], (rows) => [ceilDiv((3 * o.d) / 8, 64), ceilDiv(rows, 4)]);
+    return this.simple('qkv', o.label, values, [o.x.buffer, weights, o.table, o.cache.buffer], (rows) => [ceilDiv((3 * o.d) / 8, 64), ceilDiv(rows, FUSED_GROUP_ROWS)]);
   }
 
   /**
@@ -276,7 +276,7 @@ export class Kernels {
       w13_base: o.w13.base ?? 0,
       w2_base: o.w2.base ?? 0,
     };
-    return this.simple('wo_ffn', o.label, values, [o.x.buffer, weights, o.att.buffer], (rows) => [ceilDiv(rows, 4)]);
+    return this.simple('wo_ffn', o.label, values, [o.x.buffer, weights, o.att.buffer], (rows) => [ceilDiv(rows, FUSED_GROUP_ROWS)]);
   }
 
   /**
@@ -298,7 +298,7 @@ export class Kernels {
       ...viewFields('l', o.logits, o.n),
       ...viewFields('o', o.ids, 1),
     };
-    return this.simple('head', o.label, values, [o.x.buffer, weights, o.logits.buffer, o.ids.buffer], (rows) => [ceilDiv(rows, 4)]);
+    return this.simple('head', o.label, values, [o.x.buffer, weights, o.logits.buffer, o.ids.buffer], (rows) => [ceilDiv(rows, FUSED_GROUP_ROWS)]);
   }
 
   /**

@@ -38,6 +38,8 @@ export interface Buffers {
   sampled: GPUBuffer;
   /** Uniforms of the draws: module k at k - 1, main row r at D + r. */
   uniforms: GPUBuffer;
+  /** Each block's Q | K | V cache (S rows of 3d), the main model's blocks first, then each module's. */
+  caches: GPUBuffer[];
   /** The attention's output of a block's rows (up to a prefill's S), read by wo_ffn. */
   attention: GPUBuffer;
   /** Residual streams by absolute position: the main model's (h^0 after its last block), then module k's (h^k). */
@@ -66,6 +68,7 @@ export function allocate(device: GPUDevice, c: ModelConfig): Buffers {
     probs: storage('sampling distributions', (2 * D + 1) * V, GPUBufferUsage.COPY_SRC),
     sampled: storage('main drawn tokens', D + 1, GPUBufferUsage.COPY_SRC),
     uniforms: storage('draw uniforms', 2 * D + 1, GPUBufferUsage.COPY_DST),
+    caches: Array.from({ length: c.n_layers + D * c.mtp_layers }, (_, i) => storage(`block ${i} q|k|v cache`, S * 3 * d)),
     attention: storage('attention out', S * d),
     streams: [storage('main stream h0', S * d), ...Array.from({ length: D }, (_, k0) => storage(`mtp${k0 + 1} stream h${k0 + 1}`, S * d))],
     owned,
@@ -87,9 +90,9 @@ export function buildStacks(kernels: Kernels, weights: WeightBuffer, buffers: Bu
   const stream = (i: number): View => ({ buffer: buffers.streams[i], positional: true });
   const att: View = { buffer: buffers.attention };
 
+  let blocks = 0;
   const block = ({ prefix, hidden }: BlockSpec, x: View, label: string): Dispatch[] => {
-    const cache = { buffer: kernels.device.createBuffer({ label: `${label} q|k|v cache`, size: S * 3 * d * 4, usage: GPUBufferUsage.STORAGE }) };
-    buffers.owned.push(cache.buffer);
+    const cache = { buffer: buffers.caches[blocks++] };
     const wqkv = weights.columns(`${prefix}.attn.wq.weight`, `${prefix}.attn.wk.weight`, `${prefix}.attn.wv.weight`);
     const w13 = weights.columns(`${prefix}.ffn.w1.weight`, `${prefix}.ffn.w3.weight`);
     return [

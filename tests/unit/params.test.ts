@@ -4,6 +4,8 @@
 import { describe, expect, it } from 'vitest';
 import { packParams, paramsLayout, PARAMS } from '../../src/gpu/params.ts';
 import { kernelSources, shaders, type ShaderName } from '../../src/gpu/shaders.ts';
+import { FUSED_GROUP_ROWS } from '../../src/gpu/dispatch.ts';
+import rowsSource from '../../shaders/rows.wgsl?raw';
 
 /** The fields of the WGSL `struct Params { ... }` in `source`, in order. */
 function wgslParams(source: string): { name: string; type: string }[] {
@@ -36,6 +38,13 @@ describe('kernel Params: params.ts and the shaders agree', () => {
   it('would notice a field missing on one side', () => {
     const source = kernelSources.qkv.replace(/head_dim: u32,\s*/, '');
     expect(wgslParams(source)).not.toEqual(paramsLayout('qkv').fields);
+  });
+});
+
+describe('the fused kernels\' group of rows', () => {
+  it('rows.wgsl GROUP is the FUSED_GROUP_ROWS the grids are sized by', () => {
+    const group = /const GROUP: u32 = (\d+)u;/.exec(rowsSource)?.[1];
+    expect(Number(group)).toBe(FUSED_GROUP_ROWS);
   });
 });
 
