@@ -1,6 +1,9 @@
-// attention.wgsl: causal multi-head attention for a block of M query rows at absolute positions
-// pos0 .. pos0+M-1 over a block's Q | K | V cache (qkv.wgsl wrote the block's own rows there). Row
-// r, head h attends to cache rows 0 .. L-1 with L = pos0 + r + 1:
+// attention.wgsl: causal multi-head attention for a block of M query rows in slots pos0 .. pos0+M-1
+// over a block's Q | K | V cache (qkv.wgsl wrote the block's own rows there). Row r, head h at
+// position pos (pos0 + r, or a tree row's, prelude.wgsl) attends to the keys of positions
+// e = 0 .. pos, key e in cache row slot(e) = e, except a tree row's keys at e >= prefix, which are
+// its branch's rows (Node.keys): a draft-tree node sees the committed prefix and its ancestors, never
+// a sibling. With t = slot(e):
 //   s_t = (q_h . k_t,h) * scale,  p_t = exp(s_t - max s),  out_h = sum_t p_t v_t,h / sum_t p_t.
 //
 // Four lanes per (row, head), each an online softmax (FlashAttention's running max, sum and
@@ -14,17 +17,21 @@
 // still gives 1024 workgroups. The output projection and the residual add open wo_ffn.wgsl.
 //
 // Fixed reduction order per (row, head), independent of M: each dot product is a sequential fma
-// chain over the head's dimensions; each lane runs over its keys in order; lanes merge in order.
+// chain over the head's dimensions; each lane runs over its keys in order (e = lane, lane + 4, ..,
+// whichever slot holds them, so a tree row's result is the bits its branch gives as a chain); lanes
+// merge in order.
 //
 // Bindings (group 0):
-//   0 uniform Block  (dynamic offset, declared in prelude.wgsl): rows M, pos0
+//   0 uniform Block  (dynamic offset, declared in prelude.wgsl): rows M, pos0, tree rows
 //   1 uniform Params (static): n_heads, scale, the cache's layout, view of out (HEAD_DIM: below)
 //   2 C:   storage read f32, the Q | K | V cache: position t's q at q_base + t * c_stride, k at
 //          k_base + t * c_stride, v at v_base + t * c_stride; head h at + h * head_dim
 //   3 out: storage rw   f32, row r at o_base + (o_pos * pos0 + r) * o_stride
+//   8 nodes: storage read Node, the tree rows (prelude.wgsl)
 //
 // Workgroup layout: 4 invocations per (head, row); dispatch (n_heads, M, 1).
-// Limits: head_dim a multiple of 4 up to 64 (two Parts in registers, below); any context length.
+// Limits: head_dim a multiple of 4 up to 64 (two Parts in registers, below); any context length;
+// a tree row's keys past its prefix: at most 4.
 
 struct Params {
   n_heads: u32, scale: f32,
@@ -81,6 +88,29 @@ fn update(acc: Part, c: f32, e: f32, v: Part) -> Part {
               fma(ev, v[4], acc[4] * cv), fma(ev, v[5], acc[5] * cv), fma(ev, v[6], acc[6] * cv), fma(ev, v[7], acc[7] * cv));
 }
 
+// A lane's online softmax so far: running max m, denominator sum, numerator acc (a head's dims).
+struct Online { m: f32, sum: f32, acc0: Part, acc1: Part }
+
+// The online state after the key in cache row t (head offset hoff; the query's parts q0, q1).
+fn attend(o: Online, t: u32, hoff: u32, q0: Part, q1: Part, n0: u32, n1: u32) -> Online {
+  let kb = p.k_base + t * p.c_stride + hoff;
+  var s = dot_part(q0, ld_part(kb, n0), 0.0);
+  if (n1 > 0u) { s = dot_part(q1, ld_part(kb + 32u, n1), s); }
+  s = s * p.scale;
+  // c rescales what was summed when the max grows; 1 otherwise.
+  var m = o.m;
+  var c = 1.0;
+  if (s > m) {
+    c = exp(m - s);
+    m = s;
+  }
+  let e = exp(s - m);
+  let vb = p.v_base + t * p.c_stride + hoff;
+  var acc1 = o.acc1;
+  if (n1 > 0u) { acc1 = update(o.acc1, c, e, ld_part(vb + 32u, n1)); }
+  return Online(m, fma(o.sum, c, e), update(o.acc0, c, e, ld_part(vb, n0)), acc1);
+}
+
 fn share(l: u32, part: u32, n: u32, acc: Part) {
   let at = l * 16u + 8u * part;
   if (n > 0u) { lane_out[at] = acc[0]; }
@@ -97,7 +127,16 @@ fn share(l: u32, part: u32, n: u32, acc: Part) {
 fn main(@builtin(workgroup_id) wg: vec3<u32>, @builtin(local_invocation_index) l: u32) {
   let h = wg.x;
   let r = wg.y;
-  let L = blk.pos0 + r + 1u;
+  let pos = row_pos(r);
+  let L = pos + 1u;
+  // Keys before `prefix` sit in the slots of their positions; a tree row's later ones in its keys.
+  var prefix = L;
+  var keys = vec4<u32>();
+  if (is_tree_row(r)) {
+    let node = node_of(r);
+    prefix = node.prefix;
+    keys = node.keys;
+  }
   let hd = HEAD_DIM;
   let hd4 = hd / 4u;
   let n0 = min(hd4, 8u);      // vec4s of the head in part 0
@@ -106,33 +145,16 @@ fn main(@builtin(workgroup_id) wg: vec3<u32>, @builtin(local_invocation_index) l
   let qrow = p.q_base + (blk.pos0 + r) * p.c_stride + hoff;
   let q0 = ld_part(qrow, n0);
   let q1 = ld_part(qrow + 32u, n1);
-  var acc0 = Part();
-  var acc1 = Part();
 
-  // This lane's keys, online: m and sum are the running max and denominator, acc the numerator.
-  var m = LOWEST_F32;
-  var sum = 0.0;
-  for (var t = l; t < L; t += LANES) {
-    let kb = p.k_base + t * p.c_stride + hoff;
-    var s = dot_part(q0, ld_part(kb, n0), 0.0);
-    if (n1 > 0u) { s = dot_part(q1, ld_part(kb + 32u, n1), s); }
-    s = s * p.scale;
-    // c rescales what was summed when the max grows; 1 otherwise.
-    var c = 1.0;
-    if (s > m) {
-      c = exp(m - s);
-      m = s;
-    }
-    let e = exp(s - m);
-    sum = fma(sum, c, e);
-    let vb = p.v_base + t * p.c_stride + hoff;
-    acc0 = update(acc0, c, e, ld_part(vb, n0));
-    if (n1 > 0u) { acc1 = update(acc1, c, e, ld_part(vb + 32u, n1)); }
-  }
-  lane_max[l] = m;
-  lane_sum[l] = sum;
-  share(l, 0u, n0, acc0);
-  share(l, 1u, n1, acc1);
+  // This lane's keys e = l, l + 4, .., online.
+  var st = Online(LOWEST_F32, 0.0, Part(), Part());
+  var e = l;
+  for (; e < prefix; e += LANES) { st = attend(st, e, hoff, q0, q1, n0, n1); }
+  for (; e < L; e += LANES) { st = attend(st, keys[e - prefix], hoff, q0, q1, n0, n1); }
+  lane_max[l] = st.m;
+  lane_sum[l] = st.sum;
+  share(l, 0u, n0, st.acc0);
+  share(l, 1u, n1, st.acc1);
   workgroupBarrier();
 
   // Merge the lanes in order, each lane writing every 4th vec4 of the head.

@@ -4,14 +4,19 @@
 // Ties go to the lowest index, as ops.argmax; NaNs are skipped (an all-NaN row gives 0). The ids
 // are written at a view of a u32 buffer, so a module's draft lands straight in the token buffer the
 // next gather reads; the logits stay for the sampling kernel and the readback.
+// A draft tree's drafter writes its best `count` ids, best first (ops.topCandidates: larger first,
+// ties to the lower index, NaNs never, 0 past the last non-NaN): a plain row blk.top of them at
+// its view's row and the ids after it, a tree row (prelude.wgsl Node) its n_out at ids[out ..]
+// (n_out 0: one, as a plain row). Candidate c is the best logit ranked after candidate c - 1.
 //
 // Bindings (group 0):
-//   0 uniform Block  (dynamic offset, prelude.wgsl): rows M, pos0
+//   0 uniform Block  (dynamic offset, prelude.wgsl): rows M, pos0, tree rows, top
 //   1 uniform Params (static): d, n (vocabulary), eps, view of X, g_base, e_base, views of L and ids
 //   2 X:   the residual stream (rows.wgsl), row r at x_base + (x_pos * pos0 + r) * x_stride
 //   3 W:   the weights buffer (rows.wgsl): g at float g_base, E transposed ([d, n]) at e_base
 //   4 L:   storage rw   f32, logits of row r at l_base + (l_pos * pos0 + r) * l_stride
 //   5 ids: storage rw   u32, id of row r at o_base + (o_pos * pos0 + r) * o_stride
+//   8 nodes: storage read Node, the tree rows (prelude.wgsl)
 //
 // Workgroup layout: one workgroup of 64 per group of up to 4 rows (rows.wgsl GROUP); dispatch
 // (ceil(M / 4), 1, 1). The argmax needs every logit of its row and WebGPU has no barrier across
@@ -19,7 +24,9 @@
 // for c = t, t + 64, .. (one fma chain over k each, E read once per group) and keeps its best per
 // row; after a barrier invocation j < 4 merges row j's 64 candidates (one barrier instead of a
 // tree's six: on a CPU rasteriser a barrier costs more than these comparisons). The result does not
-// depend on the merge order: the largest value, ties to the lowest index.
+// depend on the merge order: the largest value, ties to the lowest index. Each further candidate is
+// one more round: every lane rescans the logits it wrote (its own writes: no barrier) for the best
+// ranked after the last candidate, and the merge again (two barriers a round).
 // Limits: d <= 256 and n multiples of 4; weight offsets multiples of 4 (Kernels.head checks).
 
 struct Params {
@@ -38,6 +45,8 @@ struct Params {
 const NONE: u32 = 0xffffffffu;
 var<workgroup> best_v: array<f32, 256>;   // GROUP x WG: row j, lane t at j * WG + t
 var<workgroup> best_i: array<u32, 256>;
+var<workgroup> last_v: array<f32, 4>;     // each row's last candidate (GROUP rows)
+var<workgroup> last_i: array<u32, 4>;
 
 // The best logit so far of a row and its index (NONE until a non-NaN one).
 struct Best { v: f32, i: u32 }
@@ -47,14 +56,60 @@ fn beats(v: f32, i: u32, b: Best) -> bool {
   return i != NONE && v == v && (b.i == NONE || v > b.v || (v == b.v && i < b.i));
 }
 
-// b after the four logits v of columns first .. first + 3, in order (so ties keep the lowest index).
-fn consider(b: Best, v: vec4<f32>, first: u32) -> Best {
+// Whether (v, i) ranks after the candidate `last`: smaller, or equal with a larger index (none
+// ranks after NONE, the mark of a row out of non-NaN logits).
+fn after(v: f32, i: u32, last: Best) -> bool {
+  return last.i != NONE && (v < last.v || (v == last.v && i > last.i));
+}
+
+// b after the four logits v of columns first .. first + 3, in order (so ties keep the lowest index),
+// only those ranked after `last` when `rescan` (a later candidate's round).
+fn consider(b: Best, v: vec4<f32>, first: u32, rescan: bool, last: Best) -> Best {
   var best = b;
-  if (beats(v.x, first, best)) { best = Best(v.x, first); }
-  if (beats(v.y, first + 1u, best)) { best = Best(v.y, first + 1u); }
-  if (beats(v.z, first + 2u, best)) { best = Best(v.z, first + 2u); }
-  if (beats(v.w, first + 3u, best)) { best = Best(v.w, first + 3u); }
+  if (beats(v.x, first, best) && (!rescan || after(v.x, first, last))) { best = Best(v.x, first); }
+  if (beats(v.y, first + 1u, best) && (!rescan || after(v.y, first + 1u, last))) { best = Best(v.y, first + 1u); }
+  if (beats(v.z, first + 2u, best) && (!rescan || after(v.z, first + 2u, last))) { best = Best(v.z, first + 2u); }
+  if (beats(v.w, first + 3u, best) && (!rescan || after(v.w, first + 3u, last))) { best = Best(v.w, first + 3u); }
   return best;
+}
+
+// Row r's logits of columns 4c .. 4c + 3, as put_logits wrote them.
+fn get_logits(r: u32, c: u32) -> vec4<f32> {
+  let e = view_row(p.l_base, p.l_stride, p.l_pos, r) + 4u * c;
+  return vec4<f32>(L[e], L[e + 1u], L[e + 2u], L[e + 3u]);
+}
+
+// Where row r's candidate c goes, and how many it writes.
+fn candidates(r: u32) -> u32 {
+  if (is_tree_row(r)) { return max(node_of(r).n_out, 1u); }
+  return blk.top;
+}
+
+fn put_id(r: u32, c: u32, id: u32) {
+  if (is_tree_row(r)) {
+    let node = node_of(r);
+    if (node.n_out > 0u) {
+      ids[node.out + c] = id;
+      return;
+    }
+  }
+  ids[view_row(p.o_base, p.o_stride, p.o_pos, r) + c] = id;
+}
+
+// Lane j < m merges row j's 64 lane bests into the row's next candidate, writes it, keeps it in last_*.
+fn merge(j: u32, m: u32, r0: u32, c: u32) {
+  if (j >= m) { return; }
+  var best = Best(0.0, NONE);
+  for (var lane = 0u; lane < WG; lane++) {
+    let v = best_v[j * WG + lane];
+    let i = best_i[j * WG + lane];
+    if (beats(v, i, best)) { best = Best(v, i); }
+  }
+  last_v[j] = best.v;
+  last_i[j] = best.i;
+  var id = best.i;
+  if (id == NONE) { id = 0u; } // all NaN: index 0, as ops.argmax
+  if (c < candidates(r0 + j)) { put_id(r0 + j, c, id); }
 }
 
 // Row r's logits of columns 4c .. 4c + 3.
@@ -80,33 +135,49 @@ fn main(@builtin(workgroup_id) wg: vec3<u32>, @builtin(local_invocation_index) t
   normalise(&xs, t, m, d4, p.eps, p.g_base);
 
   // Lane t: columns 4c .. 4c + 3 for c = t, t + 64, .., in order, so a lane's ties keep the lowest index.
-  var b0 = Best(0.0, NONE);
-  var b1 = b0;
-  var b2 = b0;
-  var b3 = b0;
+  let none = Best(0.0, NONE);
+  var b0 = none;
+  var b1 = none;
+  var b2 = none;
+  var b3 = none;
   for (var c = t; c < p.n / 4u; c += WG) {
     let a = products(&xs, m, d4, p.e_base / 4u + c, p.n / 4u, mat4x4<f32>());
     put_logits(r0, c, a[0]);
-    b0 = consider(b0, a[0], 4u * c);
-    if (m > 1u) { put_logits(r0 + 1u, c, a[1]); b1 = consider(b1, a[1], 4u * c); }
-    if (m > 2u) { put_logits(r0 + 2u, c, a[2]); b2 = consider(b2, a[2], 4u * c); }
-    if (m > 3u) { put_logits(r0 + 3u, c, a[3]); b3 = consider(b3, a[3], 4u * c); }
+    b0 = consider(b0, a[0], 4u * c, false, none);
+    if (m > 1u) { put_logits(r0 + 1u, c, a[1]); b1 = consider(b1, a[1], 4u * c, false, none); }
+    if (m > 2u) { put_logits(r0 + 2u, c, a[2]); b2 = consider(b2, a[2], 4u * c, false, none); }
+    if (m > 3u) { put_logits(r0 + 3u, c, a[3]); b3 = consider(b3, a[3], 4u * c, false, none); }
   }
   share(0u, t, b0);
   share(1u, t, b1);
   share(2u, t, b2);
   share(3u, t, b3);
   workgroupBarrier();
+  merge(t, m, r0, 0u);
 
-  if (t < m) {
-    var best = Best(0.0, NONE);
-    for (var lane = 0u; lane < WG; lane++) {
-      let v = best_v[t * WG + lane];
-      let i = best_i[t * WG + lane];
-      if (beats(v, i, best)) { best = Best(v, i); }
+  // Further candidates (a draft tree's drafters): blk.top rounds for plain rows, or the most any of
+  // the block's tree rows asks for (Block.top holds it then too).
+  for (var round = 1u; round < blk.top; round++) {
+    workgroupBarrier(); // last_* written
+    let l0 = Best(last_v[0], last_i[0]);
+    let l1 = Best(last_v[1], last_i[1]);
+    let l2 = Best(last_v[2], last_i[2]);
+    let l3 = Best(last_v[3], last_i[3]);
+    b0 = none;
+    b1 = none;
+    b2 = none;
+    b3 = none;
+    for (var c = t; c < p.n / 4u; c += WG) {
+      b0 = consider(b0, get_logits(r0, c), 4u * c, true, l0);
+      if (m > 1u) { b1 = consider(b1, get_logits(r0 + 1u, c), 4u * c, true, l1); }
+      if (m > 2u) { b2 = consider(b2, get_logits(r0 + 2u, c), 4u * c, true, l2); }
+      if (m > 3u) { b3 = consider(b3, get_logits(r0 + 3u, c), 4u * c, true, l3); }
     }
-    var id = best.i;
-    if (id == NONE) { id = 0u; } // all NaN: index 0, as ops.argmax
-    ids[view_row(p.o_base, p.o_stride, p.o_pos, r0 + t)] = id;
+    share(0u, t, b0);
+    share(1u, t, b1);
+    share(2u, t, b2);
+    share(3u, t, b3);
+    workgroupBarrier();
+    merge(t, m, r0, round);
   }
 }

@@ -3,16 +3,19 @@
 // projection, at every row (pos = pos0 + r):
 //   e = E[token[pos + k]],   a = [norm(h) * gh ; norm(e) * ge]   (2d wide),   y = a P^T   (P: [d, 2d])
 // h is the previous model's stream at the same position (the main model's h^0, or module k-1's).
+// A draft-tree row (prelude.wgsl Node) reads its token at index tok of the token buffer and h at slot
+// src of the previous model's stream (its parent node's row there), instead of pos + k and pos.
 // Token ids >= vocab clamp to vocab - 1 (no out-of-bounds read; the engine never produces them).
 //
 // Bindings (group 0):
-//   0 uniform Block  (dynamic offset, prelude.wgsl): rows M, pos0
+//   0 uniform Block  (dynamic offset, prelude.wgsl): rows M, pos0, tree rows
 //   1 uniform Params (static): d, vocab, eps, views of X, tokens and Y, e_base, gh_base, ge_base, w_base
 //   2 X:      the previous model's stream (rows.wgsl), row r at x_base + (x_pos * pos0 + r) * x_stride
 //   3 W:      the weights buffer (rows.wgsl): E row v at float e_base + v * d, gh at gh_base, ge at
 //             ge_base, P transposed ([2d, d]) at w_base
 //   4 tokens: storage read u32, id of row r at tok_base + (tok_pos * pos0 + r) * tok_stride
 //   5 Y:      storage rw   f32, row r at y_base + (y_pos * pos0 + r) * y_stride (module k's stream)
+//   8 nodes:  storage read Node, the tree rows (prelude.wgsl)
 //
 // Workgroup layout: 64 invocations, four output columns each for a group of up to 4 rows (rows.wgsl
 // GROUP); dispatch (ceil(d / 4 / 64), ceil(M / 4), 1): one workgroup at d = 128.
@@ -41,14 +44,26 @@ fn put(r: u32, c: u32, v: vec4<f32>) {
   Y[e + 3u] = v.w;
 }
 
+// Where row r's h starts in X, and its input token.
+fn h_row(r: u32) -> u32 {
+  if (is_tree_row(r)) { return p.x_base + node_of(r).src * p.x_stride; }
+  return view_row(p.x_base, p.x_stride, p.x_pos, r);
+}
+
+fn token_of(r: u32) -> u32 {
+  if (is_tree_row(r)) { return tokens[node_of(r).tok]; }
+  return tokens[view_row(p.tok_base, p.tok_stride, p.tok_pos, r)];
+}
+
 @compute @workgroup_size(WG)
 fn main(@builtin(workgroup_id) wg: vec3<u32>, @builtin(local_invocation_index) t: u32) {
   let r0 = wg.y * GROUP;
   let m = min(blk.rows - r0, GROUP);
   let d4 = p.d / 4u;
-  stage_stream(t, r0, m, d4, p.x_base, p.x_stride, p.x_pos);
   for (var j = 0u; j < m; j++) {
-    let id = min(tokens[view_row(p.tok_base, p.tok_stride, p.tok_pos, r0 + j)], p.vocab - 1u);
+    let xr = h_row(r0 + j);
+    for (var c = t; c < d4; c += WG) { xs[j * MAX_D4 + c] = load_x4(xr + 4u * c); }
+    let id = min(token_of(r0 + j), p.vocab - 1u);
     let er = (p.e_base + id * p.d) / 4u;
     for (var c = t; c < d4; c += WG) { es[j * MAX_D4 + c] = W[er + c]; }
   }

@@ -1,6 +1,7 @@
 // qkv.wgsl: a transformer block's attention input, for a block of rows, in one dispatch: the
 // attention RMSNorm, the one product with the stacked [Wq; Wk; Wv], RoPE on Q and K, and the write
-// into the block's Q | K | V cache at the rows' positions (pos = pos0 + r):
+// into the block's Q | K | V cache at the rows' slots (pos0 + r; the position is pos0 + r too, or a
+// tree row's own, prelude.wgsl row_pos):
 //   a = x / sqrt(mean(x^2) + eps) * g,   [q | k | v] = a W^T   (W = [Wq; Wk; Wv], [3d, d]),
 //   q[j], q[j + hd/2] <- q[j] cos - q[j + hd/2] sin, q[j + hd/2] cos + q[j] sin   (every head; k too),
 //   cache[pos] = [q | k | v].
@@ -8,12 +9,13 @@
 // transcendental is involved and the rotation rounds as the CPU reference's does.
 //
 // Bindings (group 0):
-//   0 uniform Block  (dynamic offset, prelude.wgsl): rows M, pos0
+//   0 uniform Block  (dynamic offset, prelude.wgsl): rows M, pos0, tree rows
 //   1 uniform Params (static): d, n_heads, head_dim, eps, view of X, g_base, w_base, view of C
 //   2 X:     the residual stream (rows.wgsl), row r at x_base + (x_pos * pos0 + r) * x_stride
 //   3 W:     the weights buffer (rows.wgsl): g at float g_base, W transposed ([d, 3d]) at w_base
 //   4 table: storage read vec2<f32>, (cos, sin) of (pos, j) at pos * (head_dim / 2) + j
 //   5 C:     storage rw   f32, row r at c_base + (c_pos * pos0 + r) * c_stride (the Q | K | V cache)
+//   8 nodes: storage read Node, the tree rows' positions (prelude.wgsl)
 //
 // Workgroup layout: 64 invocations, each eight output columns of a group of up to 4 rows (rows.wgsl
 // GROUP): the first d/8 units take four of Q's rotation pairs (j, j + hd/2) of a head, j = 4c ..
@@ -41,7 +43,7 @@ fn put(r: u32, lo: u32, hi: u32, a: vec4<f32>, b: vec4<f32>, rotated: bool, half
   var x = a;
   var y = b;
   if (rotated) {
-    let at = (blk.pos0 + r) * half + j0;
+    let at = row_pos(r) * half + j0;
     let c0 = table[at];
     let c1 = table[at + 1u];
     let c2 = table[at + 2u];

@@ -47,7 +47,7 @@ export const TRACE_TID = 1;
 const round = (micros: number) => Math.round(micros * 1000) / 1000;
 const us = (ms: number) => round(ms * 1000);
 
-const PHASE_NAMES: Record<string, string> = { verify: 'verify (main model)', prefill: 'prefill' };
+const PHASE_NAMES: Record<string, string> = { verify: 'verify (main model)', prefill: 'prefill', compact: 'tree path compaction' };
 const phaseName = (phase: StepPhase) => PHASE_NAMES[phase] ?? phase.replace(/^mtp(\d+)$/, 'MTP module $1 catch-up + draft');
 
 /** The steps as one trace; `adapter` names the process. */

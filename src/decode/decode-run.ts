@@ -9,10 +9,18 @@
 //   (src/decode/sampling.ts), so every token is distributed exactly as the baseline's plain
 //   sampling (not the same tokens: the same distribution). A run's randomness is its seed.
 //
+// - Draft trees (`tree`, greedy only): the MTP modules draft a DraftTree of candidates and the main
+//   model verifies every node; the loop accepts the longest root-to-node path whose every node is
+//   the main model's greedy choice after its parent's branch (the no-repeat rule applied with that
+//   branch as the prefix), plus the main model's next token. Lossless for the same reason as the
+//   chain. A sampling run keeps the chain of the tree's depth: the accept / resample rule here is
+//   the single-draft one.
+//
 // `DecodeRun` advances one step at a time, so a caller can interleave two runs (the demo's race)
 // or time each step; `decode` runs one to the end. Both modes (greedy, sampling) emit the same
 // StepEvents, so metrics.ts reads either.
 import { checkSampling, type DecodeEngine, type SamplingParams } from '../model/decode-engine.ts';
+import type { DraftTree } from '../model/draft-tree.ts';
 import { allowedArgmax, bannedNext } from './no-repeat.ts';
 import { acceptOrResample, drawStepUniforms, Rng } from './sampling.ts';
 
@@ -31,6 +39,18 @@ export interface StepEvent {
   drafts: number[];
   /** Wall-clock milliseconds of the step (engine.step + bookkeeping). */
   ms: number;
+  /** Rows the main model verified: the bonus token and every draft. */
+  rows: number;
+  /** A tree step's candidates and the path the main model accepted. */
+  tree?: TreeStepView;
+}
+
+/** What a tree step drafted and kept, for the page: node n (1..N) of `shape` drafted tokens[n - 1]. */
+export interface TreeStepView {
+  shape: DraftTree;
+  tokens: number[];
+  /** The accepted nodes, root first excluded: path[i] is at depth i + 1. */
+  path: number[];
 }
 
 /**
@@ -54,6 +74,8 @@ export interface SamplingOptions {
 
 export interface DecodeOptions {
   depth: number;
+  /** Greedy: draft this tree instead of a chain (its depth replaces `depth`); sampling keeps the chain. */
+  tree?: DraftTree;
   maxTokens: number;
   /** Sample (speculative sampling) instead of decoding greedily. */
   sampling?: SamplingOptions;
@@ -96,6 +118,8 @@ export class DecodeRun {
   private sequence: number[] = [];
   /** Set when sampling: the setting and the run's PRNG. */
   private readonly sampler?: { params: SamplingParams; rng: Rng };
+  /** Drafts a step proposes at most (the tree's depth for a tree run). */
+  private readonly depth: number;
 
   constructor(
     private readonly engine: DecodeEngine,
@@ -108,6 +132,8 @@ export class DecodeRun {
       checkSampling(params);
       this.sampler = { params, rng: new Rng(s.seed ?? 0) };
     }
+    if (options.tree && !engine.treeStep) throw new Error(`${engine.name} has no draft trees`);
+    this.depth = options.tree ? options.tree.depth : options.depth;
   }
 
   /** Runs the prompt; the main model's first token (argmax, or drawn) is the first generated token. */
@@ -115,7 +141,7 @@ export class DecodeRun {
     const t0 = this.now();
     const sampling = this.sampler && { ...this.sampler.params, uniform: this.sampler.rng.nextF32() };
     this.sequence = [...prompt];
-    let first = await this.engine.prefill(prompt, this.options.depth, sampling);
+    let first = await this.engine.prefill(prompt, this.depth, sampling);
     if (!sampling) first = await this.greedyChoice(0, first, []);
     this.engine.commit([first]);
     this.sequence.push(first);
@@ -131,11 +157,34 @@ export class DecodeRun {
     const t0 = this.now();
     const maxSeq = this.engine.config.max_seq_len;
     // Near the end of the context, draft only what still fits.
-    const depth = Math.min(this.options.depth, maxSeq - this.engine.length);
+    const depth = Math.min(this.depth, maxSeq - this.engine.length);
+    const length = this.engine.length;
+    // A tree needs a KV slot per node, and positions for its modules' rows behind the bonus.
+    const tree = this.options.tree;
+    const treeFits = tree && !this.sampler && length > tree.depth && length + tree.size <= maxSeq;
     let drafts: number[];
     let accepted: number;
     let last: number;
-    if (!this.sampler) {
+    let view: TreeStepView | undefined;
+    if (treeFits) {
+      const result = await this.engine.treeStep!(tree);
+      const path: number[] = [];
+      for (;;) {
+        const node = path.at(-1) ?? 0;
+        const choice = await this.greedyChoice(node, result.verified[node], path.map((n) => result.tokens[n - 1]));
+        const child = tree.children(node).find((n) => result.tokens[n - 1] === choice);
+        if (child !== undefined) path.push(child);
+        else {
+          last = choice;
+          // The drafts shown: the accepted path, then the best-ranked candidate it turned down.
+          const below = tree.children(node)[0];
+          drafts = [...path, ...(below === undefined ? [] : [below])].map((n) => result.tokens[n - 1]);
+          break;
+        }
+      }
+      accepted = path.length;
+      view = { shape: tree, tokens: result.tokens, path };
+    } else if (!this.sampler) {
       // The longest prefix of drafts the main model agrees with, then its own token.
       const result = await this.engine.step(depth);
       drafts = result.drafts;
@@ -166,7 +215,9 @@ export class DecodeRun {
     this.stop = this.finished();
     const ms = this.now() - t0;
     this.decodeMs += ms;
-    const event = { tokens: emitted, accepted: Math.min(accepted, emitted.length), proposed: depth, drafts, ms };
+    const proposed = treeFits ? tree.depth : depth;
+    const rows = treeFits ? tree.size + 1 : depth + 1;
+    const event: StepEvent = { tokens: emitted, accepted: Math.min(accepted, emitted.length), proposed, drafts: drafts!, ms, rows, ...(view && { tree: view }) };
     this.options.onStep?.(event);
     return event;
   }

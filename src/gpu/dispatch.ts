@@ -6,8 +6,8 @@ import type { ShaderName } from './shaders.ts';
 
 /** Bytes between per-step uniform slots (WebGPU's default minUniformBufferOffsetAlignment). */
 export const SLOT_BYTES = 256;
-/** Bytes of the per-step `Block` uniform each kernel reads. */
-export const BLOCK_BYTES = 16;
+/** Bytes of the per-step `Block` uniform each kernel reads (shaders/prelude.wgsl). */
+export const BLOCK_BYTES = 32;
 /** Rows a fused kernel's workgroup takes (shaders/rows.wgsl GROUP; tests/unit/params.test.ts checks they agree). */
 export const FUSED_GROUP_ROWS = 4;
 /** Widest model the fused kernels take (shaders/rows.wgsl MAX_D4: a group's rows sit in workgroup memory). */
@@ -41,6 +41,14 @@ export interface Block {
   readonly pos0: number;
 }
 
+/** A block's draft-tree rows (src/gpu/tree-rows.ts): rows from `plain` on are described by the
+ * node records from `nodes` on; `top`: candidates a head writes per row (the most a tree row asks). */
+export interface TreeRows {
+  plain: number;
+  nodes: number;
+  top: number;
+}
+
 /** One kernel use, bound to its buffers at set-up. */
 export interface Dispatch {
   /** The kernel family (shader file), for profiles. */
@@ -59,7 +67,7 @@ export interface SampleDispatch extends Dispatch {
 }
 
 /**
- * The per-step uniform buffer: `capacity` slots of 256 bytes, each a `Block { rows, pos0 }`.
+ * The per-step uniform buffer: `capacity` slots of 256 bytes, each a `Block` (shaders/prelude.wgsl).
  * `set` writes a CPU copy; `upload` sends the slots written since the last upload in one writeBuffer
  * (queue-ordered, so it lands before the next submit and after the previous one).
  */
@@ -82,15 +90,15 @@ export class BlockParams {
     this.words = new Uint32Array((capacity * SLOT_BYTES) / 4);
   }
 
-  /** Sets slot `slot` to a block of `rows` rows starting at absolute position `pos0`. */
-  set(slot: number, rows: number, pos0: number): Block {
+  /** Sets slot `slot` to a block of `rows` rows starting at absolute position `pos0`, plain unless `tree` says. */
+  set(slot: number, rows: number, pos0: number, tree: TreeRows = { plain: rows, nodes: 0, top: 1 }): Block {
     if (!Number.isInteger(slot) || slot < 0 || slot >= this.capacity)
       throw new RangeError(`block slot ${slot} is outside 0..${this.capacity - 1}`);
     if (!Number.isInteger(rows) || rows < 0) throw new RangeError(`block rows: ${rows}`);
     if (!Number.isInteger(pos0) || pos0 < 0) throw new RangeError(`block pos0: ${pos0}`);
+    if (!(tree.plain >= 0 && tree.plain <= rows && tree.nodes >= 0 && tree.top >= 1)) throw new RangeError(`block tree rows: ${JSON.stringify(tree)}`);
     const w = (slot * SLOT_BYTES) / 4;
-    this.words[w] = rows;
-    this.words[w + 1] = pos0;
+    this.words.set([rows, pos0, tree.plain, tree.nodes, tree.top], w);
     this.dirtyFrom = Math.min(this.dirtyFrom, slot);
     this.dirtyTo = Math.max(this.dirtyTo, slot + 1);
     return { slot, offset: slot * SLOT_BYTES, rows, pos0 };

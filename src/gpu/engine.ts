@@ -22,20 +22,33 @@
 // block runs the head (its argmax) and the sampling kernel (for p_j; its own draws are unused), and the copy also
 // takes p (depth + 1 rows) and q (depth rows) of V floats each: still one submit and one mapAsync.
 // The accept / resample decision is the CPU's (src/decode/sampling.ts).
-import { checkSampling, checkUniform, type DecodeEngine, type PrefillSampling, type SamplingParams, type StepResult, type StepSampling } from '../model/decode-engine.ts';
+//
+// A draft-tree step (treeStep) runs the same kernels on the rows of src/gpu/tree-rows.ts: each
+// module once (its catch-up rows, then its tree rows; the drafting rows' head writes their best
+// candidates into the token buffer), then the main model on the root and every node, each row
+// seeing the committed prefix and its own branch. Still one submit and one readback. The commit
+// that follows leaves the accepted path's moves for the next submission, whose first dispatch
+// (compact.wgsl) puts the path's KV and h^0 in place.
+import { checkSampling, checkUniform, type DecodeEngine, type PrefillSampling, type SamplingParams, type StepResult, type StepSampling, type TreeStepResult } from '../model/decode-engine.ts';
 import { DecodeState } from '../model/decode-state.ts';
+import type { DraftTree } from '../model/draft-tree.ts';
 import type { Weights } from '../model/weights.ts';
 import type { ModelConfig } from '../model/config.ts';
 import type { Block, Dispatch } from './dispatch.ts';
 import { Kernels } from './kernels.ts';
 import { ReadbackLayout } from './readback.ts';
-import { allocate, buildStacks, VERIFY_MAX_ROWS, type Buffers, type Stack } from './stacks.ts';
+import { allocate, buildStacks, VERIFY_MAX_ROWS, type Buffers, type MainStack, type Stack } from './stacks.ts';
+import { treeLayout, type NodeRecord } from './tree-rows.ts';
 import { WeightBuffer } from './weight-buffer.ts';
 import { median } from '../model/median.ts';
 
 
-/** The parts of a step, for profiles: MTP catch-up (and drafting) per module, verify. */
-export type StepPhase = 'prefill' | `mtp${number}` | 'verify';
+/** The parts of a step, for profiles: a tree path's compaction, MTP catch-up (and drafting) per module, verify. */
+export type StepPhase = 'prefill' | 'compact' | `mtp${number}` | 'verify';
+
+/** Block slots a step may set: compaction, two per module (rows, head), the verify block. */
+const BLOCK_SLOTS = 12;
+const COMPACT_SLOT = BLOCK_SLOTS - 1;
 
 /** One kernel use on one block of rows: what a step is made of. */
 export interface Op {
@@ -67,12 +80,14 @@ export class GpuEngine implements DecodeEngine {
   private lastMainLogits?: Float32Array;
   /** CPU copy of the uniforms buffer. */
   private readonly uniformWords: Float32Array<ArrayBuffer>;
+  /** The last commit's path moves (a side branch of a tree), for the next submission's compaction. */
+  private pendingMoves: NodeRecord[] = [];
 
   private constructor(
     readonly name: string,
     private readonly device: GPUDevice,
     private readonly kernels: Kernels,
-    private readonly main: Stack,
+    private readonly main: MainStack,
     private readonly mtp: Stack[],
     private readonly readback: ReadbackLayout,
     private readonly buffers: Buffers,
@@ -85,7 +100,7 @@ export class GpuEngine implements DecodeEngine {
   }
 
   static async create(device: GPUDevice, weights: Weights, name = 'WebGPU'): Promise<GpuEngine> {
-    const kernels = await Kernels.create(device, { headDim: weights.config.d_model / weights.config.n_heads, slots: 8 });
+    const kernels = await Kernels.create(device, { headDim: weights.config.d_model / weights.config.n_heads, slots: BLOCK_SLOTS });
     const buffers = allocate(device, weights.config);
     const weightBuffer = new WeightBuffer(device, weights);
     buffers.owned.push(weightBuffer.buffer);
@@ -106,6 +121,8 @@ export class GpuEngine implements DecodeEngine {
     }
     this.state.reset(prompt, depth);
     this.uploadedTokens = 0;
+    this.pendingMoves = [];
+    this.kernels.nodes.reset();
     const P = prompt.length;
     const slots = this.kernels.blocks;
     const all = slots.set(0, P, 0);
@@ -133,11 +150,58 @@ export class GpuEngine implements DecodeEngine {
     return result;
   }
 
+  /** A draft-tree step (DecodeEngine.treeStep); the profiler passes its own `runner`. */
+  async treeStep(tree: DraftTree, runner: OpRunner = fusedRunner): Promise<TreeStepResult> {
+    const ops = this.treeOps(tree);
+    this.lastStepDispatches = ops.filter((op) => op.block.rows > 0).length;
+    const { drafts, verified } = await this.submit(ops, tree.size, runner, { drafts: true, probs: false });
+    this.state.treeRan(tree, drafts);
+    return { tokens: drafts, verified };
+  }
+
+  /** The ops of a tree step: the layout of src/gpu/tree-rows.ts, one block a model (and a head). */
+  private treeOps(tree: DraftTree): Op[] {
+    const plan = this.state.planTree(tree);
+    const L = this.state.tokens.length;
+    const layout = treeLayout(tree, L);
+    const { blocks, nodes } = this.kernels;
+    const ops = this.compactionOps();
+    plan.mtp.forEach(({ from }, k0) => {
+      const k = k0 + 1;
+      const plainRows = L - k - from; // positions from .. L - 1 - k: their token k ahead is committed
+      if (k === 1) {
+        // Module 1's newest row (position L - 2) drafts the root's children, tokens L, L + 1, ..
+        const head = blocks.set(1, 1, L - 2, { plain: 1, nodes: 0, top: layout.rootCandidates });
+        ops.push(...this.stackOps(this.mtp[0], blocks.set(0, plainRows, from), head, 'mtp1'));
+        return;
+      }
+      const m = layout.modules[k - 2];
+      const first = nodes.add(m.rows);
+      const rows = blocks.set(2 * k0, plainRows + m.rows.length, from, { plain: plainRows, nodes: first, top: 1 });
+      const head = blocks.set(2 * k0 + 1, m.rows.length - m.drafting, m.slot0 + m.drafting, { plain: 0, nodes: first + m.drafting, top: m.top });
+      ops.push(...this.stackOps(this.mtp[k0], rows, head, `mtp${k}`));
+    });
+    const verify = blocks.set(2 * tree.depth, tree.size + 1, L - 1, { plain: 1, nodes: nodes.add(layout.verify), top: 1 });
+    ops.push(...this.stackOps(this.main, verify, verify, 'verify'));
+    return ops;
+  }
+
+  /** Starts a submission's ops: clears the last step's tree rows, and moves the last commit's path into place. */
+  private compactionOps(): Op[] {
+    const { blocks, nodes } = this.kernels;
+    nodes.reset();
+    const moves = this.pendingMoves;
+    if (moves.length === 0) return [];
+    this.pendingMoves = [];
+    const block = blocks.set(COMPACT_SLOT, moves.length, 0, { plain: 0, nodes: nodes.add(moves), top: 1 });
+    return [{ dispatch: this.main.compact, block, phase: 'compact' }];
+  }
+
   /** The ops of one step: each module's catch-up (its newest row drafts), then the verify block. */
   private stepOps(depth: number, sampling = false): Op[] {
     const plan = this.state.planStep(depth);
     const slots = this.kernels.blocks;
-    const ops: Op[] = [];
+    const ops: Op[] = this.compactionOps();
     plan.mtp.forEach(({ from, to }, k0) => {
       const rows = slots.set(2 * k0, to - from + 1, from);
       ops.push(...this.stackOps(this.mtp[k0], rows, slots.set(2 * k0 + 1, 1, to), `mtp${k0 + 1}`, sampling));
@@ -176,7 +240,7 @@ export class GpuEngine implements DecodeEngine {
     if (rows < 1 || rows > VERIFY_MAX_ROWS) throw new RangeError(`verify rows must be 1..${VERIFY_MAX_ROWS}`);
     const pos0 = Math.min(Math.max(0, this.length - 1), this.config.max_seq_len - rows);
     const block = this.kernels.blocks.set(0, rows, pos0);
-    const ops = this.stackOps(this.main, block, block, 'verify');
+    const ops = [...this.compactionOps(), ...this.stackOps(this.main, block, block, 'verify')];
     const read = { drafts: false, probs: false };
     await this.submit(ops, rows - 1, fusedRunner, read); // warm
     const times: number[] = [];
@@ -189,7 +253,10 @@ export class GpuEngine implements DecodeEngine {
   }
 
   commit(tokens: readonly number[]): void {
-    this.state.commit(tokens);
+    const L = this.state.tokens.length;
+    const path = this.state.commit(tokens);
+    // Node n (slot L - 1 + n) now holds position L + i; a chain's nodes are there already.
+    this.pendingMoves = path.flatMap((n, i) => (n === i + 1 ? [] : [{ pos: L + i, src: L - 1 + n }]));
   }
 
   /** From the last greedy step's (or prefill's) readback: no GPU work, no extra round trip. */
@@ -255,6 +322,7 @@ export class GpuEngine implements DecodeEngine {
       this.uploadedTokens = committed.length;
     }
     this.kernels.blocks.upload();
+    this.kernels.nodes.upload();
     const encoder = this.device.createCommandEncoder({ label: 'decode step' });
     await runner(this.device, encoder, ops);
     const request = { ...read, depth, committed: committed.length };

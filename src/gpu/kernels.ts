@@ -8,12 +8,14 @@
 // setBindGroup with the block's dynamic offset, dispatchWorkgroups. Nothing is created per step.
 //
 // Binding scheme, shared by every kernel (group 0):
-//   binding 0: `Block { rows, pos0 }`, a 16-byte uniform bound with a dynamic offset into
-//              `k.blocks.buffer` (one 256-byte slot per block run, written once per step);
+//   binding 0: `Block { rows, pos0, plain, nodes, top }`, a 32-byte uniform bound with a dynamic
+//              offset into `k.blocks.buffer` (one 256-byte slot per block run, written once per step);
 //   binding 1: the use's static `Params` uniform (created at set-up);
 //   binding 2..: storage buffers; the fused kernels (shaders/rows.wgsl) start
 //              with the residual stream (2) and the weights buffer (3), the others with their
-//              read-only inputs, the output last.
+//              read-only inputs, the output last;
+//   binding 8: in the kernels a draft tree changes (TREE_FAMILIES), the step's node records
+//              (`k.nodes`, src/gpu/tree-rows.ts).
 //
 // A decode step (and a prefill) is made of these kernels: per transformer block qkv (norm,
 // [Wq; Wk; Wv], RoPE, cache write), attention, and wo_ffn (Wo, residual, norm, SwiGLU, W2,
@@ -42,6 +44,7 @@ import {
 } from './dispatch.ts';
 import { packParams, paramsLayout, viewFields } from './params.ts';
 import { shaders, type ShaderName } from './shaders.ts';
+import { NodeRecords } from './tree-rows.ts';
 
 /** cos/sin of every (position, pair index), by ops.ropeCosSin: the CPU reference's own values. */
 export function ropeTableData(headDim: number, maxLen: number, theta: number): Float32Array {
@@ -69,7 +72,12 @@ const FAMILIES: Record<ShaderName, Access[]> = {
   wo_ffn: ['rw', 'read', 'read'],
   head: ['rw', 'read', 'rw', 'rw'],
   sample: ['read', 'read', 'rw', 'rw'],
+  compact: ['rw', 'rw'],
 };
+
+/** The kernels that read draft-tree rows (binding 8: prelude.wgsl's Node records). */
+const TREE_FAMILIES: readonly ShaderName[] = ['mtp_input', 'qkv', 'attention', 'head', 'compact'];
+const NODES_BINDING = 8;
 
 const ceilDiv = (a: number, b: number) => Math.ceil(a / b);
 
@@ -118,6 +126,8 @@ export class Kernels {
     readonly device: GPUDevice,
     /** The per-step uniform slots every Dispatch reads its Block from. */
     readonly blocks: BlockParams,
+    /** The per-step draft-tree rows the tree kernels read. */
+    readonly nodes: NodeRecords,
     private readonly families: Partial<Record<ShaderName, Family>>,
     private readonly pipelines: Map<string, GPUComputePipeline>,
     /** The head size the attention kernel was compiled for. */
@@ -126,10 +136,11 @@ export class Kernels {
 
   /**
    * Compiles the kernels. `headDim`: the model's head size, a constant of the attention pipeline
-   * (attention.wgsl HEAD_DIM). `slots`: how many block runs one step may set (default 64). `only`:
+   * (attention.wgsl HEAD_DIM). `slots`: how many block runs one step may set (default 64); `nodes`:
+   * how many draft-tree rows (default 64). `only`:
    * compile just these families (tests; SwiftShader takes seconds per pipeline), the others then throw.
    */
-  static async create(device: GPUDevice, options: { headDim: number; slots?: number; only?: ShaderName[] }): Promise<Kernels> {
+  static async create(device: GPUDevice, options: { headDim: number; slots?: number; nodes?: number; only?: ShaderName[] }): Promise<Kernels> {
     const { headDim } = options;
     if (!Number.isInteger(headDim) || headDim < 4 || headDim > ATTENTION_MAX_HEAD_DIM || headDim % 4 !== 0)
       throw new RangeError(`headDim must be a multiple of 4 up to ${ATTENTION_MAX_HEAD_DIM}, got ${headDim}`);
@@ -152,6 +163,7 @@ export class Kernels {
             visibility: GPUShaderStage.COMPUTE,
             buffer: { type: access === 'read' ? ('read-only-storage' as const) : ('storage' as const) },
           })),
+          ...(TREE_FAMILIES.includes(name) ? [{ binding: NODES_BINDING, visibility: GPUShaderStage.COMPUTE, buffer: { type: 'read-only-storage' as const } }] : []),
         ],
       });
       families[name] = { layout, storage };
@@ -164,7 +176,7 @@ export class Kernels {
       );
     }
     const pipelines = new Map(await Promise.all(pending));
-    return new Kernels(device, new BlockParams(device, options.slots ?? 64), families, pipelines, headDim);
+    return new Kernels(device, new BlockParams(device, options.slots ?? 64), new NodeRecords(device, options.nodes ?? 64), families, pipelines, headDim);
   }
 
   /** A storage buffer holding the RoPE cos/sin table, for `qkv`. */
@@ -331,10 +343,24 @@ export class Kernels {
     };
   }
 
+  /**
+   * The draft tree's compaction (compact.wgsl): a block of moves (Node src -> pos) of the main
+   * model's rows, in every layer of `caches` (one buffer: layer l at l * cLayer floats, rows of 3d)
+   * and in `stream` (rows of d).
+   */
+  compact(o: { caches: GPUBuffer; layers: number; cLayer: number; stream: GPUBuffer; d: number; label?: string }): Dispatch {
+    checkCount('compact: layers', o.layers);
+    checkCount('d', o.d);
+    if (o.cLayer < 3 * o.d) throw new RangeError(`compact: a layer's cache (${o.cLayer} floats) is smaller than a row of 3d`);
+    const values = { layers: o.layers, c_layer: o.cLayer, c_width: 3 * o.d, d: o.d };
+    return this.simple('compact', o.label, values, [o.caches, o.stream], () => [4]);
+  }
+
   /** Destroys the buffers this object created (block slots, static uniforms, RoPE tables). */
   destroy(): void {
     for (const b of this.owned.splice(0)) b.destroy();
     this.blocks.destroy();
+    this.nodes.destroy();
   }
 
   private pipeline(key: string): GPUComputePipeline {
@@ -370,6 +396,7 @@ export class Kernels {
         { binding: 0, resource: { buffer: this.blocks.buffer, offset: 0, size: BLOCK_BYTES } },
         { binding: 1, resource: { buffer: paramsBuffer } },
         ...storage.map((buffer, i) => ({ binding: i + 2, resource: { buffer } })),
+        ...(TREE_FAMILIES.includes(kernel) ? [{ binding: NODES_BINDING, resource: { buffer: this.nodes.buffer } }] : []),
       ],
     });
   }

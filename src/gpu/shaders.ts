@@ -7,6 +7,7 @@
 import prelude from '../../shaders/prelude.wgsl?raw';
 import rows from '../../shaders/rows.wgsl?raw';
 import attention from '../../shaders/attention.wgsl?raw';
+import compact from '../../shaders/compact.wgsl?raw';
 import embedding from '../../shaders/embedding.wgsl?raw';
 import head from '../../shaders/head.wgsl?raw';
 import mtp_input from '../../shaders/mtp_input.wgsl?raw';
@@ -23,6 +24,7 @@ const kernels = {
   wo_ffn: { source: wo_ffn, rows: true },
   head: { source: head, rows: true },
   sample: { source: sample, rows: false },
+  compact: { source: compact, rows: false },
 } as const;
 
 export type ShaderName = keyof typeof kernels;

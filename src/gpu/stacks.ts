@@ -2,8 +2,9 @@
 // main model and its modules, bound to them (buildStacks). A step (src/gpu/engine.ts) only picks
 // which of these uses run on which block of rows.
 import { mainBlocks, mtpBlocks, type BlockSpec, type ModelConfig } from '../model/config.ts';
+import { TREE_MAX_ROWS } from '../model/draft-tree.ts';
 import type { Dispatch, SampleDispatch, View } from './dispatch.ts';
-import type { Kernels } from './kernels.ts';
+import type { Kernels, QkvCache } from './kernels.ts';
 import { ReadbackLayout } from './readback.ts';
 import type { WeightBuffer } from './weight-buffer.ts';
 
@@ -22,15 +23,21 @@ export interface Stack {
   sample: SampleDispatch;
 }
 
+/** The main model's stack, and its draft-tree compaction (the moves of an accepted path's rows). */
+export interface MainStack extends Stack {
+  compact: Dispatch;
+}
+
 /** The engine's GPU buffers, apart from the weights: what a step reads and writes. */
 export interface Buffers {
-  /** Token ids by absolute position, with room for the drafts past the context's last position. */
+  /** Token ids by absolute position, with room for the drafts (or a tree's nodes) past the context's last position. */
   tokens: GPUBuffer;
-  /** The main model's argmax of each verify row (and of the prefill's last row). */
+  /** The main model's argmax of each verify row, a tree's included (and of the prefill's last row). */
   results: GPUBuffer;
   verifyRows: number;
   staging: GPUBuffer;
-  /** Logits: main rows 0..D, then module k at row D + k (T(M) may spill its rows 1..3 into these). */
+  /** Logits: main rows 0..D, then module k at row D + k (T(M) may spill its rows 1..3 into these; a
+   * tree's verify rows run past them, and module k's drafting rows run from D + k on). */
   logits: GPUBuffer;
   /** Sampling distributions, laid out as `logits`. */
   probs: GPUBuffer;
@@ -38,8 +45,10 @@ export interface Buffers {
   sampled: GPUBuffer;
   /** Uniforms of the draws: module k at k - 1, main row r at D + r. */
   uniforms: GPUBuffer;
-  /** Each block's Q | K | V cache (S rows of 3d), the main model's blocks first, then each module's. */
-  caches: GPUBuffer[];
+  /** Each block's Q | K | V cache (S rows of 3d), the main model's blocks first, then each module's.
+   * The main model's are one buffer (`mainCaches`, layer l at l * S * 3d), for the tree's compaction. */
+  caches: QkvCache[];
+  mainCaches: GPUBuffer;
   /** The attention's output of a block's rows (up to a prefill's S), read by wo_ffn. */
   attention: GPUBuffer;
   /** Residual streams by absolute position: the main model's (h^0 after its last block), then module k's (h^k). */
@@ -56,19 +65,25 @@ export function allocate(device: GPUDevice, c: ModelConfig): Buffers {
     owned.push(b);
     return b;
   };
-  const verifyRows = Math.max(D + 1, VERIFY_MAX_ROWS);
+  const verifyRows = Math.max(D + 1, VERIFY_MAX_ROWS, TREE_MAX_ROWS);
+  const layerCache = S * 3 * d;
+  const mainCaches = storage('main q|k|v caches', c.n_layers * layerCache);
   const staging = device.createBuffer({ label: 'readback', size: new ReadbackLayout(V, D, verifyRows).stagingBytes, usage: GPUBufferUsage.MAP_READ | GPUBufferUsage.COPY_DST });
   owned.push(staging);
   return {
-    tokens: storage('tokens', S + D + 2, GPUBufferUsage.COPY_DST | GPUBufferUsage.COPY_SRC),
+    tokens: storage('tokens', S + Math.max(D, TREE_MAX_ROWS) + 2, GPUBufferUsage.COPY_DST | GPUBufferUsage.COPY_SRC),
     results: storage('verify argmax', verifyRows, GPUBufferUsage.COPY_SRC),
     verifyRows,
     staging,
-    logits: storage('logits', Math.max(2 * D + 1, VERIFY_MAX_ROWS) * V, GPUBufferUsage.COPY_SRC),
+    logits: storage('logits', (2 * D + TREE_MAX_ROWS) * V, GPUBufferUsage.COPY_SRC),
     probs: storage('sampling distributions', (2 * D + 1) * V, GPUBufferUsage.COPY_SRC),
     sampled: storage('main drawn tokens', D + 1, GPUBufferUsage.COPY_SRC),
     uniforms: storage('draw uniforms', 2 * D + 1, GPUBufferUsage.COPY_DST),
-    caches: Array.from({ length: c.n_layers + D * c.mtp_layers }, (_, i) => storage(`block ${i} q|k|v cache`, S * 3 * d)),
+    caches: [
+      ...Array.from({ length: c.n_layers }, (_, i) => ({ buffer: mainCaches, base: i * layerCache })),
+      ...Array.from({ length: D * c.mtp_layers }, (_, i) => ({ buffer: storage(`block ${c.n_layers + i} q|k|v cache`, layerCache) })),
+    ],
+    mainCaches,
     attention: storage('attention out', S * d),
     streams: [storage('main stream h0', S * d), ...Array.from({ length: D }, (_, k0) => storage(`mtp${k0 + 1} stream h${k0 + 1}`, S * d))],
     owned,
@@ -81,7 +96,7 @@ export function allocate(device: GPUDevice, c: ModelConfig): Buffers {
  * of old positions is never read again: d floats a position). Module k's draft goes straight into
  * the token buffer at the position it predicts (pos + k + 1), by argmax or by the sampling kernel.
  */
-export function buildStacks(kernels: Kernels, weights: WeightBuffer, buffers: Buffers, c: ModelConfig): { main: Stack; mtp: Stack[] } {
+export function buildStacks(kernels: Kernels, weights: WeightBuffer, buffers: Buffers, c: ModelConfig): { main: MainStack; mtp: Stack[] } {
   const { d_model: d, vocab_size: V, max_seq_len: S, n_heads: H, mtp_depth: D, norm_eps: eps } = c;
   const w = (n: string) => weights.view(n);
   const rope = kernels.ropeTable(d / H, S, c.rope_theta);
@@ -92,7 +107,7 @@ export function buildStacks(kernels: Kernels, weights: WeightBuffer, buffers: Bu
 
   let blocks = 0;
   const block = ({ prefix, hidden }: BlockSpec, x: View, label: string): Dispatch[] => {
-    const cache = { buffer: buffers.caches[blocks++] };
+    const cache = buffers.caches[blocks++];
     const wqkv = weights.columns(`${prefix}.attn.wq.weight`, `${prefix}.attn.wk.weight`, `${prefix}.attn.wv.weight`);
     const w13 = weights.columns(`${prefix}.ffn.w1.weight`, `${prefix}.ffn.w3.weight`);
     return [
@@ -127,11 +142,12 @@ export function buildStacks(kernels: Kernels, weights: WeightBuffer, buffers: Bu
       label: `${label} sample`,
     });
 
-  const main: Stack = {
+  const main: MainStack = {
     input: kernels.embedding({ table: w('tok_emb.weight'), tokens: tokenView(0), out: stream(0), d, vocab: V, label: 'main embedding' }),
     layers: mainBlocks(c).flatMap((spec, i) => block(spec, stream(0), `main L${i}`)),
     head: head(stream(0), 'norm.weight', 0, { buffer: buffers.results }, 'main'),
     sample: sample(0, D, { buffer: buffers.sampled }, 'main'),
+    compact: kernels.compact({ caches: buffers.mainCaches, layers: c.n_layers, cLayer: S * 3 * d, stream: buffers.streams[0], d, label: 'main tree compaction' }),
   };
   const mtp = Array.from({ length: D }, (_, k0): Stack => {
     const k = k0 + 1;

@@ -1,9 +1,10 @@
 // The CPU reference engine (DecodeEngine of decode-engine.ts on reference.ts): the oracle of the GPU
 // engine in the tests, and the page's engine where there is no WebGPU.
 import type { ModelConfig } from './config.ts';
-import { checkSampling, checkUniform, type DecodeEngine, type PrefillSampling, type StepResult, type StepSampling } from './decode-engine.ts';
+import { checkSampling, checkUniform, type DecodeEngine, type PrefillSampling, type StepResult, type StepSampling, type TreeStepResult } from './decode-engine.ts';
 import { DecodeState } from './decode-state.ts';
-import { argmax, sampleIndex, samplingDistribution } from './ops.ts';
+import type { DraftTree } from './draft-tree.ts';
+import { argmax, sampleIndex, samplingDistribution, topCandidates } from './ops.ts';
 import { ReferenceModel, type ModelCache } from './reference.ts';
 
 /**
@@ -19,6 +20,8 @@ export class CpuEngine implements DecodeEngine {
   private hidden: Float32Array[][];
   /** Logits of the last step: main verify rows, each module's row at the newest position. */
   lastLogits: { main: Float32Array[]; mtp: Float32Array[] } = { main: [], mtp: [] };
+  /** After a tree step: each node's main-model KV rows (per layer) and h^0, for the path a commit keeps. */
+  private treeRows: { k: Float32Array[]; v: Float32Array[]; hidden: Float32Array }[] = [];
 
   constructor(private readonly model: ReferenceModel) {
     this.config = model.config;
@@ -34,6 +37,7 @@ export class CpuEngine implements DecodeEngine {
   async prefill(prompt: readonly number[], depth: number, sampling?: PrefillSampling): Promise<number> {
     this.state.reset(prompt, depth);
     this.cache = this.model.newCache();
+    this.treeRows = [];
     let logits: Float32Array = new Float32Array();
     prompt.forEach((t, pos) => {
       const out = this.model.main(this.cache, t, pos);
@@ -88,8 +92,79 @@ export class CpuEngine implements DecodeEngine {
     return sampling ? { drafts, verified, p, q } : { drafts, verified };
   }
 
+  /**
+   * A draft-tree step (DecodeEngine.treeStep), depth first: when a branch's node runs, the KV slots
+   * before its position hold exactly its ancestors (a sibling's subtree only wrote later positions),
+   * so plain causal attention is the tree mask here, an oracle independent of the GPU's.
+   * At a node of depth j, module k > j runs its row for the node at position length - 1 - k + j
+   * (the token k ahead of it is the node's), from module k - 1's row for the node's parent; module
+   * j + 1's row drafts the node's children. Module 1's newest row (plain) drafts the root's.
+   */
+  async treeStep(tree: DraftTree): Promise<TreeStepResult> {
+    const plan = this.state.planTree(tree);
+    const committed = this.state.tokens;
+    const L = committed.length;
+    const tokens = new Array<number>(tree.size).fill(0);
+    const tokenOf = (n: number) => (n === 0 ? committed[L - 1] : tokens[n - 1]);
+    // Catch-up: module k over the positions whose token k ahead is committed; module 1's last drafts.
+    let rootDrafter: Float32Array = new Float32Array();
+    plan.mtp.forEach(({ from }, k0) => {
+      const k = k0 + 1;
+      for (let i = from; i <= L - 1 - k; i++) {
+        const logits = this.runMtp(k, i, committed[i + k]);
+        if (k === 1) rootDrafter = logits;
+      }
+    });
+    const draft = (n: number, logits: Float32Array) => {
+      const best = topCandidates(logits, tree.children(n).length);
+      tree.children(n).forEach((c, i) => (tokens[c - 1] = best[i]));
+    };
+    draft(0, rootDrafter);
+    const visitModules = (n: number) => {
+      const j = tree.depthOf[n];
+      for (let k = j + 1; k <= tree.reach[n] && n > 0; k++) {
+        const logits = this.runMtp(k, L - 1 - k + j, tokenOf(n));
+        if (k === j + 1) draft(n, logits);
+      }
+      for (const c of tree.children(n)) visitModules(c);
+    };
+    visitModules(0);
+
+    this.lastLogits = { main: [], mtp: [] };
+    this.treeRows = [];
+    const verified: number[] = [];
+    const d = this.config.d_model;
+    const visitMain = (n: number) => {
+      const pos = L - 1 + tree.depthOf[n];
+      const out = this.model.main(this.cache, tokenOf(n), pos);
+      this.hidden[0][pos] = out.hidden;
+      verified[n] = argmax(out.logits);
+      this.lastLogits.main[n] = out.logits;
+      const row = (a: Float32Array) => a.slice(pos * d, (pos + 1) * d);
+      this.treeRows[n] = { k: this.cache.main.map((c) => row(c.k)), v: this.cache.main.map((c) => row(c.v)), hidden: out.hidden };
+      for (const c of tree.children(n)) visitMain(c);
+    };
+    visitMain(0);
+    this.state.treeRan(tree, tokens);
+    return { tokens, verified };
+  }
+
   commit(tokens: readonly number[]): void {
-    this.state.commit(tokens);
+    const L = this.state.tokens.length;
+    const path = this.state.commit(tokens);
+    if (this.treeRows.length === 0) return; // a chain's verify rows are in place already
+    // The accepted path's KV and h^0 back in place (a later branch of the tree wrote over them).
+    const d = this.config.d_model;
+    path.forEach((n, i) => {
+      const pos = L + i;
+      const saved = this.treeRows[n];
+      this.cache.main.forEach((c, layer) => {
+        c.k.set(saved.k[layer], pos * d);
+        c.v.set(saved.v[layer], pos * d);
+      });
+      this.hidden[0][pos] = saved.hidden;
+    });
+    this.treeRows = [];
   }
 
   async mainLogits(row: number): Promise<Float32Array> {
@@ -104,3 +179,4 @@ export class CpuEngine implements DecodeEngine {
     return out.logits;
   }
 }
+

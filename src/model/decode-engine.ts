@@ -14,7 +14,14 @@
 // (src/decode/sampling.ts). Without it the step is greedy, exactly as before.
 // The caller then commits the accepted drafts plus one more token; positions beyond them
 // are rolled back (they are recomputed, and their KV slots overwritten, before any read).
+//
+// A tree step (`treeStep`, greedy only) drafts a DraftTree (draft-tree.ts) instead of a chain:
+// module k proposes its top candidates below every node at depth k - 1, each from that node's own
+// branch, and the main model verifies the root (the bonus) and every node in one block, each row
+// seeing the committed prefix and its own ancestors only. The caller commits a root-to-node path
+// plus one more token; the engine keeps that path's KV (moving it into place) and drops the rest.
 import type { ModelConfig } from './config.ts';
+import type { DraftTree } from './draft-tree.ts';
 
 export interface StepResult {
   /** Drafted tokens for positions length .. length + depth - 1. */
@@ -25,6 +32,13 @@ export interface StepResult {
   p?: Float32Array[];
   /** Sampling steps only: q[k - 1] (k = 1..depth), the distribution module k drew its draft from. */
   q?: Float32Array[];
+}
+
+export interface TreeStepResult {
+  /** tokens[n - 1]: node n's drafted token. */
+  tokens: number[];
+  /** verified[n]: the main model's argmax after node n's branch (verified[0]: after the root). */
+  verified: number[];
 }
 
 /** How tokens are sampled: softmax(logits / temperature), cut to its top-p nucleus and renormalised
@@ -61,7 +75,11 @@ export interface DecodeEngine {
   /** One draft-and-verify step with `depth` drafts (0 = plain decoding); with `sampling`, drafts are
    * drawn (not argmax) and the result carries p and q. */
   step(depth: number, sampling?: StepSampling): Promise<StepResult>;
-  /** Commits tokens after a prefill or a step: the accepted drafts, then one final token. */
+  /** A greedy draft-tree step (engines without trees leave it out). Rows of `mainLogits` are then
+   * the tree's nodes (0: the root). */
+  treeStep?(tree: DraftTree): Promise<TreeStepResult>;
+  /** Commits tokens after a prefill or a step: the accepted drafts, then one final token (after a
+   * tree step: the tokens of a root-to-node path, then one more). */
   commit(tokens: readonly number[]): void;
   /** The main model's logits at row `row` of the last step's verify block (0..depth), or of the
    * prefill's last position (row 0): for the rare token the no-repeat rule turns down. */

@@ -104,6 +104,18 @@ export function argmax(x: ArrayLike<number>): number {
   return best;
 }
 
+/**
+ * The `count` best indices of x, best first: larger values first, ties to the lower index, NaNs
+ * never chosen (a row with fewer non-NaN values fills up with 0). The oracle of head.wgsl's
+ * candidates; its first is argmax's choice on a row without NaN.
+ */
+export function topCandidates(x: ArrayLike<number>, count: number): number[] {
+  const order: number[] = [];
+  for (let i = 0; i < x.length; i++) if (!Number.isNaN(x[i])) order.push(i);
+  order.sort((a, b) => x[b] - x[a] || a - b);
+  return Array.from({ length: count }, (_, c) => order[c] ?? 0);
+}
+
 /** log(sum(exp(x))), stable. */
 export function logSumExp(x: ArrayLike<number>): number {
   let max = -Infinity;

@@ -10,6 +10,7 @@ const step = (n: number, a: number, p: number, ms: number): StepEvent => ({
   proposed: p,
   drafts: Array.from({ length: p }, (_, i) => 200 + i),
   ms,
+  rows: p + 1,
 });
 
 describe('RunMetrics', () => {
