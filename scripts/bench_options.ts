@@ -1,17 +1,19 @@
 // The options of the two benchmarks (npm run bench, npm run bench:browser), defined and checked
 // once, so both take the same flags with the same limits and defaults.
 import { narrowed } from '../src/decode/run-options.ts';
+import { draftTreeFor } from '../src/model/draft-tree.ts';
 import { DEFAULT_MODEL, readModel } from './node_model.ts';
-import { checkJsonPath, option, parseToolArgs, readPrompts } from './cli_options.ts';
+import { checkJsonPath, option, parseToolArgs, readPrompts, UsageError } from './cli_options.ts';
 
 export const BENCH_FLAGS =
-  '[--model NAME] [--prompts FILE] [--tokens N] [--depth D] [--runs R] [--temperature T] [--top-p P] [--seed S] [--no-repeat-ngram N] [--json OUT]';
+  '[--model NAME] [--prompts FILE] [--tokens N] [--depth D] [--tree N] [--runs R] [--temperature T] [--top-p P] [--seed S] [--no-repeat-ngram N] [--json OUT]';
 
 const ARGS = {
   model: { type: 'string', default: DEFAULT_MODEL },
   prompts: { type: 'string' },
   tokens: { type: 'string', default: '48' },
   depth: { type: 'string' },
+  tree: { type: 'string', default: '0' },
   runs: { type: 'string', default: '1' },
   temperature: { type: 'string', default: '0' },
   'top-p': { type: 'string', default: '1' },
@@ -35,10 +37,14 @@ export function readBenchOptions<E extends Parameters<typeof parseToolArgs>[0]>(
   const seed = option('seed', v.seed!);
   const depth = option('depth', v.depth ?? String(config.mtp_depth), narrowed('depth', config.mtp_depth));
   const sampling = temperature > 0 ? { temperature, topP, seed } : undefined;
+  const treeRows = option('tree', v.tree!);
+  if (treeRows === 1) throw new UsageError('--tree must be 0 (the chain) or 2.. verify rows: 1 row verifies no draft, got "1"');
+  if (treeRows > 0 && sampling) throw new UsageError('--tree: draft trees are greedy only (a sampling run keeps the chain); drop --tree or --temperature');
   const options = {
     prompts: readPrompts(v.prompts, model.name),
     tokens: option('tokens', v.tokens!, narrowed('tokens', config.max_seq_len - depth)),
     depth,
+    tree: treeRows > 0 ? draftTreeFor(model.decoding.treeCoverage, treeRows, depth) : undefined,
     runs: option('runs', v.runs!),
     costRepeats: 10,
     noRepeatNgram: option('no-repeat-ngram', v['no-repeat-ngram'] ?? String(model.decoding.noRepeatNgram)),

@@ -4,7 +4,8 @@
 import type { GpuEngine } from '../gpu/engine.ts';
 import type { Profiler } from '../gpu/profiler.ts';
 import type { RecordedStep } from './trace.ts';
-import { acceptedPrefix } from '../decode/decode-run.ts';
+import { acceptedPath, acceptedPrefix } from '../decode/decode-run.ts';
+import type { DraftTree } from '../model/draft-tree.ts';
 
 /** A profiled step as the panel shows it (and the trace export reads it). */
 export interface ProfiledStep extends RecordedStep {
@@ -15,11 +16,15 @@ export interface ProfiledStep extends RecordedStep {
   accepted: number;
   /** Compute dispatches the profiled step encoded, and those of a baseline step (depth 0) right after it. */
   dispatches: { mtp: number; baseline: number };
+  /** The draft tree the profiled step ran (candidates per depth, "3-5-7") and its verify rows; absent for a chain. */
+  tree?: { shape: string; rows: number };
 }
 
 export interface ProfileOptions {
-  /** Submissions per block size for the cost curve T(M), M = 1..4. */
+  /** Submissions per block size for the cost curve T(M), M = 1..4 (and the tree's rows). */
   costRepeats: number;
+  /** Profile a step of this draft tree instead of the chain of `depth`. */
+  tree?: DraftTree;
   now?: () => number;
 }
 
@@ -41,13 +46,25 @@ export async function profileOneStep(engine: GpuEngine, profiler: Profiler, prom
   const position = engine.length;
   const atMs = now();
   // GpuEngine.step's optional OpRunner: the profiler's runner times each kernel use.
-  const result = await engine.step(depth, undefined, profiler.runner);
-  const profile = await profiler.read();
-  const accepted = commitStep(result);
+  const tree = options.tree;
+  let accepted: number;
+  let profile;
+  if (tree) {
+    const result = await engine.treeStep(tree, profiler.runner);
+    profile = await profiler.read();
+    const path = acceptedPath(tree, result.tokens, result.verified);
+    engine.commit([...path.map((n) => result.tokens[n - 1]), result.verified[path.at(-1) ?? 0]]);
+    accepted = path.length;
+  } else {
+    const result = await engine.step(depth, undefined, profiler.runner);
+    profile = await profiler.read();
+    accepted = commitStep(result);
+  }
   const mtpDispatches = engine.lastStepDispatches;
   commitStep(await engine.step(0));
   const dispatches = { mtp: mtpDispatches, baseline: engine.lastStepDispatches };
   const costCurveMs: Record<string, number> = {};
-  for (let M = 1; M <= 4; M++) costCurveMs[String(M)] = await engine.measureVerify(M, options.costRepeats);
-  return { atMs, profile, depth, position, costCurveMs, accepted, dispatches };
+  const rows = tree ? tree.size + 1 : 4;
+  for (const M of new Set([1, 2, 3, 4, rows])) costCurveMs[String(M)] = await engine.measureVerify(M, options.costRepeats);
+  return { atMs, profile, depth, position, costCurveMs, accepted, dispatches, ...(tree && { tree: { shape: tree.describe(), rows } }) };
 }

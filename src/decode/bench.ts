@@ -7,7 +7,10 @@
 // seed per run (seed + prompt index * runs + run, the same for both sides). Their outputs then differ
 // by design (the same distribution, not the same tokens), so `outputs_identical` is null.
 // Greedy runs apply the no-repeat n-gram rule of `noRepeatNgram` (src/decode/no-repeat.ts) on both sides.
+// With `tree` the MTP side drafts that tree (greedy only) instead of the chain of `depth`; the cost
+// curve then runs up to the tree's rows.
 import type { DecodeEngine } from '../model/decode-engine.ts';
+import type { DraftTree } from '../model/draft-tree.ts';
 import type { Tokenizer } from '../model/tokenizer.ts';
 import { DecodeRun, type DecodeOptions, type SamplingOptions } from './decode-run.ts';
 import { RunMetrics, type MetricsSnapshot } from './metrics.ts';
@@ -18,8 +21,10 @@ export interface BenchOptions {
   prompts: string[];
   tokens: number;
   depth: number;
+  /** The MTP side drafts this tree instead of the chain (greedy only). */
+  tree?: DraftTree;
   runs: number;
-  /** Rows 1..4 of a verify block, timed in `costRepeats` interleaved rounds (median); none when the engine can't. */
+  /** Rows 1..4 (or up to the tree's) of a verify block, timed in `costRepeats` interleaved rounds (median); none when the engine can't. */
   costRepeats?: number;
   /** Sample instead of greedy decoding (temperature 0 or absent: greedy). */
   sampling?: SamplingOptions;
@@ -44,8 +49,13 @@ export interface BenchReport {
     tokens_per_s: number;
     ms_per_step: number;
     tokens_per_step: number;
+    /** The main model's verify rows a step (depth + 1 for a chain). */
+    rows_per_step: number;
+    /** Per draft depth; with a tree, depth k's: the main model's token was among the candidates there. */
     acceptance: Record<string, number>;
     dispatches_per_step: number | null;
+    /** The tree drafted (null: the chain): its verify rows and candidates per depth ("3-5-7"). */
+    tree: { rows: number; shape: string } | null;
   };
   speedup: number;
   /** Greedy: whether MTP's output equalled the baseline's on every run. Sampling: null (meaningless). */
@@ -55,7 +65,7 @@ export interface BenchReport {
   /** Greedy: the no-repeat n-gram rule's n (0: off); null when sampling. */
   no_repeat_ngram: number | null;
   cost_curve_ms: Record<string, number>;
-  /** speedup / (tokens_per_step * T(1) / T(depth + 1)): 1 = perfect overlap. */
+  /** speedup / (tokens_per_step * T(1) / T(rows a step verifies)): 1 = perfect overlap. */
   efficiency: number | null;
   per_prompt: { prompt: string; speedup: number; acceptance: Record<string, number>; tokens_per_step: number }[];
 }
@@ -65,11 +75,11 @@ async function runOnce(
   prompt: number[],
   depth: number,
   tokens: number,
-  mode: Pick<DecodeOptions, 'sampling' | 'noRepeatNgram'>,
+  mode: Pick<DecodeOptions, 'sampling' | 'noRepeatNgram' | 'tree'>,
   dispatches: Dispatches | null,
   ...into: RunMetrics[]
 ): Promise<number[]> {
-  const run = new DecodeRun(engine, { depth, maxTokens: tokens, ...mode });
+  const run = new DecodeRun(engine, { depth, maxTokens: tokens, ...mode, tree: depth > 0 ? mode.tree : undefined });
   await run.prefill(prompt);
   for (let event = await run.step(); event; event = await run.step()) {
     for (const m of into) m.add(event);
@@ -103,7 +113,7 @@ export async function runBench(engine: DecodeEngine, tokenizer: Tokenizer, model
   };
   const sampling = o.sampling && o.sampling.temperature > 0 ? { topP: 1, seed: 0, ...o.sampling } : undefined;
   const noRepeatNgram = sampling ? 0 : (o.noRepeatNgram ?? 0);
-  const seeded = (n: number) => ({ sampling: sampling && { ...sampling, seed: sampling.seed + n }, noRepeatNgram });
+  const seeded = (n: number) => ({ sampling: sampling && { ...sampling, seed: sampling.seed + n }, noRepeatNgram, tree: o.tree });
   // Warm-up: compile and page in everything both modes touch.
   await runOnce(engine, encode(o.prompts[0], 8), 0, 8, seeded(-1), null, new RunMetrics(0));
   await runOnce(engine, encode(o.prompts[0], 8), o.depth, 8, seeded(-1), null, new RunMetrics(o.depth));
@@ -135,15 +145,17 @@ export async function runBench(engine: DecodeEngine, tokenizer: Tokenizer, model
   if (o.costRepeats && 'measureVerify' in engine) {
     const e = engine as CostCurveEngine;
     await runOnce(e, encode(o.prompts[0], 1), 0, 1, {}, null, new RunMetrics(0));
-    // Rounds of M = 1..4, then the median per M: a machine that slows down for a while (a shared
-    // VM, a CPU rasteriser) then slows every M alike instead of skewing one.
-    const samples: number[][] = [[], [], [], []];
+    // Rounds of M = 1..4 (and the tree's rows), then the median per M: a machine that slows down for
+    // a while (a shared VM, a CPU rasteriser) then slows every M alike instead of skewing one.
+    const rows = [...new Set([1, 2, 3, 4, ...(o.tree ? [Math.ceil((o.tree.size + 1) / 2), o.tree.size + 1] : [])])].sort((a, b) => a - b);
+    const samples: number[][] = rows.map(() => []);
     for (let round = 0; round < o.costRepeats; round++)
-      for (let M = 1; M <= 4; M++) samples[M - 1].push(await e.measureVerify(M, 1));
-    samples.forEach((times, i) => (cost[String(i + 1)] = median(times)));
+      for (const [i, M] of rows.entries()) samples[i].push(await e.measureVerify(M, 1));
+    samples.forEach((times, i) => (cost[String(rows[i])] = median(times)));
   }
   const speedup = sm.tokensPerSecond! / sb.tokensPerSecond!;
-  const ideal = cost['1'] && cost[String(o.depth + 1)] ? (sm.meanTokensPerStep! * cost['1']) / cost[String(o.depth + 1)] : null;
+  const verifyRows = o.tree ? o.tree.size + 1 : o.depth + 1;
+  const ideal = cost['1'] && cost[String(verifyRows)] ? (sm.meanTokensPerStep! * cost['1']) / cost[String(verifyRows)] : null;
   return {
     adapter: engine.name,
     model: modelName,
@@ -154,8 +166,10 @@ export async function runBench(engine: DecodeEngine, tokenizer: Tokenizer, model
       tokens_per_s: sm.tokensPerSecond!,
       ms_per_step: sm.msPerStep!,
       tokens_per_step: sm.meanTokensPerStep!,
+      rows_per_step: sm.meanRowsPerStep!,
       acceptance: acceptanceOf(sm),
       dispatches_per_step: perStep(mtpDispatches),
+      tree: o.tree ? { rows: o.tree.size + 1, shape: o.tree.describe() } : null,
     },
     speedup,
     outputs_identical: sampling ? null : identical,
@@ -180,11 +194,12 @@ export function formatReport(r: BenchReport): string {
   const lines = [
     `adapter ${r.adapter}   model ${r.model}   ${r.tokens} tokens a run   ${mode}`,
     ``,
-    `                 tokens/s   ms/step   tokens/step   dispatches/step`,
-    `baseline         ${f(r.baseline.tokens_per_s).padStart(8)}  ${f(r.baseline.ms_per_step).padStart(8)}   ${f(1, 2).padStart(8)}   ${f(r.baseline.dispatches_per_step ?? NaN).padStart(10)}`,
-    `MTP depth ${r.mtp.depth}      ${f(r.mtp.tokens_per_s).padStart(8)}  ${f(r.mtp.ms_per_step).padStart(8)}   ${f(r.mtp.tokens_per_step, 2).padStart(8)}   ${f(r.mtp.dispatches_per_step ?? NaN).padStart(10)}`,
+    `                 tokens/s   ms/step   tokens/step   rows/step   dispatches/step`,
+    `baseline         ${f(r.baseline.tokens_per_s).padStart(8)}  ${f(r.baseline.ms_per_step).padStart(8)}   ${f(1, 2).padStart(8)}   ${f(1, 2).padStart(8)}   ${f(r.baseline.dispatches_per_step ?? NaN).padStart(10)}`,
+    `MTP depth ${r.mtp.depth}      ${f(r.mtp.tokens_per_s).padStart(8)}  ${f(r.mtp.ms_per_step).padStart(8)}   ${f(r.mtp.tokens_per_step, 2).padStart(8)}   ${f(r.mtp.rows_per_step, 2).padStart(8)}   ${f(r.mtp.dispatches_per_step ?? NaN).padStart(10)}`,
+    ...(r.mtp.tree ? [`                 (a draft tree of ${r.mtp.tree.rows} verify rows, candidates per depth ${r.mtp.tree.shape})`] : []),
     ``,
-    `speedup ${f(r.speedup, 2)}x   acceptance ${Object.entries(r.mtp.acceptance).map(([k, a]) => `@${k} ${f(a, 3)}`).join('  ')}   outputs identical: ${identical}`,
+    `speedup ${f(r.speedup, 2)}x   acceptance${r.mtp.tree ? ' (among the candidates)' : ''} ${Object.entries(r.mtp.acceptance).map(([k, a]) => `@${k} ${f(a, 3)}`).join('  ')}   outputs identical: ${identical}`,
     `cost curve T(M) ms: ${Object.entries(r.cost_curve_ms).map(([m, t]) => `T(${m}) ${f(t)}`).join('  ')}` +
       (r.efficiency === null ? '' : `   efficiency ${f(r.efficiency, 2)}`),
   ];

@@ -105,6 +105,18 @@ export function acceptedPrefix(drafts: readonly number[], verified: readonly num
   return a;
 }
 
+/** A tree step's longest path of nodes the main model's argmax agrees with (no no-repeat rule): the
+ * tree's acceptedPrefix. The tokens to commit are the path's, then verified at its last node. */
+export function acceptedPath(tree: DraftTree, tokens: readonly number[], verified: readonly number[]): number[] {
+  const path: number[] = [];
+  for (;;) {
+    const node = path.at(-1) ?? 0;
+    const child = tree.children(node).find((c) => tokens[c - 1] === verified[node]);
+    if (child === undefined) return path;
+    path.push(child);
+  }
+}
+
 export class DecodeRun {
   /** Generated tokens so far (the prompt excluded). */
   readonly tokens: number[] = [];

@@ -4,7 +4,8 @@
 // - tokens: tokens committed by steps. The prefill's token (the main model's first token after
 //   the prompt) is counted apart, in prefillTokens, with the prefill's time.
 // - decodeMs: summed wall time of the steps (prefill apart). tokens/s = tokens / decodeMs * 1000.
-// - ms per step = decodeMs / steps; mean tokens per step = tokens / steps.
+// - ms per step = decodeMs / steps; mean tokens per step = tokens / steps; mean rows per step: the
+//   main model's verify rows a step (the bonus and every draft: depth + 1 for a chain, a tree's nodes + 1).
 // - acceptance per draft position k (k = 1..depth), conditional on reaching k: a step with
 //   `accepted = a` and `proposed = p` accepted the drafts at positions 1..a and rejected the
 //   draft at position a + 1 (when a < p); drafts past a + 1 were never judged (the main model's
@@ -49,6 +50,7 @@ export interface MetricsSnapshot {
   tokensPerSecond: number | null;
   msPerStep: number | null;
   meanTokensPerStep: number | null;
+  meanRowsPerStep: number | null;
   /** One entry per draft position 1..depth. */
   acceptance: PositionAcceptance[];
   /** Accepted drafts / proposed drafts, all positions together; null until a draft was proposed. */
@@ -61,6 +63,7 @@ export interface MetricsSnapshot {
 export class RunMetrics {
   private steps = 0;
   private tokens = 0;
+  private rows = 0;
   private decodeMs = 0;
   private prefillMs = 0;
   private prefillTokens = 0;
@@ -90,6 +93,7 @@ export class RunMetrics {
       throw new RangeError(`step with accepted ${a} of ${p} proposed does not fit depth ${this.depth}`);
     this.steps++;
     this.tokens += event.tokens.length;
+    this.rows += event.rows;
     this.decodeMs += event.ms;
     for (let k = 0; k < a; k++) {
       this.accepted[k]++;
@@ -114,6 +118,7 @@ export class RunMetrics {
       tokensPerSecond: this.decodeMs > 0 ? (this.tokens / this.decodeMs) * 1000 : null,
       msPerStep: per(this.decodeMs, this.steps),
       meanTokensPerStep: per(this.tokens, this.steps),
+      meanRowsPerStep: per(this.rows, this.steps),
       acceptance: this.accepted.map((accepted, k) => ({
         position: k + 1,
         accepted,

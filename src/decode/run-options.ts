@@ -5,6 +5,7 @@
 // warns and keeps the default). Limits that depend on the model (depth up to D, tokens up to what
 // the context leaves) narrow these at run time.
 import { MAX_NO_REPEAT_NGRAM } from '../model/card.ts';
+import { TREE_MAX_ROWS } from '../model/draft-tree.ts';
 
 /** The hottest temperature a run allows (beyond it the tiny models' text is noise). */
 export const MAX_TEMPERATURE = 2;
@@ -21,6 +22,8 @@ export const RUN_OPTIONS = {
   /** New tokens a run: at least one step after the prefill's token. */
   tokens: { kind: 'integer', min: 2, max: 4096 },
   depth: { kind: 'integer', min: 1, max: 16 },
+  /** A draft tree's verify rows, root included (0: the chain; 1 would verify no draft). */
+  tree: { kind: 'integer', min: 0, max: TREE_MAX_ROWS },
   runs: { kind: 'integer', min: 1, max: 100 },
   temperature: { kind: 'number', min: 0, max: MAX_TEMPERATURE },
   'top-p': { kind: 'number', min: 0, max: 1, minExclusive: true },

@@ -231,7 +231,7 @@ export class GpuEngine implements DecodeEngine {
   }
 
   /**
-   * Wall-clock milliseconds of a main-model block of `rows` rows (1..4) at the current position,
+   * Wall-clock milliseconds of a main-model block of `rows` rows (1..VERIFY_MAX_ROWS) at the current position,
    * submit to mapped result, as a step's verify would take: the cost curve T(M). The median of
    * `repeats` submissions, so that one slow submission (a busy machine) does not move it. Run
    * between steps (it reads whatever tokens sit in the buffer; it changes no committed state).

@@ -8,8 +8,9 @@ import type { Kernels, QkvCache } from './kernels.ts';
 import { ReadbackLayout } from './readback.ts';
 import type { WeightBuffer } from './weight-buffer.ts';
 
-/** Largest verify block (rows) the engine is set up for: D + 1, and 4 for the cost curve. */
-export const VERIFY_MAX_ROWS = 4;
+/** Largest verify block (rows) the engine is set up for: D + 1, a draft tree's (TREE_MAX_ROWS), and
+ * the cost curve's. */
+export const VERIFY_MAX_ROWS = TREE_MAX_ROWS;
 
 /** One model's stack of dispatches for a block of rows (main model or an MTP module). */
 export interface Stack {
@@ -36,7 +37,7 @@ export interface Buffers {
   results: GPUBuffer;
   verifyRows: number;
   staging: GPUBuffer;
-  /** Logits: main rows 0..D, then module k at row D + k (T(M) may spill its rows 1..3 into these; a
+  /** Logits: main rows 0..D, then module k at row D + k (T(M) and a tree spill their rows past D into these; a
    * tree's verify rows run past them, and module k's drafting rows run from D + k on). */
   logits: GPUBuffer;
   /** Sampling distributions, laid out as `logits`. */
@@ -65,7 +66,7 @@ export function allocate(device: GPUDevice, c: ModelConfig): Buffers {
     owned.push(b);
     return b;
   };
-  const verifyRows = Math.max(D + 1, VERIFY_MAX_ROWS, TREE_MAX_ROWS);
+  const verifyRows = Math.max(D + 1, VERIFY_MAX_ROWS);
   const layerCache = S * 3 * d;
   const mainCaches = storage('main q|k|v caches', c.n_layers * layerCache);
   const staging = device.createBuffer({ label: 'readback', size: new ReadbackLayout(V, D, verifyRows).stagingBytes, usage: GPUBufferUsage.MAP_READ | GPUBufferUsage.COPY_DST });

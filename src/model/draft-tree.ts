@@ -136,3 +136,14 @@ export class DraftTree {
     return Array.from({ length: this.depth }, (_, d) => this.level(d + 1).length).join('-');
   }
 }
+
+/**
+ * Coverage for a model whose card has none: the issue's teacher-forced measurement of a Brown model
+ * at brown-mtp's shape (460 steps), top 1..4 of module 1, for every depth.
+ */
+const FALLBACK_COVERAGE = [0.76, 0.9, 0.94, 0.97];
+
+/** The tree of `rows` verify rows for a model of `depth` modules, shaped by its card's coverage. */
+export function draftTreeFor(coverage: readonly (readonly number[])[] | null, rows: number, depth: number): DraftTree {
+  return DraftTree.fromCoverage(coverage ?? Array.from({ length: depth }, () => FALLBACK_COVERAGE), rows, depth);
+}
