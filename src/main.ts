@@ -106,10 +106,11 @@ if (kiosk.large) {
   document.documentElement.classList.add('large');
   view.large = true;
 }
-if (kiosk.prompts.length > 0 || kiosk.depth !== undefined || kiosk.tokens !== undefined || kiosk.temperature !== undefined)
+if (kiosk.prompts.length > 0 || kiosk.depth !== undefined || kiosk.tree !== undefined || kiosk.tokens !== undefined || kiosk.temperature !== undefined)
   view.request = {
     text: kiosk.prompts[0] ?? modelEntry(firstModel)?.presets[0]?.text ?? '',
     depth: kiosk.depth,
+    tree: kiosk.tree,
     maxTokens: kiosk.tokens ?? DEFAULT_MAX_TOKENS,
     temperature: kiosk.temperature,
   };
@@ -118,6 +119,7 @@ if (kiosk.autoplay) {
   autoplay = new Autoplay(controller, {
     models: kioskCycle(kiosk),
     depth: kiosk.depth,
+    tree: kiosk.tree,
     maxTokens: kiosk.tokens ?? DEFAULT_MAX_TOKENS,
     temperature: kiosk.temperature,
     holdMs: kiosk.holdMs,

@@ -44,6 +44,8 @@ export interface AutoplayOptions {
   models?: readonly AutoplayModel[];
   /** Draft depth; undefined: the model's. */
   depth?: number;
+  /** Draft tree rows (0 or undefined: the chain). */
+  tree?: number;
   maxTokens: number;
   /** 0 or undefined: greedy. */
   temperature?: number;
@@ -165,7 +167,7 @@ export class Autoplay {
     }
     this.pending = undefined;
     this.lastModel = loaded;
-    const request: RunRequest = { text: this.items[this.next].text, depth: this.options.depth ?? depth, maxTokens: this.options.maxTokens, temperature: this.options.temperature };
+    const request: RunRequest = { text: this.items[this.next].text, depth: this.options.depth ?? depth, tree: this.options.tree, maxTokens: this.options.maxTokens, temperature: this.options.temperature };
     this.next = (this.next + 1) % this.items.length;
     this.options.onRun?.(request);
     void this.target.run(request).finally(() => this.settled());

@@ -1,5 +1,6 @@
 // The model files and the two engines of the race (baseline and MTP), on one WebGPU device or,
 // where the page has no WebGPU, on the CPU reference.
+import type { DraftTree } from '../model/draft-tree.ts';
 import { acquireDevice, describeMissingWebGPU, WebGPUUnavailableError, withDeadline, type DeviceReport, type WebGPUAdvice } from '../gpu/device.ts';
 import { GpuEngine } from '../gpu/engine.ts';
 import { Profiler } from '../gpu/profiler.ts';
@@ -134,7 +135,7 @@ export interface Backend {
    * On WebGPU: one profiled step of `depth` drafts on the MTP engine after `prompt`, and the cost
    * curve (src/app/profile.ts). Only between runs: it re-prefills the MTP engine.
    */
-  profileStep?(prompt: readonly number[], depth: number): Promise<ProfiledStep>;
+  profileStep?(prompt: readonly number[], depth: number, tree?: DraftTree): Promise<ProfiledStep>;
   /** Resolves with a message if the device is lost (never, on the CPU or after dispose). */
   lost: Promise<string>;
   /** Releases the engines and the device. */
@@ -197,9 +198,9 @@ export async function createBackend(weights: LoadedWeights, env: BackendEnvironm
       baseline: engines[0],
       mtp: engines[1],
       report: { name: acquired.name, adapterInfo: acquired.adapterInfo, features: acquired.features, limits: acquired.limits },
-      profileStep(prompt, depth) {
+      profileStep(prompt, depth, tree) {
         profiler ??= new Profiler(device);
-        return profileOneStep(engines[1], profiler, prompt, depth, { costRepeats: PROFILE_COST_REPEATS });
+        return profileOneStep(engines[1], profiler, prompt, depth, { costRepeats: PROFILE_COST_REPEATS, tree });
       },
       lost: acquired.lost.then((info) =>
         disposed ? new Promise<string>(() => {}) : `The GPU device was lost (${info.reason}): ${clause(info.message || 'no reason given')}.`,

@@ -4,12 +4,13 @@
 //   /?autoplay&prompt=TEXT     cycle just that prompt (repeat `prompt` to cycle several), on each model
 //   &model=NAME                the model to load; with autoplay, the models to cycle (repeat `model`)
 //   &depth=N                   draft depth (1 .. the model's D; a larger N is lowered to D)
+//   &tree=N                    draft trees of N verify rows a step (0: the chain, the default; greedy runs only)
 //   &tokens=N                  max new tokens a run (lowered to what the context allows)
 //   &temperature=T             0 (greedy, the default) .. 2: sample instead
 //   &hold=S                    seconds a finished result stays up before the next run (default 3)
 //   &large                     large type for projectors; hides the developer sections
 //
-// Without `autoplay`, `prompt`, `depth`, `tokens` and `temperature` only fill in the controls, and
+// Without `autoplay`, `prompt`, `depth`, `tree`, `tokens` and `temperature` only fill in the controls, and
 // the first `model` is loaded. A bad value is ignored (the default stands) with a warning; parsing
 // never throws. A model is named by its catalogue name only (src/model/catalogue.ts), never a path.
 import { OptionError, parseOption } from '../decode/run-options.ts';
@@ -22,6 +23,7 @@ export interface KioskOptions {
   /** The catalogue names given with `model`, in order, each once (empty: the catalogue's first; with autoplay, all). */
   models: string[];
   depth?: number;
+  tree?: number;
   tokens?: number;
   temperature?: number;
   /** How long a finished run stays up in autoplay (ms). */
@@ -51,7 +53,7 @@ export function parseKioskQuery(search: string, warn: (message: string) => void 
 
   // The limits are the run options' (src/decode/run-options.ts); depth and tokens are lowered
   // further to what the model allows, at run time.
-  const number = (name: 'depth' | 'tokens' | 'temperature' | 'hold'): number | undefined => {
+  const number = (name: 'depth' | 'tree' | 'tokens' | 'temperature' | 'hold'): number | undefined => {
     const raw = q.get(name);
     if (raw === null) return undefined;
     try {
@@ -75,6 +77,7 @@ export function parseKioskQuery(search: string, warn: (message: string) => void 
     prompts: q.getAll('prompt'),
     models,
     depth: number('depth'),
+    tree: number('tree'),
     tokens: number('tokens'),
     temperature: number('temperature'),
     holdMs: hold === undefined ? KIOSK_DEFAULTS.holdMs : Math.round(hold * 1000),

@@ -62,6 +62,8 @@ export async function profileOneStep(engine: GpuEngine, profiler: Profiler, prom
   }
   const mtpDispatches = engine.lastStepDispatches;
   commitStep(await engine.step(0));
+  // The first step after a tree's side branch also moves it into place: count a plain one.
+  if (tree) commitStep(await engine.step(0));
   const dispatches = { mtp: mtpDispatches, baseline: engine.lastStepDispatches };
   const costCurveMs: Record<string, number> = {};
   const rows = tree ? tree.size + 1 : 4;

@@ -1,11 +1,12 @@
 // One side of the race (the baseline, or MTP): its decode run, its measured figures, and the text a
 // pane shows, built as segments marked by the draft depth that produced them (0: the main model's
-// own token), with the drafts the last step threw away.
-import { DecodeRun, stepCutShort, type SamplingOptions, type StepEvent } from '../decode/decode-run.ts';
+// own token), with the drafts the last step threw away, and a tree run's last tree.
+import { DecodeRun, stepCutShort, type SamplingOptions, type StepEvent, type TreeStepView } from '../decode/decode-run.ts';
 import { RunMetrics } from '../decode/metrics.ts';
 import type { DecodeEngine } from '../model/decode-engine.ts';
+import type { DraftTree } from '../model/draft-tree.ts';
 import type { StreamDecoder, Tokenizer } from '../model/tokenizer.ts';
-import type { Segment, SideId, SideResult, SideView } from './race-types.ts';
+import type { Segment, SideId, SideResult, SideView, TreePicture } from './race-types.ts';
 
 /** Numbers the rejected-draft flashes across runs, so each one is a new element (and animation). */
 let flashes = 0;
@@ -17,6 +18,7 @@ export class Side {
   private segments: Segment[] = [];
   private text = '';
   private rejected?: { id: number; text: string };
+  private tree?: TreePicture;
 
   constructor(
     readonly id: SideId,
@@ -24,9 +26,9 @@ export class Side {
     private readonly engineLabel: string,
     readonly depth: number,
     private readonly tokenizer: Tokenizer,
-    options: { maxTokens: number; signal: AbortSignal; now: () => number; sampling?: SamplingOptions; noRepeatNgram: number },
+    options: { maxTokens: number; signal: AbortSignal; now: () => number; sampling?: SamplingOptions; noRepeatNgram: number; tree?: DraftTree },
   ) {
-    this.metrics = new RunMetrics(depth);
+    this.metrics = new RunMetrics(options.tree?.depth ?? depth);
     this.decoder = tokenizer.streamDecoder();
     this.run = new DecodeRun(engine, { ...options, depth, endOfText: tokenizer.endOfText });
   }
@@ -45,9 +47,10 @@ export class Side {
     this.append(event.tokens, event.accepted);
     const thrown = stepCutShort(event) ? [] : event.drafts.slice(event.accepted);
     if (thrown.length > 0) {
-      const text = thrown.map((t) => (t === this.tokenizer.endOfText ? '<|endoftext|>' : this.tokenizer.decode([t]))).join('');
+      const text = thrown.map((t) => this.tokenText(t)).join('');
       this.rejected = { id: ++flashes, text };
     }
+    if (event.tree) this.tree = treePicture(event.tree, (t) => this.tokenText(t), ++flashes);
     this.finishIfStopped();
     return event;
   }
@@ -68,6 +71,7 @@ export class Side {
       segments: this.segments.map((s) => ({ ...s })),
       text: this.text,
       rejected: this.rejected,
+      tree: this.tree,
       metrics: this.metrics.snapshot(),
       stop: this.run.stop,
     };
@@ -75,6 +79,10 @@ export class Side {
 
   result(): SideResult {
     return { text: this.text, tokens: [...this.run.tokens], stop: this.run.stop!, metrics: this.metrics.snapshot() };
+  }
+
+  private tokenText(t: number): string {
+    return t === this.tokenizer.endOfText ? '<|endoftext|>' : this.tokenizer.decode([t]);
   }
 
   private append(tokens: readonly number[], accepted: number): void {
@@ -93,4 +101,19 @@ export class Side {
     // The end of the stream: an incomplete UTF-8 character left over becomes U+FFFD.
     if (this.run.stop && this.run.stop !== 'aborted') this.push(this.decoder.flush(), 0);
   }
+}
+
+/** A tree step as the page shows it: each depth's candidates, and what the main model kept. */
+export function treePicture(step: TreeStepView, text: (token: number) => string, id: number): TreePicture {
+  const { shape, tokens, path } = step;
+  const depths = Array.from({ length: shape.depth }, (_, d) =>
+    shape.level(d + 1).map((n) => ({
+      text: text(tokens[n - 1]),
+      rank: shape.rank[n - 1],
+      kept: path[d] === n,
+      offered: shape.parent[n - 1] === (d === 0 ? 0 : path[d - 1]),
+    })),
+  );
+  const firstSide = path.findIndex((n) => shape.rank[n - 1] > 0);
+  return { id, depths, kept: path.length, chainKept: firstSide < 0 ? path.length : firstSide };
 }

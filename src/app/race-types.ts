@@ -19,6 +19,26 @@ export interface Segment {
   draft: number;
 }
 
+/** The MTP side's last draft-tree step, for the page: per depth its candidates, decoded. */
+export interface TreePicture {
+  /** Changes with every tree step. */
+  id: number;
+  /** depths[d - 1]: the candidates at depth d, in the tree's order (by parent, then rank). */
+  depths: {
+    text: string;
+    /** 0: its drafter's best. */
+    rank: number;
+    /** The main model kept it (it is on the accepted path). */
+    kept: boolean;
+    /** Its parent was kept: one of the candidates the main model chose among at this depth. */
+    offered: boolean;
+  }[][];
+  /** Drafts the step kept. */
+  kept: number;
+  /** Drafts a chain (each depth's best candidate only) would have kept. */
+  chainKept: number;
+}
+
 export interface SideView {
   id: SideId;
   depth: number;
@@ -28,6 +48,8 @@ export interface SideView {
   text: string;
   /** Drafts the last step threw away, decoded; `id` changes with every step that had some. */
   rejected?: { id: number; text: string };
+  /** The last draft-tree step (MTP side of a tree run). */
+  tree?: TreePicture;
   metrics: MetricsSnapshot;
   stop?: StopReason;
 }
@@ -48,6 +70,8 @@ export interface SideResult {
 export interface RaceResult {
   prompt: { text: string; tokens: number[]; textTokens: number; keptTokens: number };
   depth: number;
+  /** The draft tree the MTP side drafted (null: the chain of `depth`). */
+  tree: TreeSetting | null;
   maxTokens: number;
   /** 0: greedy. */
   temperature: number;
@@ -60,6 +84,12 @@ export interface RaceResult {
   baseline: SideResult;
   mtp: SideResult;
   speedup: number | null;
+}
+
+/** A run's draft tree: its verify rows (root included) and candidates per depth ("3-5-7"). */
+export interface TreeSetting {
+  rows: number;
+  shape: string;
 }
 
 /** The profiler panel's data: the profiled steps so far (newest last) and whether one can be taken now. */
@@ -112,6 +142,8 @@ export interface RaceView {
   /** The prompt as the model sees it (decoded; the start cut when the prompt was too long). */
   prompt?: { text: string; cut: boolean };
   depth?: number;
+  /** The current run's draft tree (absent: the chain). */
+  tree?: TreeSetting;
   maxTokens?: number;
   /** The current run's temperature (0: greedy) and seed (null when greedy). */
   temperature?: number;
@@ -126,6 +158,8 @@ export interface RaceView {
 export interface RunRequest {
   text: string;
   depth: number;
+  /** Verify rows of a draft tree (root included); 0 or absent: the chain. Greedy runs only. */
+  tree?: number;
   maxTokens: number;
   /** 0 or absent: greedy. Otherwise clamped to (0, MAX_TEMPERATURE]. */
   temperature?: number;

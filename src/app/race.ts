@@ -18,13 +18,14 @@
 import { speedup } from '../decode/metrics.ts';
 import { maxNewTokens, preparePrompt } from '../decode/prompt.ts';
 import { DEFAULT_MODEL, modelEntry, unknownModelMessage } from '../model/catalogue.ts';
+import { draftTreeFor } from '../model/draft-tree.ts';
 import { clause } from '../model/errors.ts';
 import type { Backend, Model } from './backend.ts';
 import { backendNotices, lostDeviceNotice } from './device-notices.ts';
 import { ProfileLog } from './profile-log.ts';
 import { Side } from './race-side.ts';
-import type { ModelLoading, Notice, RaceControllerOptions, RacePhase, RaceResult, RaceView, RunRequest } from './race-types.ts';
-import { freshSeed, runDepth, runTemperature } from './run-settings.ts';
+import type { ModelLoading, Notice, RaceControllerOptions, RacePhase, RaceResult, RaceView, RunRequest, TreeSetting } from './race-types.ts';
+import { freshSeed, runDepth, runTemperature, runTreeRows } from './run-settings.ts';
 import { TaskChain } from './task-chain.ts';
 
 /** A macrotask: the CPU engine's steps never await anything real, and the page must still paint. */
@@ -52,6 +53,7 @@ export class RaceController {
   private runNotices: Notice[] = [];
   private promptView?: RaceView['prompt'];
   private depth?: number;
+  private tree?: TreeSetting;
   private maxTokens?: number;
   private temperature?: number;
   private seed?: number | null;
@@ -147,6 +149,7 @@ export class RaceController {
     if (!model) return;
     this.lastPrompt = undefined;
     this.depth = undefined;
+    this.tree = undefined;
     this.maxTokens = undefined;
     this.temperature = undefined;
     this.seed = undefined;
@@ -221,6 +224,7 @@ export class RaceController {
       runNotices: this.runNotices,
       prompt: this.promptView,
       depth: this.depth,
+      tree: this.tree,
       maxTokens: this.maxTokens,
       temperature: this.temperature,
       seed: this.seed,
@@ -247,8 +251,10 @@ export class RaceController {
     const depth = this.depth ?? config.mtp_depth;
     const firstPreset = modelEntry(model.name)?.presets[0]?.text ?? '';
     const prompt = this.lastPrompt ?? preparePrompt(model.tokenizer, firstPreset, { maxSeqLen: config.max_seq_len, depth, maxTokens: 16 }).tokens;
-    // Room for the warm-up step, the profiled step and the cost curve's 4 rows.
-    const room = config.max_seq_len - 2 * (depth + 1) - 4;
+    // The latest run's draft tree (if it drafted one), profiled as such.
+    const tree = this.tree ? draftTreeFor(model.decoding.treeCoverage, this.tree.rows, depth) : undefined;
+    // Room for the warm-up step, the profiled step and the cost curve's rows.
+    const room = config.max_seq_len - 2 * (depth + 1) - Math.max(4, this.tree?.rows ?? 0);
     const tokens = prompt.length > room ? prompt.slice(prompt.length - room) : prompt;
     this.profiles.busy = true;
     this.profiles.error = undefined;
@@ -257,7 +263,7 @@ export class RaceController {
       try {
         // A run may have started, or the device been lost, while this waited.
         if (this.backend !== backend || this.backendStale || this.phase === 'running') throw new Error('the engines changed; try again');
-        this.profiles.add(await backend.profileStep!(tokens, depth));
+        this.profiles.add(await backend.profileStep!(tokens, depth, tree));
       } catch (e) {
         this.profiles.error = `Profiling failed: ${clause(e)}.`;
       } finally {
@@ -336,9 +342,14 @@ export class RaceController {
       const sampling = seed === null ? undefined : { temperature, seed };
       // Greedy text from a small model loops; the model card's rule keeps it readable, and lossless.
       const noRepeatNgram = sampling ? 0 : model.decoding.noRepeatNgram;
+      // A draft tree, shaped by the model card's measured coverage; greedy only.
+      const treeRows = runTreeRows(request.tree);
+      if (treeRows && sampling) this.runNotices.push({ level: 'info', text: 'Draft trees are greedy only: this sampling run drafts a chain (one candidate a depth).' });
+      const tree = treeRows && !sampling ? draftTreeFor(model.decoding.treeCoverage, treeRows, depth) : undefined;
+      this.tree = tree && { rows: treeRows, shape: tree.describe() };
       const sideOptions = { maxTokens: prepared.maxTokens, signal, now: this.options.clock.now, sampling, noRepeatNgram };
       const baseline = new Side('baseline', backend.baseline, backend.label, 0, model.tokenizer, sideOptions);
-      const mtp = new Side('mtp', backend.mtp, backend.label, depth, model.tokenizer, sideOptions);
+      const mtp = new Side('mtp', backend.mtp, backend.label, depth, model.tokenizer, { ...sideOptions, tree });
       this.sides = { baseline, mtp };
       this.setPhase('running');
 
@@ -363,6 +374,7 @@ export class RaceController {
       this.result = {
         prompt: { text: request.text, tokens: prepared.tokens, textTokens: prepared.textTokens, keptTokens: prepared.keptTokens },
         depth,
+        tree: this.tree ?? null,
         maxTokens: prepared.maxTokens,
         temperature,
         seed,

@@ -185,7 +185,10 @@ export class ProfilerPanel extends LitElement {
     return html`
       <p class="note" data-source=${step.profile.source}>${SOURCE_NOTES[step.profile.source]}</p>
       <p>
-        Step ${n}: position ${step.position}, ${step.depth} draft${step.depth === 1 ? '' : 's'} (${step.accepted} accepted),
+        Step ${n}: position ${step.position},
+        ${step.tree
+          ? `a draft tree of ${step.tree.rows} rows (candidates per depth ${step.tree.shape}; ${step.accepted} depth${step.accepted === 1 ? '' : 's'} kept),`
+          : `${step.depth} draft${step.depth === 1 ? '' : 's'} (${step.accepted} accepted),`}
         <b data-total-ms=${t.total}>${formatKernelMs(t.total)} ms</b> over
         <b data-dispatches-mtp=${step.dispatches.mtp}>${step.dispatches.mtp} dispatches</b>; a baseline step has
         <b data-dispatches-baseline=${step.dispatches.baseline}>${step.dispatches.baseline}</b>.

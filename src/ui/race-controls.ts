@@ -20,10 +20,15 @@ export const DEFAULT_MAX_TOKENS = 64;
 export interface RunDetail {
   text: string;
   depth: number;
+  /** Verify rows of a draft tree (root included); 0: the chain. */
+  tree: number;
   maxTokens: number;
   /** 0: greedy. */
   temperature: number;
 }
+
+/** The draft-tree budgets offered (verify rows a step, root included); 0: the chain. */
+const TREE_CHOICES = [0, 4, 8, 12, 16] as const;
 
 /** The temperature slider's range (0 = greedy; the top is run-settings.ts' MAX_TEMPERATURE, as runs clamp it). */
 const TEMPERATURE = { max: MAX_TEMPERATURE, step: 0.1 } as const;
@@ -32,6 +37,8 @@ const TEMPERATURE = { max: MAX_TEMPERATURE, step: 0.1 } as const;
 export interface ControlsRequest {
   text: string;
   depth?: number;
+  /** Draft tree rows; absent or 0: the chain. */
+  tree?: number;
   maxTokens: number;
   temperature?: number;
 }
@@ -62,6 +69,7 @@ export class RaceControls extends LitElement {
   /** Said under the controls when the max tokens field held no usable number. */
   @state() private fieldNote?: string;
   @state() private temperature = 0;
+  @state() private tree = 0;
 
   static override styles = [
     fieldStyles,
@@ -176,6 +184,7 @@ export class RaceControls extends LitElement {
       this.depth = this.request.depth;
       this.maxTokens = this.request.maxTokens;
       this.temperature = this.request.temperature ?? 0;
+      this.tree = this.request.tree ?? 0;
     }
     this.code = this.models.find((m) => m.name === this.model)?.domain === 'code';
   }
@@ -217,6 +226,17 @@ export class RaceControls extends LitElement {
           Draft depth (MTP modules)
           <select aria-label="Draft depth" .value=${String(now.depth)} @change=${(e: Event) => (this.depth = Number((e.target as HTMLSelectElement).value))}>
             ${depths.map((d) => html`<option value=${d} ?selected=${d === now.depth}>${d}</option>`)}
+          </select>
+        </label>
+        <label title="Several candidates a depth, verified in one pass: the main model keeps the branch that matches it. Greedy runs only.">
+          Draft tree
+          <select
+            aria-label="Draft tree"
+            .value=${String(this.tree)}
+            ?disabled=${this.temperature > 0}
+            @change=${(e: Event) => (this.tree = Number((e.target as HTMLSelectElement).value))}
+          >
+            ${TREE_CHOICES.map((rows) => html`<option value=${rows} ?selected=${rows === this.tree}>${rows ? `${rows} rows a step` : 'chain (1 a depth)'}</option>`)}
           </select>
         </label>
         <label>
@@ -286,7 +306,7 @@ export class RaceControls extends LitElement {
 
   private fire = (): void => {
     if (this.disabled) return;
-    const detail: RunDetail = { ...this.effective, temperature: this.temperature };
+    const detail: RunDetail = { ...this.effective, temperature: this.temperature, tree: this.temperature > 0 ? 0 : this.tree };
     this.dispatchEvent(new CustomEvent<RunDetail>('race-run', { detail, bubbles: true, composed: true }));
   };
 }

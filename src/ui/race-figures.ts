@@ -15,6 +15,8 @@ export class RaceFigures extends LitElement {
   @property({ attribute: false }) speedup: number | null = null;
   /** The MTP side's draft depth (for empty figures before a run). */
   @property({ type: Number }) depth = 2;
+  /** The MTP side drafts a tree: acceptance at depth k counts the main model's token among that depth's candidates. */
+  @property({ type: Boolean }) tree = false;
 
   static override styles = css`
     :host {
@@ -114,10 +116,14 @@ export class RaceFigures extends LitElement {
       <section>
         <h3>Draft acceptance</h3>
         <p class="big"><span data-metric="acceptance">${formatPercent(m?.pooled.rate)}</span><span class="unit">%</span></p>
-        <p class="note">${m ? `${m.pooled.accepted} of ${m.pooled.proposed} drafts accepted.` : 'Accepted drafts ÷ proposed drafts.'} Per position, of the drafts the main model judged:</p>
+        <p class="note">
+          ${this.tree
+            ? html`${m ? `${m.pooled.accepted} of ${m.pooled.proposed} depths kept.` : 'Kept depths ÷ drafted depths.'} Per depth, of the steps that reached it: the main model's token was among that depth's candidates.`
+            : html`${m ? `${m.pooled.accepted} of ${m.pooled.proposed} drafts accepted.` : 'Accepted drafts ÷ proposed drafts.'} Per position, of the drafts the main model judged:`}
+        </p>
         <div class="bars">
           ${positions.map(
-            (p) => html`<span>draft ${p.position}</span>
+            (p) => html`<span>${this.tree ? 'depth' : 'draft'} ${p.position}</span>
               <span class="bar"><i class="d${Math.min(p.position, 3)}" style="width:${(p.rate ?? 0) * 100}%"></i></span>
               <span class="count"><span data-metric="acceptance-${p.position}">${formatPercent(p.rate)}</span>% (${p.accepted}/${p.judged})</span>`,
           )}

@@ -1,12 +1,14 @@
 // <race-pane>: one side of the race, its text growing as it decodes and its tokens/s.
 // In the MTP pane, tokens that were drafted and accepted are marked by draft position, and the
-// drafts a step threw away flash struck-through at the end of the text for a moment.
+// drafts a step threw away flash struck-through at the end of the text for a moment. A tree run's
+// pane also shows its last step's tree: each depth's candidates, the ones the main model chose
+// among, the one it kept, and what a chain (each depth's best only) would have kept.
 // Text is always rendered as text (Lit escapes it), never as HTML. A code model's text is set in
 // a monospace font with its whitespace kept (indentation is part of Python's syntax).
 import { LitElement, css, html, nothing } from 'lit';
 import { customElement, property } from 'lit/decorators.js';
 import { keyed } from 'lit/directives/keyed.js';
-import type { Segment, SideView } from '../app/race-types.ts';
+import type { Segment, SideView, TreePicture } from '../app/race-types.ts';
 import { formatMs, formatRate } from './format.ts';
 
 const STOP_LABELS: Record<string, string> = {
@@ -175,6 +177,44 @@ export class RacePane extends LitElement {
     .rejected-mark {
       color: #c62828;
     }
+    .tree {
+      margin: 0;
+      padding: 0.5rem 1rem 0.6rem;
+      border-top: 1px solid #eceef2;
+      font-size: 0.82rem;
+      color: #5b6270;
+    }
+    .tree ol {
+      display: grid;
+      gap: 0.2rem;
+      margin: 0.3rem 0;
+      padding: 0;
+      list-style: none;
+    }
+    .tree li {
+      display: flex;
+      flex-wrap: wrap;
+      align-items: baseline;
+      gap: 0.25rem;
+    }
+    .cand {
+      padding: 0 0.3rem;
+      border: 1px solid #d0d4dc;
+      border-radius: 3px;
+      font: 0.8rem/1.4 ui-monospace, 'DejaVu Sans Mono', 'Menlo', 'Consolas', monospace;
+      white-space: pre;
+      color: #8a93a3;
+    }
+    .cand.offered {
+      color: #1c1f26;
+      border-color: #8a93a3;
+    }
+    .cand.kept {
+      background: #d7f5df;
+      border-color: #2f9e55;
+      color: #1c1f26;
+      font-weight: 600;
+    }
   `;
 
   protected override render() {
@@ -196,6 +236,7 @@ export class RacePane extends LitElement {
         </div>
       </header>
       <p class="text"><span class="prompt">${elided ? '…' : ''}${tail}</span><span data-output=${this.side}>${v?.segments.map(renderSegment)}</span>${v?.rejected ? keyed(v.rejected.id, html`<s class="rejected" aria-hidden="true">${v.rejected.text}</s>`) : nothing}${this.running && !v?.stop ? html`<span class="cursor"></span>` : nothing}</p>
+      ${v?.tree ? renderTree(v.tree) : nothing}
       <footer>
         <span><b>${m ? m.tokens + m.prefillTokens : 0}</b> tokens</span>
         <span><b>${m?.steps ?? 0}</b> steps</span>
@@ -215,6 +256,29 @@ export class RacePane extends LitElement {
       </footer>
     `;
   }
+}
+
+/** A candidate's text made visible: spaces as middle dots, newlines and tabs as arrows. */
+const visible = (text: string) => text.replace(/ /g, '·').replace(/\n/g, '↵').replace(/\t/g, '→') || '∅';
+
+/** The last tree step: per depth its candidates; the kept one green, the ones the main model chose among outlined. */
+function renderTree(t: TreePicture) {
+  const why =
+    t.kept > t.chainKept
+      ? `a chain (each depth's best candidate only) would have kept ${t.chainKept}: the tree's other candidates won ${t.kept - t.chainKept} more`
+      : `a chain would have kept as many`;
+  return html`<div class="tree" data-tree>
+    Last step's draft tree: kept <b data-tree-kept>${t.kept}</b> of ${t.depths.length} depths; ${why}.
+    <ol>
+      ${t.depths.map(
+        (cands, d) => html`<li>
+          depth ${d + 1}:
+          ${cands.map((c) => html`<span class="cand ${c.kept ? 'kept' : c.offered ? 'offered' : ''}" title=${`candidate ${c.rank + 1} of its drafter`}>${visible(c.text)}</span>`)}
+        </li>`,
+      )}
+    </ol>
+    Outlined: the candidates the main model chose among (their parent was kept); green: the one it kept.
+  </div>`;
 }
 
 /** Draft positions with a colour of their own (deeper ones share the last). */

@@ -182,7 +182,9 @@ export class RaceView extends LitElement {
         <race-pane
           side="mtp"
           heading="MTP speculative decoding"
-          subtitle=${`${depth} draft${depth === 1 ? '' : 's'} a step, verified by the main model in one pass`}
+          subtitle=${v.tree
+            ? `a draft tree a step (${v.tree.rows} rows; candidates per depth ${v.tree.shape}), verified by the main model in one pass`
+            : `${depth} draft${depth === 1 ? '' : 's'} a step, verified by the main model in one pass`}
           .engine=${engine}
           .view=${v.mtp}
           .prompt=${v.prompt?.text ?? ''}
@@ -192,7 +194,7 @@ export class RaceView extends LitElement {
           .depth=${depth}
         ></race-pane>
       </div>
-      <race-figures .baseline=${v.baseline?.metrics} .mtp=${v.mtp?.metrics} .speedup=${v.speedup} .depth=${depth}></race-figures>
+      <race-figures .baseline=${v.baseline?.metrics} .mtp=${v.mtp?.metrics} .speedup=${v.speedup} .depth=${depth} ?tree=${v.tree !== undefined}></race-figures>
       <section class="device" data-section="developer">
         <adapter-report .state=${v.device.state} .report=${v.device.report} .failure=${v.device.failure}></adapter-report>
         <div>

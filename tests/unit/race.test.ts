@@ -14,7 +14,8 @@ import { VisibleClock, type VisibilitySource } from '../../src/app/visible-clock
 import { decode } from '../../src/decode/decode-run.ts';
 import { modelEntry } from '../../src/model/catalogue.ts';
 import { CpuEngine } from '../../src/model/cpu-engine.ts';
-import { type DecodeEngine, type PrefillSampling, type StepResult, type StepSampling } from '../../src/model/decode-engine.ts';
+import { type DecodeEngine, type PrefillSampling, type StepResult, type StepSampling, type TreeStepResult } from '../../src/model/decode-engine.ts';
+import type { DraftTree } from '../../src/model/draft-tree.ts';
 import { ReferenceModel } from '../../src/model/reference.ts';
 import { MODELS_DIR, readModel } from '../../scripts/node_model.ts';
 import { startModelServer, type ModelServer } from './helpers/model-server.ts';
@@ -76,6 +77,10 @@ class TimedEngine implements DecodeEngine {
     this.rig.beforeStep?.(this.side, this.rig.log.filter((e) => e.kind === 'step').length);
     if (this.rig.lost) throw new Error('the WebGPU device was lost; create a new engine');
     return this.timed('step', () => this.inner.step(depth, sampling));
+  }
+  async treeStep(tree: DraftTree): Promise<TreeStepResult> {
+    if (this.rig.lost) throw new Error('the WebGPU device was lost; create a new engine');
+    return this.timed('step', () => this.inner.treeStep(tree));
   }
   commit(tokens: readonly number[]): void {
     this.inner.commit(tokens);
@@ -169,6 +174,39 @@ describe('RaceController', () => {
     expect(result.mtp.metrics.decodeMs).toBe(25 * result.mtp.metrics.steps);
     expect(result.speedup).toBeCloseTo(result.mtp.metrics.tokensPerSecond! / result.baseline.metrics.tokensPerSecond!, 12);
     expect(rig.maxInFlight).toBe(1);
+  });
+
+  it('a draft-tree run: the same greedy text, the tree in the result, and each tree step pictured', async () => {
+    const { controller } = setup();
+    await controller.start();
+    await controller.run({ ...request('The jury said', 24), tree: 8 });
+    const view = controller.view();
+    const result = view.result!;
+    const expected = await reference([tokenizer.endOfText, ...tokenizer.encode('The jury said')], 24);
+    expect(result.mtp.tokens).toEqual(expected.tokens);
+    expect(result.tree?.rows).toBe(8);
+    expect(view.tree).toEqual(result.tree);
+    const picture = view.mtp!.tree!;
+    // Eight rows: the root and seven candidates, over the depths, each depth's kept one among those offered.
+    expect(picture.depths.flat()).toHaveLength(7);
+    picture.depths.forEach((cands, d) => {
+      expect(cands.filter((c) => c.kept).length).toBe(d < picture.kept ? 1 : 0);
+      for (const c of cands) if (c.kept) expect(c.offered).toBe(true);
+    });
+    expect(picture.chainKept).toBeLessThanOrEqual(picture.kept);
+    // Depth-1 acceptance counts the steps whose main-model token was among the depth-1 candidates.
+    const steps = result.mtp.metrics.acceptance[0];
+    expect(steps.judged).toBeGreaterThan(0);
+  });
+
+  it('a draft tree with sampling drafts the chain, and says so', async () => {
+    const { controller } = setup();
+    await controller.start();
+    await controller.run({ ...request('The jury said', 12), tree: 8, temperature: 0.8, seed: 5 });
+    const view = controller.view();
+    expect(view.result!.tree).toBeNull();
+    expect(view.mtp!.tree).toBeUndefined();
+    expect(view.runNotices.map((n) => n.text).join(' ')).toMatch(/greedy only/);
   });
 
   it('samples at a temperature: each side is the CPU loop sampling with the run seed, and the seed is reported', async () => {
