@@ -1,9 +1,9 @@
 // attention.wgsl against ops.attention over a Q | K | V cache at the shipped models' sizes (d 128,
 // 4 heads of 32, 256 positions), at heads of 64 and 16 dims (the head size is a pipeline constant,
-// so each is its own compile), and its bit-exact block-size invariance.
+// so each is its own compile), its bit-exact block-size invariance, and the tree mask of draft-tree rows.
 import { describe, expect, it } from 'vitest';
 import { attention } from '../../src/model/ops.ts';
-import { bitDifferences, randomF32, readF32, rng, runBlocks, upload, useKernels, worstError, zeros, type KernelRig } from './dawn.ts';
+import { bitDifferences, randomF32, readF32, rng, runBlocks, runPass, upload, useKernels, worstError, zeros, type KernelRig } from './dawn.ts';
 import { row } from './fused.ts';
 
 const [D, LEN] = [128, 256];
@@ -86,5 +86,64 @@ describe('attention block-size invariance (bit-exact)', () => {
     const want = await run(rigs[32], data, [[8, 0]]);
     const got = await run(rigs[32], data, Array.from({ length: 8 }, (_, i): [number, number] => [1, i]));
     expect(bitDifferences(got, want)).toEqual([]);
+  });
+});
+
+describe('attention over draft-tree rows (the tree mask)', () => {
+  // root (slot and position 100) -> 1, 2; 1 -> 3, 4; 2 -> 5: node n in slot 100 + n.
+  const parent = [0, 0, 1, 1, 2];
+  const depthOf = [0, 1, 1, 2, 2, 2];
+  const ancestors = (n: number): number[] => (n === 0 ? [] : [...ancestors(parent[n - 1]), n]);
+  const records = parent.map((_, i) => {
+    const n = i + 1;
+    return { pos: 100 + depthOf[n], prefix: 101, keys: ancestors(n).map((a) => 100 + a) };
+  });
+
+  /** Runs the block of the root and the five nodes over `cache`; returns the output rows by slot. */
+  async function runTree(rig: KernelRig, cache: Float32Array): Promise<Float32Array> {
+    const out = zeros(rig.device, LEN * D);
+    const dispatch = rig.kernels.attention({ cache: { buffer: upload(rig.device, cache) }, out: { buffer: out, positional: true }, d: D, nHeads: 4 });
+    rig.kernels.nodes.reset();
+    const block = rig.kernels.blocks.set(0, 6, 100, { plain: 1, nodes: rig.kernels.nodes.add(records), top: 1 });
+    rig.kernels.blocks.upload();
+    rig.kernels.nodes.upload();
+    runPass(rig.device, (pass) => dispatch.encode(pass, block));
+    return readF32(rig.device, out);
+  }
+
+  it('a node attends to the prefix and its own branch: ops.attention over exactly those keys', async () => {
+    const data = cacheData(11);
+    const got = await runTree(rigs[32], data.cache);
+    for (let n = 1; n <= 5; n++) {
+      const slots = [...Array.from({ length: 101 }, (_, t) => t), ...ancestors(n).map((a) => 100 + a)];
+      const keys = Float32Array.from(slots.flatMap((t) => [...row(data.k, t, D)]));
+      const values = Float32Array.from(slots.flatMap((t) => [...row(data.v, t, D)]));
+      const want = attention(row(data.q, 100 + n, D), keys, values, slots.length, 4);
+      expect(worstError(row(got, 100 + n, D), want, 1), `node ${n}`).toBeLessThanOrEqual(TOL);
+    }
+  });
+
+  it('never sees a sibling: rewriting the other branches leaves a node bit for bit the same', async () => {
+    const data = cacheData(12);
+    const want = await runTree(rigs[32], data.cache);
+    const scrambled = data.cache.slice();
+    // Node 3's branch is 1 -> 3: scramble the keys and values of nodes 2, 4 and 5.
+    for (const n of [2, 4, 5]) for (let i = D; i < 3 * D; i++) scrambled[(100 + n) * 3 * D + i] = 7 * Math.sin(i + n);
+    const got = await runTree(rigs[32], scrambled);
+    expect(bitDifferences(row(got, 103, D), row(want, 103, D))).toEqual([]);
+    expect(bitDifferences(row(got, 101, D), row(want, 101, D))).toEqual([]);
+    // And the scramble reached what it should: node 4's own row changed.
+    expect(bitDifferences(row(got, 104, D), row(want, 104, D)).length).toBeGreaterThan(0);
+  });
+
+  it('a node is bit for bit its branch run as a chain (the cache rows laid out by position)', async () => {
+    const data = cacheData(13);
+    const tree = await runTree(rigs[32], data.cache);
+    // Node 5's branch (2, then 5) at positions 101 and 102 of a plain cache.
+    const chain = data.cache.slice();
+    chain.set(data.cache.subarray(102 * 3 * D, 103 * 3 * D), 101 * 3 * D);
+    chain.set(data.cache.subarray(105 * 3 * D, 106 * 3 * D), 102 * 3 * D);
+    const plain = await run(rigs[32], { ...data, cache: chain }, [[1, 102]]);
+    expect(bitDifferences(row(tree, 105, D), row(plain, 102, D))).toEqual([]);
   });
 });
