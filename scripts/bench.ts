@@ -1,11 +1,12 @@
 // The headless benchmark: the same engine and decode code as the page, in Node through Dawn
 // (the `webgpu` package): on a machine without a GPU on SwiftShader, on one with a GPU the GPU.
 //
-//   npm run bench -- [--model NAME] [--prompts FILE] [--tokens N] [--depth D] [--runs R] [--temperature T]
+//   npm run bench -- [--model NAME] [--prompts FILE] [--tokens N] [--depth D] [--tree N] [--runs R] [--temperature T]
 //                    [--top-p P] [--seed S] [--no-repeat-ngram N] [--json OUT]
 //
 // --model: a shipped model (src/model/catalogue.ts); its prompts (src/model/prompts/NAME.txt) unless
-// --prompts gives a file. --depth: the model's D unless given. --temperature 0 (default): greedy, and
+// --prompts gives a file. --depth: the model's D unless given. --tree N (greedy only): the MTP side
+// drafts a tree of N verify rows, shaped by the model card's measured coverage (0, the default: the chain). --temperature 0 (default): greedy, and
 // "outputs identical" checks MTP against the baseline token for token. --temperature > 0: speculative
 // sampling (top-p, seeded per run); outputs then differ by design, so the report says n/a (null in
 // the JSON). --no-repeat-ngram N (default: the model card's; 0 off): greedy runs never repeat an

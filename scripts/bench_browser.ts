@@ -2,7 +2,7 @@
 // run by the page bench.html on the browser's WebGPU (SwiftShader on a machine without a GPU),
 // served by the Vite dev server. Prints the same table and writes the same JSON.
 //
-//   npm run bench:browser -- [--model NAME] [--prompts FILE] [--tokens N] [--depth D] [--runs R] [--temperature T]
+//   npm run bench:browser -- [--model NAME] [--prompts FILE] [--tokens N] [--depth D] [--tree N] [--runs R] [--temperature T]
 //                            [--top-p P] [--seed S] [--no-repeat-ngram N] [--json OUT] [--browser-arg FLAG ...]
 //
 // The options, their defaults and their checks are those of `npm run bench` (scripts/bench.ts); a
@@ -28,7 +28,8 @@ await runCli(async () => {
       else if (m.type() === 'error') console.error(`[page] ${m.text()}`);
     });
     page.on('pageerror', (e) => console.error(`[page] ${e.message}`));
-    await page.goto(`${server.url}bench.html${benchQueryString({ ...options, model: model.name })}`);
+    const tree = options.tree ? options.tree.size + 1 : undefined;
+    await page.goto(`${server.url}bench.html${benchQueryString({ ...options, tree, model: model.name })}`);
     // The benchmark takes as long as it takes (minutes on SwiftShader): no time limit.
     await page.waitForFunction(() => window.__benchReport !== undefined || window.__benchError !== undefined, undefined, { timeout: 0, polling: 500 });
     const error = await page.evaluate(() => window.__benchError);

@@ -5,6 +5,7 @@
 // golden mode); when done, the BenchReport is on window.__benchReport and in <pre id="json">;
 // on failure the message is on window.__benchError. With `?golden`, no benchmark runs: the page
 // exposes window.__golden (the engine probes of src/app/bench-engine.ts) once data-state is ready.
+import { draftTreeFor } from './model/draft-tree.ts';
 import { fetchModel } from './app/backend.ts';
 import { openBenchEngine, probePrefill, probeStep, type PrefillProbe, type StepProbe } from './app/bench-engine.ts';
 import { parseBenchQuery } from './decode/bench-query.ts';
@@ -43,6 +44,9 @@ async function main(): Promise<void> {
   const config = model.weights.config;
   const depth = query.depth ?? config.mtp_depth;
   if (depth > config.mtp_depth) throw new Error(`depth must be in 1..${config.mtp_depth} for ${model.name}, got ${depth}`);
+  if (query.tree === 1) throw new Error('tree must be 0 (the chain) or 2.. verify rows: 1 row verifies no draft, got 1');
+  if (query.tree && query.sampling) throw new Error('tree: draft trees are greedy only (a sampling run keeps the chain)');
+  const tree = query.tree ? draftTreeFor(model.decoding.treeCoverage, query.tree, depth) : undefined;
   if (query.tokens > config.max_seq_len) throw new Error(`tokens must be at most ${config.max_seq_len} (the context), got ${query.tokens}`);
   setState('loading', 'Building the engine…');
   const bench = await openBenchEngine((navigator as Partial<Navigator>).gpu, model.weights);
@@ -64,12 +68,13 @@ async function main(): Promise<void> {
   }
 
   const prompts = query.prompts.length ? query.prompts : promptLines(modelEntry(query.model)!.benchPrompts);
-  setState('running', `Running on ${bench.adapter}: ${prompts.length} prompt(s), ${query.tokens} tokens, depth ${depth}, ${query.runs} run(s)…`);
+  setState('running', `Running on ${bench.adapter}: ${prompts.length} prompt(s), ${query.tokens} tokens, depth ${depth}${tree ? `, a tree of ${query.tree} rows (${tree.describe()})` : ''}, ${query.runs} run(s)…`);
   log(`adapter ${bench.adapter}`);
   const report = await runBench(bench.engine, model.tokenizer, model.name, {
     prompts,
     tokens: query.tokens,
     depth,
+    tree,
     runs: query.runs,
     costRepeats: query.costRepeats,
     sampling: query.sampling,

@@ -4,6 +4,7 @@
 //   bench.html?prompt=The+old+man&prompt=She+looked&tokens=48&depth=2&runs=1&cost=10&model=kjv-mtp
 //   bench.html?...&temperature=0.8&top_p=0.95&seed=1   (speculative sampling instead of greedy)
 //   bench.html?...&ngram=3       (greedy: the no-repeat n-gram rule's n, 0 off; default: the model card's)
+//   bench.html?...&tree=16       (greedy: the MTP side drafts a tree of 16 verify rows; 0 or absent: the chain)
 //   bench.html?golden            (no benchmark: the page exposes window.__golden for the e2e test)
 import { OptionError, parseOption, type RunOptionName } from './run-options.ts';
 import { DEFAULT_MODEL, modelEntry, unknownModelMessage } from '../model/catalogue.ts';
@@ -14,6 +15,8 @@ export interface BenchQuery {
   tokens: number;
   /** Draft depth; undefined: the model's D. */
   depth?: number;
+  /** Verify rows of the MTP side's draft tree; undefined or 0: the chain. */
+  tree?: number;
   runs: number;
   /** Repeats per block size for the cost curve T(M). */
   costRepeats: number;
@@ -58,6 +61,7 @@ export function parseBenchQuery(search: string): BenchQuery {
     prompts: q.getAll('prompt').filter((p) => p.trim() !== ''),
     tokens: get('tokens') === undefined ? BENCH_DEFAULTS.tokens : opt('tokens', get('tokens')!),
     depth: depth === undefined ? undefined : opt('depth', depth),
+    tree: get('tree') === undefined ? undefined : opt('tree', get('tree')!),
     runs: get('runs') === undefined ? BENCH_DEFAULTS.runs : opt('runs', get('runs')!),
     costRepeats: get('cost') === undefined ? BENCH_DEFAULTS.costRepeats : opt('cost', get('cost')!),
     model,
@@ -73,6 +77,7 @@ export function benchQueryString(o: Partial<BenchQuery>): string {
   for (const p of o.prompts ?? []) q.append('prompt', p);
   if (o.tokens !== undefined) q.set('tokens', String(o.tokens));
   if (o.depth !== undefined) q.set('depth', String(o.depth));
+  if (o.tree) q.set('tree', String(o.tree));
   if (o.runs !== undefined) q.set('runs', String(o.runs));
   if (o.costRepeats !== undefined) q.set('cost', String(o.costRepeats));
   if (o.model !== undefined) q.set('model', o.model);

@@ -274,6 +274,30 @@ describe('the race, WebGPU on', () => {
     await page.close();
   });
 
+  it('a draft tree of 8 rows (python-mtp): the same text, the tree pictured in the MTP pane, acceptance per depth among the candidates', async () => {
+    const { page, errors } = await openApp(browser, '?model=python-mtp');
+    const python = readModel('python-mtp');
+    const prompt = modelEntry('python-mtp')!.presets[1].text;
+    await setPrompt(page, prompt, 24);
+    await page.locator('race-controls select[aria-label="Draft tree"]').selectOption('8');
+    await clickRun(page);
+    const result = await waitDone(page, prompt);
+    expect(result.tree?.rows).toBe(8);
+    expect(result.tree?.shape).toMatch(/^\d+-\d+-\d+$/);
+    await checkFinished(page, result, { tokenizer: python.tokenizer, reference: new ReferenceModel(python.weights) });
+    // The last tree step: seven candidates over three depths, the kept ones green, as many as it says.
+    const tree = page.locator('race-pane[side="mtp"] [data-tree]');
+    expect(await tree.locator('.cand').count()).toBe(7);
+    const kept = Number(await tree.locator('[data-tree-kept]').textContent());
+    expect(await tree.locator('.cand.kept').count()).toBe(kept);
+    expect(await text(page, 'race-pane[side="mtp"] .sub')).toContain('a draft tree a step (8 rows');
+    expect((await page.locator('race-figures p.note').allTextContents()).join(' ')).toContain("that depth's candidates");
+    mkdirSync('test-results', { recursive: true });
+    await page.screenshot({ path: 'test-results/race-tree.png', fullPage: true });
+    expect(errors).toEqual([]);
+    await page.close();
+  });
+
   it('a lost device: the page says so and rebuilds the engines on a new device at the next Run', async () => {
     const page = await browser.newPage({ viewport: { width: 1280, height: 900 } });
     const errors: string[] = [];
