@@ -75,7 +75,7 @@ describe('draft trees on the CPU engine', () => {
   it('near the end of the context a tree run drafts chains, then stops full, with the baseline text', async () => {
     const model = new ReferenceModel(kjv.weights);
     const max = model.config.max_seq_len;
-    const prompt = Array.from({ length: max - 12 }, (_, i) => ((i * 7) % 300) + 40);
+    const prompt = Array.from({ length: max - 24 }, (_, i) => ((i * 7) % 300) + 40);
     const shape = DraftTree.fromCoverage([[0.72, 0.86, 0.91, 0.94], [0.71, 0.85, 0.9, 0.93], [0.71, 0.85, 0.9, 0.93]], 16, 3);
     const rows: number[] = [];
     const base = await decode(new CpuEngine(model), prompt, { depth: 0, maxTokens: 100 });
