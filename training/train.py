@@ -20,6 +20,7 @@ import argparse
 import json
 import math
 import os
+import struct
 import time
 
 import numpy as np
@@ -50,8 +51,9 @@ def parse_args():
     p.add_argument("--eval-every", type=int, default=250)
     p.add_argument("--checkpoint-minutes", type=float, default=5.0)
     p.add_argument("--resume", action="store_true")
-    p.add_argument("--init-from", default=None, help="start from the weights of checkpoints/<name>.pt (a follow-up run; "
-                   "wider or more MTP blocks than it had start as no-ops, see model.grown_state)")
+    p.add_argument("--init-from", default=None, help="start from the weights of checkpoints/<name>.pt, or of a shipped "
+                   "model's .safetensors file (a follow-up run, on a machine without the checkpoint: give --corpus); "
+                   "wider or more MTP blocks than it had start as no-ops, see model.grown_state")
     p.add_argument("--teacher-temperature", type=float, default=1.0, help="sharpen (<1) the main model's distribution used as the distillation target")
     p.add_argument("--hard-weight", type=float, default=0.0, help="phase 2: weight of cross-entropy to the main model's argmax")
     for field, default in Config().to_dict().items():
@@ -65,6 +67,30 @@ def load_tokens(corpus: str, split: str) -> np.ndarray:
     if not os.path.exists(path):
         raise SystemExit(f"{path} is missing: run npm run prepare-corpus -- {corpus} && npm run train-tokenizer -- {corpus}")
     return np.fromfile(path, dtype="<u2").astype(np.int64)
+
+
+def safetensors_state(path: str) -> dict:
+    """The tensors of a .safetensors file (export.py writes float32 ones) as a state dict."""
+    with open(path, "rb") as f:
+        n = struct.unpack("<Q", f.read(8))[0]
+        header = json.loads(f.read(n))
+        data = f.read()
+    state = {}
+    for name, t in header.items():
+        if name == "__metadata__":
+            continue
+        if t["dtype"] != "F32":
+            raise ValueError(f"{path}: {name} is {t['dtype']}, expected F32")
+        start, end = t["data_offsets"]
+        state[name] = torch.from_numpy(np.frombuffer(data[start:end], dtype="<f4").copy()).reshape(t["shape"])
+    return state
+
+
+def initial_state(init_from: str, device) -> dict:
+    """--init-from's weights: a shipped .safetensors file, or checkpoints/<name>.pt."""
+    if init_from.endswith(".safetensors"):
+        return safetensors_state(init_from)
+    return torch.load(os.path.join(HERE, "checkpoints", f"{init_from}.pt"), map_location=device)["model"]
 
 
 def checkpoint_corpus(name: str) -> str:
@@ -184,6 +210,8 @@ def main():
     print("parameters:", model.param_counts(), flush=True)
 
     if args.corpus is None:
+        if args.init_from and args.init_from.endswith(".safetensors"):
+            raise SystemExit("--init-from FILE.safetensors needs --corpus (a shipped model does not say what it was trained on)")
         args.corpus = checkpoint_corpus(args.init_from) if args.init_from else args.name
     train_tokens, val_tokens = load_tokens(args.corpus, "train"), load_tokens(args.corpus, "val")
     D = cfg.mtp_depth
@@ -227,8 +255,7 @@ def main():
         if os.path.exists(log_path):
             os.remove(log_path)
         if args.init_from:
-            old = torch.load(os.path.join(ckpt_dir, f"{args.init_from}.pt"), map_location=device)["model"]
-            model.load_state_dict(grown_state(old, model))
+            model.load_state_dict(grown_state(initial_state(args.init_from, device), model))
             print(f"initialised from {args.init_from}", flush=True)
 
     def save():
