@@ -3,7 +3,7 @@
 import { narrowed } from '../src/decode/run-options.ts';
 import { draftTreeFor } from '../src/model/draft-tree.ts';
 import { DEFAULT_MODEL, readModel } from './node_model.ts';
-import { checkJsonPath, option, parseToolArgs, readPrompts, UsageError } from './cli_options.ts';
+import { checkJsonPath, option, parseToolArgs, readPrompts, treeOption } from './cli_options.ts';
 
 export const BENCH_FLAGS =
   '[--model NAME] [--prompts FILE] [--tokens N] [--depth D] [--tree N] [--runs R] [--temperature T] [--top-p P] [--seed S] [--no-repeat-ngram N] [--json OUT]';
@@ -37,9 +37,7 @@ export function readBenchOptions<E extends Parameters<typeof parseToolArgs>[0]>(
   const seed = option('seed', v.seed!);
   const depth = option('depth', v.depth ?? String(config.mtp_depth), narrowed('depth', config.mtp_depth));
   const sampling = temperature > 0 ? { temperature, topP, seed } : undefined;
-  const treeRows = option('tree', v.tree!);
-  if (treeRows === 1) throw new UsageError('--tree must be 0 (the chain) or 2.. verify rows: 1 row verifies no draft, got "1"');
-  if (treeRows > 0 && sampling) throw new UsageError('--tree: draft trees are greedy only (a sampling run keeps the chain); drop --tree or --temperature');
+  const treeRows = treeOption(v.tree!, sampling !== undefined);
   const options = {
     prompts: readPrompts(v.prompts, model.name),
     tokens: option('tokens', v.tokens!, narrowed('tokens', config.max_seq_len - depth)),

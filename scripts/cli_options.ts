@@ -6,7 +6,7 @@
 import { accessSync, constants, readFileSync, statSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import { parseArgs, type ParseArgsConfig } from 'node:util';
-import { OptionError, parseOption, type OptionSpec, type RunOptionName } from '../src/decode/run-options.ts';
+import { OptionError, parseOption, parseTreeRows, type OptionSpec, type RunOptionName } from '../src/decode/run-options.ts';
 import { modelEntry } from '../src/model/catalogue.ts';
 import { PromptFileError, promptLines } from '../src/model/prompt-file.ts';
 
@@ -38,8 +38,18 @@ export function parseToolArgs<T extends NonNullable<ParseArgsConfig['options']>>
 
 /** `--name`'s value, checked against its run option (src/decode/run-options.ts), or `spec` (narrowed by the model). */
 export function option(name: RunOptionName, value: string, spec?: OptionSpec): number {
+  return asUsage(() => parseOption(name, value, spec));
+}
+
+/** `--tree`'s value (run-options.ts parseTreeRows): 0 or 2.. verify rows, greedy runs only. */
+export function treeOption(value: string, sampling: boolean): number {
+  return asUsage(() => parseTreeRows(value, sampling));
+}
+
+/** A run option's OptionError as the tool's UsageError, named as its flag. */
+function asUsage(parse: () => number): number {
   try {
-    return parseOption(name, value, spec);
+    return parse();
   } catch (e) {
     if (e instanceof OptionError) throw new UsageError(`--${e.message}`);
     throw e;

@@ -18,7 +18,7 @@ import { modelEntry } from '../src/model/catalogue.ts';
 import { DEFAULT_MODEL, readModel } from './node_model.ts';
 import { openNodeGpu } from './node_gpu.ts';
 import { narrowed } from '../src/decode/run-options.ts';
-import { checkJsonPath, option, parseToolArgs, runCli, UsageError } from './cli_options.ts';
+import { checkJsonPath, option, parseToolArgs, runCli, treeOption } from './cli_options.ts';
 import { draftTreeFor } from '../src/model/draft-tree.ts';
 
 const USAGE = 'npm run profile -- [--model NAME] [--prompt TEXT] [--depth D] [--tree N] [--steps N] [--json OUT]';
@@ -39,8 +39,7 @@ await runCli(async () => {
   const config = weights.config;
   const depth = option('depth', values.depth ?? String(config.mtp_depth), narrowed('depth', config.mtp_depth));
   const steps = option('steps', values.steps!);
-  const treeRows = option('tree', values.tree!);
-  if (treeRows === 1) throw new UsageError('--tree must be 0 (the chain) or 2.. verify rows: 1 row verifies no draft, got "1"');
+  const treeRows = treeOption(values.tree!, false);
   const tree = treeRows > 0 ? draftTreeFor(decoding.treeCoverage, treeRows, depth) : undefined;
   checkJsonPath(values.json);
   // Room for the warm-up step, the profiled step and the cost curve's 4 rows (as the page's profiler).

@@ -44,8 +44,6 @@ async function main(): Promise<void> {
   const config = model.weights.config;
   const depth = query.depth ?? config.mtp_depth;
   if (depth > config.mtp_depth) throw new Error(`depth must be in 1..${config.mtp_depth} for ${model.name}, got ${depth}`);
-  if (query.tree === 1) throw new Error('tree must be 0 (the chain) or 2.. verify rows: 1 row verifies no draft, got 1');
-  if (query.tree && query.sampling) throw new Error('tree: draft trees are greedy only (a sampling run keeps the chain)');
   const tree = query.tree ? draftTreeFor(model.decoding.treeCoverage, query.tree, depth) : undefined;
   if (query.tokens > config.max_seq_len) throw new Error(`tokens must be at most ${config.max_seq_len} (the context), got ${query.tokens}`);
   setState('loading', 'Building the engine…');

@@ -25,6 +25,7 @@ import { backendNotices, lostDeviceNotice } from './device-notices.ts';
 import { ProfileLog } from './profile-log.ts';
 import { Side } from './race-side.ts';
 import type { ModelLoading, Notice, RaceControllerOptions, RacePhase, RaceResult, RaceView, RunRequest, TreeSetting } from './race-types.ts';
+import type { DraftTree } from '../model/draft-tree.ts';
 import { freshSeed, runDepth, runTemperature, runTreeRows } from './run-settings.ts';
 import { TaskChain } from './task-chain.ts';
 
@@ -53,7 +54,8 @@ export class RaceController {
   private runNotices: Notice[] = [];
   private promptView?: RaceView['prompt'];
   private depth?: number;
-  private tree?: TreeSetting;
+  /** The latest run's draft tree (the MTP side's), absent for a chain. */
+  private tree?: DraftTree;
   private maxTokens?: number;
   private temperature?: number;
   private seed?: number | null;
@@ -224,7 +226,7 @@ export class RaceController {
       runNotices: this.runNotices,
       prompt: this.promptView,
       depth: this.depth,
-      tree: this.tree,
+      tree: this.tree && treeSetting(this.tree),
       maxTokens: this.maxTokens,
       temperature: this.temperature,
       seed: this.seed,
@@ -252,9 +254,9 @@ export class RaceController {
     const firstPreset = modelEntry(model.name)?.presets[0]?.text ?? '';
     const prompt = this.lastPrompt ?? preparePrompt(model.tokenizer, firstPreset, { maxSeqLen: config.max_seq_len, depth, maxTokens: 16 }).tokens;
     // The latest run's draft tree (if it drafted one), profiled as such.
-    const tree = this.tree ? draftTreeFor(model.decoding.treeCoverage, this.tree.rows, depth) : undefined;
+    const tree = this.tree;
     // Room for the warm-up step, the profiled step and the cost curve's rows.
-    const room = config.max_seq_len - 2 * (depth + 1) - Math.max(4, this.tree?.rows ?? 0);
+    const room = config.max_seq_len - 2 * (depth + 1) - Math.max(4, tree ? tree.size + 1 : 0);
     const tokens = prompt.length > room ? prompt.slice(prompt.length - room) : prompt;
     this.profiles.busy = true;
     this.profiles.error = undefined;
@@ -346,7 +348,7 @@ export class RaceController {
       const treeRows = runTreeRows(request.tree);
       if (treeRows && sampling) this.runNotices.push({ level: 'info', text: 'Draft trees are greedy only: this sampling run drafts a chain (one candidate a depth).' });
       const tree = treeRows && !sampling ? draftTreeFor(model.decoding.treeCoverage, treeRows, depth) : undefined;
-      this.tree = tree && { rows: treeRows, shape: tree.describe() };
+      this.tree = tree;
       const sideOptions = { maxTokens: prepared.maxTokens, signal, now: this.options.clock.now, sampling, noRepeatNgram };
       const baseline = new Side('baseline', backend.baseline, backend.label, 0, model.tokenizer, sideOptions);
       const mtp = new Side('mtp', backend.mtp, backend.label, depth, model.tokenizer, { ...sideOptions, tree });
@@ -374,7 +376,7 @@ export class RaceController {
       this.result = {
         prompt: { text: request.text, tokens: prepared.tokens, textTokens: prepared.textTokens, keptTokens: prepared.keptTokens },
         depth,
-        tree: this.tree ?? null,
+        tree: tree ? treeSetting(tree) : null,
         maxTokens: prepared.maxTokens,
         temperature,
         seed,
@@ -421,6 +423,11 @@ export class RaceController {
   private changed(): void {
     this.options.onChange?.();
   }
+}
+
+/** A tree as the view shows it: its verify rows and candidates per depth. */
+function treeSetting(tree: DraftTree): TreeSetting {
+  return { rows: tree.size + 1, shape: tree.describe() };
 }
 
 /** What the page calls a model: its catalogue title (its name, for one not in the catalogue). */

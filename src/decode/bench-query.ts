@@ -6,7 +6,7 @@
 //   bench.html?...&ngram=3       (greedy: the no-repeat n-gram rule's n, 0 off; default: the model card's)
 //   bench.html?...&tree=16       (greedy: the MTP side drafts a tree of 16 verify rows; 0 or absent: the chain)
 //   bench.html?golden            (no benchmark: the page exposes window.__golden for the e2e test)
-import { OptionError, parseOption, type RunOptionName } from './run-options.ts';
+import { OptionError, parseOption, parseTreeRows, type RunOptionName } from './run-options.ts';
 import { DEFAULT_MODEL, modelEntry, unknownModelMessage } from '../model/catalogue.ts';
 
 export interface BenchQuery {
@@ -61,7 +61,7 @@ export function parseBenchQuery(search: string): BenchQuery {
     prompts: q.getAll('prompt').filter((p) => p.trim() !== ''),
     tokens: get('tokens') === undefined ? BENCH_DEFAULTS.tokens : opt('tokens', get('tokens')!),
     depth: depth === undefined ? undefined : opt('depth', depth),
-    tree: get('tree') === undefined ? undefined : opt('tree', get('tree')!),
+    tree: get('tree') === undefined ? undefined : parseTreeRows(get('tree')!, sampling !== undefined),
     runs: get('runs') === undefined ? BENCH_DEFAULTS.runs : opt('runs', get('runs')!),
     costRepeats: get('cost') === undefined ? BENCH_DEFAULTS.costRepeats : opt('cost', get('cost')!),
     model,

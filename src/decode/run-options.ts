@@ -70,6 +70,17 @@ export function parseOption(name: RunOptionName, raw: string, spec: OptionSpec =
   return n;
 }
 
+/**
+ * A draft tree's verify rows as every tool takes them (`raw`, under `label`): 0 (the chain) or 2.. (one
+ * row verifies no draft), and only for greedy runs (`sampling`: the run samples); throws OptionError.
+ */
+export function parseTreeRows(raw: string, sampling: boolean, label = 'tree'): number {
+  const rows = parseOption('tree', raw, undefined, label);
+  if (rows === 1) throw new OptionError(`${label} must be 0 (the chain) or 2.. verify rows: 1 row verifies no draft, got ${JSON.stringify(raw)}`);
+  if (rows > 0 && sampling) throw new OptionError(`${label}: draft trees are greedy only (a sampling run keeps the chain)`);
+  return rows;
+}
+
 /** RUN_OPTIONS[name] with its maximum lowered to `max` (what the model allows). */
 export function narrowed(name: RunOptionName, max: number): OptionSpec {
   return { ...RUN_OPTIONS[name], max: Math.min(RUN_OPTIONS[name].max, max) };

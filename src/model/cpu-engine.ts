@@ -122,10 +122,11 @@ export class CpuEngine implements DecodeEngine {
     draft(0, rootDrafter);
     const visitModules = (n: number) => {
       const j = tree.depthOf[n];
-      for (let k = j + 1; k <= tree.reach[n] && n > 0; k++) {
-        const logits = this.runMtp(k, L - 1 - k + j, tokenOf(n));
-        if (k === j + 1) draft(n, logits);
-      }
+      if (n > 0)
+        for (let k = j + 1; k <= tree.reach[n]; k++) {
+          const logits = this.runMtp(k, L - 1 - k + j, tokenOf(n));
+          if (k === j + 1) draft(n, logits);
+        }
       for (const c of tree.children(n)) visitModules(c);
     };
     visitModules(0);

@@ -8,7 +8,7 @@ import { GpuEngine } from '../../src/gpu/engine.ts';
 import { CpuEngine } from '../../src/model/cpu-engine.ts';
 import { ReferenceModel } from '../../src/model/reference.ts';
 import { DraftTree } from '../../src/model/draft-tree.ts';
-import { decode } from '../../src/decode/decode-run.ts';
+import { acceptedPath, decode } from '../../src/decode/decode-run.ts';
 import { readModel } from '../../scripts/node_model.ts';
 import { useGpu } from './dawn.ts';
 import { LOGIT_TOLERANCE, maxAbsDiff } from './same-steps.ts';
@@ -31,13 +31,8 @@ const gpuHandle = useGpu(async (device) => {
 
 /** The greedy path of a tree step (no no-repeat rule): its nodes, and the tokens a commit takes. */
 function greedyPath(t: DraftTree, tokens: number[], verified: number[]): { path: number[]; commit: number[] } {
-  const path: number[] = [];
-  for (;;) {
-    const node = path.at(-1) ?? 0;
-    const child = t.children(node).find((c) => tokens[c - 1] === verified[node]);
-    if (child === undefined) return { path, commit: [...path.map((n) => tokens[n - 1]), verified[node]] };
-    path.push(child);
-  }
+  const path = acceptedPath(t, tokens, verified);
+  return { path, commit: [...path.map((n) => tokens[n - 1]), verified[path.at(-1) ?? 0]] };
 }
 
 describe('draft trees on the GPU engine', () => {

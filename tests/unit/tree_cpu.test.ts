@@ -4,7 +4,7 @@
 import { describe, expect, it } from 'vitest';
 import { CpuEngine } from '../../src/model/cpu-engine.ts';
 import { ReferenceModel } from '../../src/model/reference.ts';
-import { decode } from '../../src/decode/decode-run.ts';
+import { acceptedPath, decode } from '../../src/decode/decode-run.ts';
 import { DraftTree } from '../../src/model/draft-tree.ts';
 import { argmax, topCandidates } from '../../src/model/ops.ts';
 import { forwardWindow } from '../../src/model/teacher_forced.ts';
@@ -36,13 +36,7 @@ describe('draft trees on the CPU engine', () => {
         if (kids.length) expect(kids.map((c) => tokens[c - 1])).toEqual(topCandidates(fresh.mtpLogits[j][L - 2], kids.length));
       }
       // Accept greedily along the tree.
-      const path: number[] = [];
-      for (;;) {
-        const node = path.at(-1) ?? 0;
-        const child = tree.children(node).find((c) => tokens[c - 1] === verified[node]);
-        if (child === undefined) break;
-        path.push(child);
-      }
+      const path = acceptedPath(tree, tokens, verified);
       if (path.some((n, i) => n !== i + 1)) sideBranches++;
       const accepted = [...path.map((n) => tokens[n - 1]), verified[path.at(-1) ?? 0]];
       engine.commit(accepted);
