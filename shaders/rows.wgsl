@@ -7,9 +7,10 @@
 //                is a multiple of 4 floats, and so is d (vec4 loads; Kernels checks)
 //
 // A kernel takes its block's rows in groups of GROUP (a decode block, at most 4 rows, is one group),
-// so that each weight is read from memory once per group and used for all its rows. Row j of a
-// group of m rows stands in for row min(j, m - 1): the products run four rows without a branch and
-// only the stores are cut to m.
+// so that each weight is read from memory once per group and used for all its rows. The products
+// have a loop for each m = 1 .. 4, so a group does only its own rows' arithmetic (a decode step's
+// blocks are mostly of 1-3 rows: a verify block of depth D has D + 1); results past row m are
+// meaningless and never stored.
 //
 // Every product is one chain per output, acc = fma(x[k], w[k], acc) for k = 0, 1, .., K-1 from 0,
 // so an output does not depend on the block size, on the row's place in its group, or on which
@@ -92,7 +93,9 @@ fn fma_rows(a: mat4x4<f32>, x0: f32, x1: f32, x2: f32, x3: f32, w: vec4<f32>) ->
 // k, at vec4 w + k * n4, holds input k's weights of every output, so the lanes computing consecutive
 // outputs read consecutive floats). Column j of the result holds row j's four outputs, each the chain
 // acc = fma(x[k], w[k], acc) over k = 0 .. 4 k4 - 1 in order, continued from acc. The rows are the
-// first k4 vec4s of each of `rows`' m rows.
+// first k4 vec4s of each of `rows`' m rows; columns past m keep acc. One loop per m, not the
+// four-row loop with row min(j, m - 1) standing in for row j: that made Chromium's depth-1 MTP
+// steps (2-row blocks) slower in 7 of 9 back-to-back rounds, their speedup lower in all 9 (README).
 fn products(rows: ptr<workgroup, Rows>, m: u32, k4: u32, w: u32, n4: u32, acc: mat4x4<f32>) -> mat4x4<f32> {
   var a = acc;
   if (m == 1u) {
@@ -106,14 +109,56 @@ fn products(rows: ptr<workgroup, Rows>, m: u32, k4: u32, w: u32, n4: u32, acc: m
     }
     return a;
   }
-  let r1 = min(1u, m - 1u) * MAX_D4;
-  let r2 = min(2u, m - 1u) * MAX_D4;
-  let r3 = min(3u, m - 1u) * MAX_D4;
+  if (m == 2u) {
+    for (var k = 0u; k < k4; k++) {
+      let x0 = (*rows)[k];
+      let x1 = (*rows)[MAX_D4 + k];
+      let wk = w + 4u * k * n4;
+      let w0 = W[wk];
+      let w1 = W[wk + n4];
+      let w2 = W[wk + 2u * n4];
+      let w3 = W[wk + 3u * n4];
+      a[0] = fma(vec4<f32>(x0.x), w0, a[0]);
+      a[1] = fma(vec4<f32>(x1.x), w0, a[1]);
+      a[0] = fma(vec4<f32>(x0.y), w1, a[0]);
+      a[1] = fma(vec4<f32>(x1.y), w1, a[1]);
+      a[0] = fma(vec4<f32>(x0.z), w2, a[0]);
+      a[1] = fma(vec4<f32>(x1.z), w2, a[1]);
+      a[0] = fma(vec4<f32>(x0.w), w3, a[0]);
+      a[1] = fma(vec4<f32>(x1.w), w3, a[1]);
+    }
+    return a;
+  }
+  if (m == 3u) {
+    for (var k = 0u; k < k4; k++) {
+      let x0 = (*rows)[k];
+      let x1 = (*rows)[MAX_D4 + k];
+      let x2 = (*rows)[2u * MAX_D4 + k];
+      let wk = w + 4u * k * n4;
+      let w0 = W[wk];
+      let w1 = W[wk + n4];
+      let w2 = W[wk + 2u * n4];
+      let w3 = W[wk + 3u * n4];
+      a[0] = fma(vec4<f32>(x0.x), w0, a[0]);
+      a[1] = fma(vec4<f32>(x1.x), w0, a[1]);
+      a[2] = fma(vec4<f32>(x2.x), w0, a[2]);
+      a[0] = fma(vec4<f32>(x0.y), w1, a[0]);
+      a[1] = fma(vec4<f32>(x1.y), w1, a[1]);
+      a[2] = fma(vec4<f32>(x2.y), w1, a[2]);
+      a[0] = fma(vec4<f32>(x0.z), w2, a[0]);
+      a[1] = fma(vec4<f32>(x1.z), w2, a[1]);
+      a[2] = fma(vec4<f32>(x2.z), w2, a[2]);
+      a[0] = fma(vec4<f32>(x0.w), w3, a[0]);
+      a[1] = fma(vec4<f32>(x1.w), w3, a[1]);
+      a[2] = fma(vec4<f32>(x2.w), w3, a[2]);
+    }
+    return a;
+  }
   for (var k = 0u; k < k4; k++) {
     let x0 = (*rows)[k];
-    let x1 = (*rows)[r1 + k];
-    let x2 = (*rows)[r2 + k];
-    let x3 = (*rows)[r3 + k];
+    let x1 = (*rows)[MAX_D4 + k];
+    let x2 = (*rows)[2u * MAX_D4 + k];
+    let x3 = (*rows)[3u * MAX_D4 + k];
     let wk = w + 4u * k * n4;
     a = fma_rows(a, x0.x, x1.x, x2.x, x3.x, W[wk]);
     a = fma_rows(a, x0.y, x1.y, x2.y, x3.y, W[wk + n4]);
