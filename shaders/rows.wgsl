@@ -84,9 +84,14 @@ fn normalise(rows: ptr<workgroup, Rows>, t: u32, m: u32, d4: u32, eps: f32, g_ba
   workgroupBarrier();
 }
 
-// One k of the four rows: a[j] += x_j[k] * w for rows j (x's component of k given as scalars).
-fn fma_rows(a: mat4x4<f32>, x0: f32, x1: f32, x2: f32, x3: f32, w: vec4<f32>) -> mat4x4<f32> {
-  return mat4x4<f32>(fma(vec4<f32>(x0), w, a[0]), fma(vec4<f32>(x1), w, a[1]), fma(vec4<f32>(x2), w, a[2]), fma(vec4<f32>(x3), w, a[3]));
+// Four consecutive outputs' weights of four consecutive inputs: column i is input i's, at vec4 wk + i n4.
+fn weights4(wk: u32, n4: u32) -> mat4x4<f32> {
+  return mat4x4<f32>(W[wk], W[wk + n4], W[wk + 2u * n4], W[wk + 3u * n4]);
+}
+
+// One row's chain through four inputs x.x .. x.w: acc = fma(x[i], w[i], acc) for i = 0 .. 3, in order.
+fn chain4(acc: vec4<f32>, x: vec4<f32>, w: mat4x4<f32>) -> vec4<f32> {
+  return fma(vec4<f32>(x.w), w[3], fma(vec4<f32>(x.z), w[2], fma(vec4<f32>(x.y), w[1], fma(vec4<f32>(x.x), w[0], acc))));
 }
 
 // The group's rows times four consecutive columns of a transposed weight matrix ([K, N] in W: row
@@ -99,71 +104,32 @@ fn fma_rows(a: mat4x4<f32>, x0: f32, x1: f32, x2: f32, x3: f32, w: vec4<f32>) ->
 fn products(rows: ptr<workgroup, Rows>, m: u32, k4: u32, w: u32, n4: u32, acc: mat4x4<f32>) -> mat4x4<f32> {
   var a = acc;
   if (m == 1u) {
-    for (var k = 0u; k < k4; k++) {
-      let x = (*rows)[k];
-      let wk = w + 4u * k * n4;
-      a[0] = fma(vec4<f32>(x.x), W[wk], a[0]);
-      a[0] = fma(vec4<f32>(x.y), W[wk + n4], a[0]);
-      a[0] = fma(vec4<f32>(x.z), W[wk + 2u * n4], a[0]);
-      a[0] = fma(vec4<f32>(x.w), W[wk + 3u * n4], a[0]);
-    }
+    for (var k = 0u; k < k4; k++) { a[0] = chain4(a[0], (*rows)[k], weights4(w + 4u * k * n4, n4)); }
     return a;
   }
   if (m == 2u) {
     for (var k = 0u; k < k4; k++) {
-      let x0 = (*rows)[k];
-      let x1 = (*rows)[MAX_D4 + k];
-      let wk = w + 4u * k * n4;
-      let w0 = W[wk];
-      let w1 = W[wk + n4];
-      let w2 = W[wk + 2u * n4];
-      let w3 = W[wk + 3u * n4];
-      a[0] = fma(vec4<f32>(x0.x), w0, a[0]);
-      a[1] = fma(vec4<f32>(x1.x), w0, a[1]);
-      a[0] = fma(vec4<f32>(x0.y), w1, a[0]);
-      a[1] = fma(vec4<f32>(x1.y), w1, a[1]);
-      a[0] = fma(vec4<f32>(x0.z), w2, a[0]);
-      a[1] = fma(vec4<f32>(x1.z), w2, a[1]);
-      a[0] = fma(vec4<f32>(x0.w), w3, a[0]);
-      a[1] = fma(vec4<f32>(x1.w), w3, a[1]);
+      let wk = weights4(w + 4u * k * n4, n4);
+      a[0] = chain4(a[0], (*rows)[k], wk);
+      a[1] = chain4(a[1], (*rows)[MAX_D4 + k], wk);
     }
     return a;
   }
   if (m == 3u) {
     for (var k = 0u; k < k4; k++) {
-      let x0 = (*rows)[k];
-      let x1 = (*rows)[MAX_D4 + k];
-      let x2 = (*rows)[2u * MAX_D4 + k];
-      let wk = w + 4u * k * n4;
-      let w0 = W[wk];
-      let w1 = W[wk + n4];
-      let w2 = W[wk + 2u * n4];
-      let w3 = W[wk + 3u * n4];
-      a[0] = fma(vec4<f32>(x0.x), w0, a[0]);
-      a[1] = fma(vec4<f32>(x1.x), w0, a[1]);
-      a[2] = fma(vec4<f32>(x2.x), w0, a[2]);
-      a[0] = fma(vec4<f32>(x0.y), w1, a[0]);
-      a[1] = fma(vec4<f32>(x1.y), w1, a[1]);
-      a[2] = fma(vec4<f32>(x2.y), w1, a[2]);
-      a[0] = fma(vec4<f32>(x0.z), w2, a[0]);
-      a[1] = fma(vec4<f32>(x1.z), w2, a[1]);
-      a[2] = fma(vec4<f32>(x2.z), w2, a[2]);
-      a[0] = fma(vec4<f32>(x0.w), w3, a[0]);
-      a[1] = fma(vec4<f32>(x1.w), w3, a[1]);
-      a[2] = fma(vec4<f32>(x2.w), w3, a[2]);
+      let wk = weights4(w + 4u * k * n4, n4);
+      a[0] = chain4(a[0], (*rows)[k], wk);
+      a[1] = chain4(a[1], (*rows)[MAX_D4 + k], wk);
+      a[2] = chain4(a[2], (*rows)[2u * MAX_D4 + k], wk);
     }
     return a;
   }
   for (var k = 0u; k < k4; k++) {
-    let x0 = (*rows)[k];
-    let x1 = (*rows)[MAX_D4 + k];
-    let x2 = (*rows)[2u * MAX_D4 + k];
-    let x3 = (*rows)[3u * MAX_D4 + k];
-    let wk = w + 4u * k * n4;
-    a = fma_rows(a, x0.x, x1.x, x2.x, x3.x, W[wk]);
-    a = fma_rows(a, x0.y, x1.y, x2.y, x3.y, W[wk + n4]);
-    a = fma_rows(a, x0.z, x1.z, x2.z, x3.z, W[wk + 2u * n4]);
-    a = fma_rows(a, x0.w, x1.w, x2.w, x3.w, W[wk + 3u * n4]);
+    let wk = weights4(w + 4u * k * n4, n4);
+    a[0] = chain4(a[0], (*rows)[k], wk);
+    a[1] = chain4(a[1], (*rows)[MAX_D4 + k], wk);
+    a[2] = chain4(a[2], (*rows)[2u * MAX_D4 + k], wk);
+    a[3] = chain4(a[3], (*rows)[3u * MAX_D4 + k], wk);
   }
   return a;
 }
