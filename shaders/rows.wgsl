@@ -100,7 +100,9 @@ fn chain4(acc: vec4<f32>, x: vec4<f32>, w: mat4x4<f32>) -> vec4<f32> {
 // acc = fma(x[k], w[k], acc) over k = 0 .. 4 k4 - 1 in order, continued from acc. The rows are the
 // first k4 vec4s of each of `rows`' m rows; columns past m keep acc. One loop per m, not the
 // four-row loop with row min(j, m - 1) standing in for row j: that made Chromium's depth-1 MTP
-// steps (2-row blocks) slower in 7 of 9 back-to-back rounds, their speedup lower in all 9 (README).
+// steps (2-row blocks) slower in 7 of 9 back-to-back rounds, their speedup lower in all 9 (README);
+// nor one loop with a branch on m per row, since a branch on a uniform in a hot loop costs SwiftShader
+// about 1.6x (README).
 fn products(rows: ptr<workgroup, Rows>, m: u32, k4: u32, w: u32, n4: u32, acc: mat4x4<f32>) -> mat4x4<f32> {
   var a = acc;
   if (m == 1u) {
