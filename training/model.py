@@ -184,11 +184,22 @@ class MTPModel(nn.Module):
         return {"main": main, **{f"mtp_{k}": count(m) for k, m in enumerate(self.mtp, 1)}, "total": count(self)}
 
 
+def ffn_unit_order(old: dict, prefix: str) -> torch.Tensor:
+    """The hidden units of the SwiGLU at `prefix`, most important first. A unit adds
+    silu(w1_j x) (w3_j x) w2[:, j] to the stream, so |w1_j| |w3_j| |w2[:, j]| bounds its size for
+    a normalised x: narrowing a block keeps the units that move the stream most."""
+    w1, w3, w2 = (old[f"{prefix}.{w}.weight"] for w in ("w1", "w3", "w2"))
+    size = w1.norm(dim=1) * w3.norm(dim=1) * w2.norm(dim=0)
+    return size.argsort(descending=True)
+
+
 def grown_state(old: dict, model: MTPModel) -> dict:
-    """The state of `model` (a config with wider or more MTP blocks than `old`'s) that computes
-    exactly what `old` computes: old tensors fill the leading slices, the new FFN units get
-    zero output columns (w2) and new blocks zero residual outputs (wo, w2), so they add nothing
-    until training moves them. Also reads checkpoints from before MTP modules had `blocks`."""
+    """The state of `model` (a config with wider, narrower or more MTP blocks than `old`'s)
+    closest to what `old` computes. Wider or more: exactly the same function (old tensors fill
+    the leading slices, the new FFN units get zero output columns (w2) and new blocks zero
+    residual outputs (wo, w2), so they add nothing until training moves them). Narrower: the
+    FFN keeps its most important units (ffn_unit_order), for distillation to recover the rest.
+    Also reads checkpoints from before MTP modules had `blocks`."""
     old = {re.sub(r"^(mtp\.\d+)\.block\.", r"\1.blocks.0.", n): t for n, t in old.items()}
     state = model.state_dict()
     for name, new in state.items():
@@ -199,6 +210,12 @@ def grown_state(old: dict, model: MTPModel) -> dict:
         t = old[name]
         if t.shape == new.shape:
             new.copy_(t)
+            continue
+        ffn = re.match(r"^(.*\.ffn)\.(w1|w2|w3)\.weight$", name)
+        hidden_axis = 1 if name.endswith("w2.weight") else 0
+        if ffn and t.shape[hidden_axis] > new.shape[hidden_axis]:
+            keep = ffn_unit_order(old, ffn.group(1))[: new.shape[hidden_axis]].sort().values
+            new.copy_(t.index_select(hidden_axis, keep))
         elif name.endswith("w2.weight"):  # (d, hidden): new hidden units contribute nothing yet
             new.zero_()
             new[:, : t.shape[1]] = t
