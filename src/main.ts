@@ -14,7 +14,7 @@
 // #app[data-metrics] as JSON and on window.__raceResult.
 import { Autoplay } from './app/autoplay.ts';
 import * as backendModule from './app/backend.ts';
-import { kioskCycle, kioskModel, parseKioskQuery } from './app/kiosk.ts';
+import { kioskCycle, kioskModel, kioskPrompts, parseKioskQuery } from './app/kiosk.ts';
 import { RaceController } from './app/race.ts';
 import type { RaceResult } from './app/race-types.ts';
 import { VisibleClock } from './app/visible-clock.ts';
@@ -46,7 +46,7 @@ const controller = new RaceController({
   model: firstModel,
   // The signal reaches the fetches, so that choosing another model stops a download under way.
   loadModel: (name, { onProgress, signal }) =>
-    backend.fetchModel(`${import.meta.env.BASE_URL}models/${name}`, (input, init) => fetch(input, { ...init, signal }), onProgress),
+    backend.fetchModel(`${import.meta.env.BASE_URL}models/${name}`, fetch, { onProgress, signal }),
   // navigator.gpu is typed as always present; in browsers without WebGPU it is undefined.
   createBackend: (weights) =>
     backend.createBackend(weights, {
@@ -118,6 +118,7 @@ if (kiosk.autoplay) {
   view.autoplay = true;
   autoplay = new Autoplay(controller, {
     models: kioskCycle(kiosk),
+    promptsOf: (name) => kioskPrompts(kiosk, modelEntry(name)?.presets.map((p) => p.text) ?? []),
     depth: kiosk.depth,
     tree: kiosk.tree,
     maxTokens: kiosk.tokens ?? DEFAULT_MAX_TOKENS,

@@ -27,32 +27,38 @@ export class ModelFileError extends Error {
 }
 
 /**
+ * A download that delivers no byte for this long (no answer, or a body that stops arriving) is
+ * abandoned with an error naming the file. A slow download that still moves is never cut: the
+ * deadline restarts with every chunk. Long enough for a loaded server or a slow link to answer.
+ */
+export const DOWNLOAD_STALL_MS = 20_000;
+
+export interface FetchModelOptions {
+  /** Heard after each chunk of the weights: the bytes so far, and their total when the server sends a content-length. */
+  onProgress?: (received: number, total: number | undefined) => void;
+  /** The stall deadline (DOWNLOAD_STALL_MS). */
+  stallMs?: number;
+  /** Aborts the downloads (another model was chosen). */
+  signal?: AbortSignal;
+}
+
+/**
  * Fetches `<base>.safetensors`, `<base>.tokenizer.json` and `<base>.card.json` (e.g. base =
  * '/models/kjv-mtp'). Every failure names the file: a missing one (HTTP 404, or the HTML page
- * that Vite's servers answer for any unknown path with status 200), unreadable JSON, weights
- * that do not parse. With `onProgress`, the weights are read chunk by chunk and it hears the bytes
- * so far after each (and their total, when the server sends a content-length).
+ * that Vite's servers answer for any unknown path with status 200), a body cut short or stalled
+ * (read inside the same naming code as the answer), unreadable JSON, weights that do not parse.
  */
-export async function fetchModel(
-  base: string,
-  fetcher: typeof fetch = fetch,
-  onProgress?: (received: number, total: number | undefined) => void,
-): Promise<Model> {
-  const get = async (url: string): Promise<Response> => {
-    let response: Response;
-    try {
-      response = await fetcher(url);
-    } catch (e) {
-      throw new ModelFileError(`${url}: could not be fetched (${clause(e)})`);
-    }
-    if (response.status === 404) throw new ModelFileError(`${url}: not found (HTTP 404)`);
-    if (!response.ok) throw new ModelFileError(`${url}: HTTP ${response.status} ${response.statusText}`.trim());
-    if ((response.headers.get('content-type') ?? '').includes('text/html'))
-      throw new ModelFileError(`${url}: not found (the server answered with an HTML page)`);
-    return response;
-  };
+export async function fetchModel(base: string, fetcher: typeof fetch = fetch, options: FetchModelOptions = {}): Promise<Model> {
+  const stallMs = options.stallMs ?? DOWNLOAD_STALL_MS;
+  const files = { weights: `${base}.safetensors`, tokenizer: `${base}.tokenizer.json`, card: `${base}.card.json` };
   const json = async (url: string): Promise<unknown> => {
-    const text = await (await get(url)).text();
+    const bytes = await download(url, fetcher, stallMs, options.signal);
+    let text: string;
+    try {
+      text = new TextDecoder('utf-8', { fatal: true }).decode(bytes);
+    } catch {
+      throw new ModelFileError(`${url}: not UTF-8 text`);
+    }
     try {
       return JSON.parse(text);
     } catch (e) {
@@ -66,52 +72,94 @@ export async function fetchModel(
       throw new ModelFileError(`${url}: ${clause(e)}`);
     }
   };
-  const files = { weights: `${base}.safetensors`, tokenizer: `${base}.tokenizer.json`, card: `${base}.card.json` };
   const [weightBytes, tokenizerJson, card] = await Promise.all([
-    get(files.weights).then((r) => (onProgress ? readCounting(r, files.weights, onProgress) : r.arrayBuffer())),
+    download(files.weights, fetcher, stallMs, options.signal, options.onProgress),
     json(files.tokenizer),
     json(files.card),
   ]);
   return {
     name: base.split('/').pop() ?? base,
-    weights: named(files.weights, () => loadWeights(weightBytes)),
+    weights: named(files.weights, () => loadWeights(weightBytes.buffer as ArrayBuffer)),
     tokenizer: named(files.tokenizer, () => new Tokenizer(tokenizerJson as TokenizerJSON)),
     decoding: decodingSettings(card, files.card),
   };
 }
 
-/** A response's body, read with a stream reader so that `onProgress` hears each chunk. */
-async function readCounting(response: Response, url: string, onProgress: (received: number, total: number | undefined) => void): Promise<ArrayBuffer> {
-  const length = Number(response.headers.get('content-length') ?? NaN);
-  // A compressed body's content-length counts the encoded bytes, not the ones the reader yields.
-  const total = Number.isInteger(length) && length > 0 && !response.headers.get('content-encoding') ? length : undefined;
-  onProgress(0, total);
-  if (!response.body) {
-    const bytes = await response.arrayBuffer();
-    onProgress(bytes.byteLength, total);
-    return bytes;
-  }
-  const reader = response.body.getReader();
-  const chunks: Uint8Array[] = [];
+/**
+ * One file's bytes: the answer checked and the body read chunk by chunk, every failure a
+ * ModelFileError naming `url`; `outer` aborts it. No byte for `stallMs` (before the answer or between chunks) aborts
+ * the request; a body shorter than its content-length is reported as cut short.
+ */
+async function download(
+  url: string,
+  fetcher: typeof fetch,
+  stallMs: number,
+  outer: AbortSignal | undefined,
+  onProgress?: (received: number, total: number | undefined) => void,
+): Promise<Uint8Array> {
+  const abort = new AbortController();
+  let timer: ReturnType<typeof setTimeout> | undefined;
   let received = 0;
+  let rejectStalled!: (e: Error) => void;
+  const stalled = new Promise<never>((_, reject) => (rejectStalled = reject));
+  // It settles only by rejecting, possibly after the race below has moved on: not an unhandled one.
+  stalled.catch(() => {});
+  /** `p`, or the stall error if no byte comes within `stallMs` from now. */
+  const within = <T>(p: Promise<T>): Promise<T> => {
+    clearTimeout(timer);
+    timer = setTimeout(() => {
+      const where = received > 0 ? `after ${received} bytes` : 'before the first byte';
+      // Rejected before the abort, whose own rejection of the read would otherwise win the race.
+      rejectStalled(new ModelFileError(`${url}: the download stalled (no data for ${stallMs / 1000} s, ${where})`));
+      abort.abort();
+    }, stallMs);
+    return Promise.race([p, stalled]);
+  };
+  const signal = outer ? AbortSignal.any([outer, abort.signal]) : abort.signal;
   try {
-    for (;;) {
-      const { done, value } = await reader.read();
-      if (done) break;
-      chunks.push(value);
-      received += value.byteLength;
-      onProgress(received, total);
+    let response: Response;
+    try {
+      response = await within(fetcher(url, { signal }));
+    } catch (e) {
+      if (e instanceof ModelFileError) throw e;
+      throw new ModelFileError(`${url}: could not be fetched (${clause(e)})`);
     }
-  } catch (e) {
-    throw new ModelFileError(`${url}: could not be read (${clause(e)})`);
+    if (response.status === 404) throw new ModelFileError(`${url}: not found (HTTP 404)`);
+    if (!response.ok) throw new ModelFileError(`${url}: HTTP ${response.status} ${response.statusText}`.trim());
+    if ((response.headers.get('content-type') ?? '').includes('text/html'))
+      throw new ModelFileError(`${url}: not found (the server answered with an HTML page)`);
+    const length = Number(response.headers.get('content-length') ?? NaN);
+    // A compressed body's content-length counts the encoded bytes, not the ones the reader yields.
+    const total = Number.isInteger(length) && length >= 0 && !response.headers.get('content-encoding') ? length : undefined;
+    onProgress?.(0, total);
+    const chunks: Uint8Array[] = [];
+    if (response.body) {
+      const reader = response.body.getReader();
+      for (;;) {
+        let chunk: ReadableStreamReadResult<Uint8Array>;
+        try {
+          chunk = await within(reader.read());
+        } catch (e) {
+          if (e instanceof ModelFileError) throw e;
+          throw new ModelFileError(`${url}: the download broke off after ${received} bytes (${clause(e)})`);
+        }
+        if (chunk.done) break;
+        chunks.push(chunk.value);
+        received += chunk.value.byteLength;
+        onProgress?.(received, total);
+      }
+    }
+    if (total !== undefined && received < total) throw new ModelFileError(`${url}: cut short (${received} of ${total} bytes arrived)`);
+    const out = new Uint8Array(received);
+    let at = 0;
+    for (const chunk of chunks) {
+      out.set(chunk, at);
+      at += chunk.byteLength;
+    }
+    return out;
+  } finally {
+    clearTimeout(timer);
   }
-  const out = new Uint8Array(received);
-  let at = 0;
-  for (const chunk of chunks) {
-    out.set(chunk, at);
-    at += chunk.byteLength;
-  }
-  return out.buffer;
 }
 
 /** Why the page runs on the CPU (no device), as the adapter report shows it. */

@@ -1,12 +1,20 @@
 // A static HTTP server over public/models/ for tests that load models the way the page does
 // (src/app/backend.ts fetchModel over real HTTP, with content-length), on 127.0.0.1 and a free
 // port. It can answer 404 for chosen files (a deployment that lacks them) and send bodies slowly,
-// in chunks, so that a test can act while a download is under way.
-import { createReadStream, existsSync, statSync } from 'node:fs';
-import { createServer, type Server } from 'node:http';
+// in chunks, so that a test can act while a download is under way. And it can break a chosen file
+// the ways a network does (`faults`): cut its body short and close the socket, stop sending after
+// some bytes and hold the connection open, or trickle it in small chunks.
+import { createReadStream, existsSync, readFileSync, statSync } from 'node:fs';
+import { createServer, type Server, type ServerResponse } from 'node:http';
 import { fileURLToPath } from 'node:url';
 
 const MODELS_DIR = fileURLToPath(new URL('../../../public/models/', import.meta.url));
+
+/** How the server breaks one file's answer (full headers, content-length included, in every case). */
+export type Fault =
+  | { kind: 'truncate' } // half the body, then the socket is destroyed
+  | { kind: 'stall'; afterBytes: number } // that many bytes, then nothing, the connection kept open
+  | { kind: 'trickle'; chunkBytes: number; delayMs: number }; // the whole body, slowly
 
 export interface ModelServer {
   /** e.g. http://127.0.0.1:41234/models: a model's files are `${base}/<name>.safetensors`, ... */
@@ -15,13 +23,16 @@ export interface ModelServer {
   deny: Set<string>;
   /** Pause between 64 KiB chunks of a body (0: as fast as it goes). */
   chunkDelayMs: number;
+  /** File names whose answers break (see Fault). */
+  faults: Map<string, Fault>;
   /** Paths requested, in order. */
   requests: string[];
   close(): Promise<void>;
 }
 
 export async function startModelServer(): Promise<ModelServer> {
-  const state = { deny: new Set<string>(), chunkDelayMs: 0, requests: [] as string[] };
+  const state = { deny: new Set<string>(), faults: new Map<string, Fault>(), chunkDelayMs: 0, requests: [] as string[] };
+  const held = new Set<ServerResponse>();
   const server: Server = createServer((req, res) => {
     const path = decodeURIComponent(new URL(req.url ?? '/', 'http://x').pathname);
     state.requests.push(path);
@@ -33,6 +44,11 @@ export async function startModelServer(): Promise<ModelServer> {
     }
     const type = name.endsWith('.json') ? 'application/json' : 'application/octet-stream';
     res.writeHead(200, { 'content-type': type, 'content-length': statSync(file).size });
+    const fault = state.faults.get(name);
+    if (fault) {
+      breakAnswer(fault, readFileSync(file), res, held);
+      return;
+    }
     const stream = createReadStream(file, { highWaterMark: 64 * 1024 });
     if (state.chunkDelayMs <= 0) {
       stream.pipe(res);
@@ -54,6 +70,9 @@ export async function startModelServer(): Promise<ModelServer> {
     get deny() {
       return state.deny;
     },
+    get faults() {
+      return state.faults;
+    },
     get chunkDelayMs() {
       return state.chunkDelayMs;
     },
@@ -63,8 +82,36 @@ export async function startModelServer(): Promise<ModelServer> {
     requests: state.requests,
     close: () =>
       new Promise<void>((resolve) => {
+        for (const res of held) res.destroy();
         server.closeAllConnections();
         server.close(() => resolve());
       }),
   };
+}
+
+/** Sends `body` broken as `fault` says; a stalled answer stays in `held` until the server closes. */
+function breakAnswer(fault: Fault, body: Buffer, res: ServerResponse, held: Set<ServerResponse>): void {
+  switch (fault.kind) {
+    case 'truncate':
+      res.write(body.subarray(0, body.length >> 1), () => res.destroy());
+      return;
+    case 'stall':
+      res.write(body.subarray(0, fault.afterBytes));
+      held.add(res);
+      res.on('close', () => held.delete(res));
+      return;
+    case 'trickle': {
+      let at = 0;
+      const timer = setInterval(() => {
+        res.write(body.subarray(at, at + fault.chunkBytes));
+        at += fault.chunkBytes;
+        if (at >= body.length) {
+          clearInterval(timer);
+          res.end();
+        }
+      }, fault.delayMs);
+      res.on('close', () => clearInterval(timer));
+      return;
+    }
+  }
 }
