@@ -97,8 +97,9 @@ export class RaceController {
    * Switches to another model of the catalogue, as restart() does (the run in progress ends after
    * its current step; then the old engines go and the new model's are built), and forgets what
    * belonged to the old model: its prompt, depth and profiled steps (other tokens, other shapes).
-   * A load of a model chosen before, still under way, is abandoned. A name not in the catalogue
-   * is refused with an error notice, and nothing changes.
+   * A load of a model chosen before, still under way, is abandoned: the latest pick always wins.
+   * The model already chosen (loaded, or loading) is not loaded again, unless its load failed.
+   * A name not in the catalogue is refused with an error notice, and nothing changes.
    */
   selectModel(name: string): Promise<void> {
     if (!modelEntry(name)) {
@@ -106,6 +107,7 @@ export class RaceController {
       this.changed();
       return Promise.resolve();
     }
+    if (name === this.selected && (this.model !== undefined || this.loading !== undefined)) return Promise.resolve();
     return this.reload(name);
   }
 

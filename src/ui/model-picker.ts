@@ -51,9 +51,11 @@ export class ModelPicker extends LitElement {
     }
   }
 
+  // Every change is handed on, even one back to `selected`: that property is only as fresh as the
+  // last render, and under load a visitor can pick twice between renders (A -> B -> A), where the
+  // second pick matches the stale property. The controller knows which pick is the latest.
   private onChange = (e: Event): void => {
     const name = (e.target as HTMLSelectElement).value;
-    if (name === this.selected) return;
     this.dispatchEvent(new CustomEvent<ModelSelectDetail>('model-select', { detail: { name }, bubbles: true, composed: true }));
   };
 }

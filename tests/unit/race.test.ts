@@ -464,7 +464,7 @@ describe('RaceController.selectModel (models fetched over HTTP, as the page load
   const onDisk = { brown: readModel('brown-mtp'), python: readModel('python-mtp') };
   const weightBytes = (name: string) => statSync(`${MODELS_DIR}${name}.safetensors`).size;
 
-  function switching(first: string) {
+  function switching(first: string, { stallMs }: { stallMs?: number } = {}) {
     const rig: Rig = { t: 0, inFlight: 0, maxInFlight: 0, log: [] };
     /** Engines built and disposed, in order ('create 0 brown-mtp', 'dispose 0', ...). */
     const events: string[] = [];
@@ -476,7 +476,7 @@ describe('RaceController.selectModel (models fetched over HTTP, as the page load
       model: first,
       loadModel: (name, { onProgress, signal }) => {
         loads.push({ name, signal });
-        return fetchModel(`${server.base}/${name}`, (input, init) => fetch(input, { ...init, signal }), onProgress);
+        return fetchModel(`${server.base}/${name}`, fetch, { onProgress, signal, stallMs });
       },
       createBackend: async (w) => {
         const index = backends.length;
@@ -629,6 +629,51 @@ describe('RaceController.selectModel (models fetched over HTTP, as the page load
     expect(view.phase).toBe('idle');
     expect(view.model?.name).toBe('kjv-mtp');
     expect(view.runNotices).toEqual([]);
+  });
+
+  it('picks back and forth, during a run and during a download: the last pick wins, and only it is built', async () => {
+    const s = switching('brown-mtp');
+    await s.controller.start();
+    const run = s.controller.run(request('The jury said', 40));
+    await new Promise((r) => setTimeout(r, 20));
+    server.chunkDelayMs = 5;
+    try {
+      // brown (racing) -> python -> brown -> python -> kjv -> python, each while the last one downloads.
+      const picks = ['python-mtp', 'brown-mtp', 'python-mtp', 'kjv-mtp', 'python-mtp'].map((name) => s.controller.selectModel(name));
+      expect(s.controller.view().selectedModel).toBe('python-mtp');
+      await Promise.all([run, ...picks]);
+    } finally {
+      server.chunkDelayMs = 0;
+    }
+    const view = s.controller.view();
+    expect(view.phase).toBe('idle');
+    expect(view.model?.name).toBe('python-mtp');
+    expect(view.selectedModel).toBe('python-mtp');
+    expect(s.events).toEqual(['create 0 brown-mtp', 'dispose 0', 'create 1 python-mtp']);
+    // Picking the model already there changes nothing: no new download, no new engines.
+    const requests = server.requests.length;
+    await s.controller.selectModel('python-mtp');
+    expect(server.requests.length).toBe(requests);
+    await s.controller.run(request('def parse(', 4));
+    expect(s.controller.view().result?.engine).toBe('fake device 1');
+  });
+
+  it('a download that stalls ends in an error naming the file; picking the model again retries it', async () => {
+    const s = switching('brown-mtp', { stallMs: 300 });
+    await s.controller.start();
+    server.faults.set('kjv-mtp.safetensors', { kind: 'stall', afterBytes: 1024 });
+    try {
+      await s.controller.selectModel('kjv-mtp');
+    } finally {
+      server.faults.clear();
+    }
+    let view = s.controller.view();
+    expect(view.phase).toBe('error');
+    expect(view.runNotices.map((n) => n.text).join(' ')).toContain(`Could not load the model kjv-mtp: ${server.base}/kjv-mtp.safetensors: the download stalled (no data for 0.3 s, after 1024 bytes).`);
+    await s.controller.selectModel('kjv-mtp');
+    view = s.controller.view();
+    expect(view.phase).toBe('idle');
+    expect(view.model?.name).toBe('kjv-mtp');
   });
 
   it('a name not in the catalogue is refused, and nothing changes', async () => {
