@@ -5,8 +5,11 @@
 // - with `models`, the cycle is model A's prompts, then B's, ..., then A's again: before the first
 //   prompt of another model, it switches models (RaceController.selectModel, the same hand-over as
 //   the page's picker) and runs once that model is ready. A switch that fails is retried as a run
-//   is, but with the next model of the cycle (the failed one comes round again a lap later); a
-//   model a visitor picked, if it is in the cycle, is carried on with from its first prompt;
+//   is, but with the next model of the cycle (the failed one comes round again a lap later), and
+//   so is a first model that never loaded (a stalled download, say);
+// - a model a visitor picks is carried on with: one in the cycle from its first prompt, the cycle
+//   going on from there; one outside it runs its own prompts (`promptsOf`) once, then the cycle
+//   goes on with the model that was next;
 // - a run is done: its result stays up for `holdMs`, then the next prompt runs;
 // - a run failed (a lost GPU device, for instance): the message stays up for `retryMs`, doubling
 //   with each failure in a row (at most `maxRetryMs`), then the next prompt runs, which rebuilds
@@ -42,6 +45,8 @@ export interface AutoplayOptions {
   prompts?: readonly string[];
   /** The models to cycle, in order, each with its prompts. */
   models?: readonly AutoplayModel[];
+  /** The prompts of a model outside `models` that a visitor picked (none: one empty prompt). */
+  promptsOf?: (model: string) => readonly string[];
   /** Draft depth; undefined: the model's. */
   depth?: number;
   /** Draft tree rows (0 or undefined: the chain). */
@@ -75,6 +80,8 @@ export class Autoplay {
   private lastModel?: string;
   /** The model autoplay asked for and has not seen loaded yet. */
   private pending?: string;
+  /** A model outside the cycle that a visitor picked: its prompts, and the next to run. */
+  private visit?: { model: string; texts: readonly string[]; index: number };
   private disposed = false;
 
   constructor(
@@ -85,6 +92,8 @@ export class Autoplay {
     this.items = options.models?.length
       ? options.models.flatMap((m) => some(m.prompts).map((text) => ({ model: m.model, text })))
       : some(options.prompts).map((text) => ({ text }));
+    // The first model was asked for by the page: if it never loads, the next one gets its turn.
+    this.pending = this.items[0].model;
     const stallMs = options.stallMs ?? AUTOPLAY_DEFAULTS.stallMs;
     this.watchdog = setInterval(() => this.checkStall(stallMs), Math.max(50, Math.min(10_000, stallMs / 4)));
   }
@@ -142,6 +151,7 @@ export class Autoplay {
   private fire(): void {
     if (this.disposed) return;
     const loaded = this.target.modelName;
+    if (this.visiting(loaded)) return;
     const want = this.items[this.next].model;
     if (want !== undefined && want !== loaded) {
       const chosen = loaded === undefined || loaded === this.lastModel ? -1 : this.items.findIndex((i) => i.model === loaded);
@@ -165,12 +175,40 @@ export class Autoplay {
       void this.target.start().finally(() => this.settled());
       return;
     }
-    this.pending = undefined;
-    this.lastModel = loaded;
-    const request: RunRequest = { text: this.items[this.next].text, depth: this.options.depth ?? depth, tree: this.options.tree, maxTokens: this.options.maxTokens, temperature: this.options.temperature };
+    const text = this.items[this.next].text;
     this.next = (this.next + 1) % this.items.length;
+    this.runPrompt(text, loaded, depth);
+  }
+
+  private runPrompt(text: string, model: string | undefined, depth: number): void {
+    this.pending = undefined;
+    this.lastModel = model;
+    const request: RunRequest = { text, depth: this.options.depth ?? depth, tree: this.options.tree, maxTokens: this.options.maxTokens, temperature: this.options.temperature };
     this.options.onRun?.(request);
     void this.target.run(request).finally(() => this.settled());
+  }
+
+  /**
+   * Runs the next prompt of a model outside the cycle that a visitor picked (`loaded`, new since
+   * autoplay's last run), if that is what is loaded; false when the cycle's own turn has come.
+   */
+  private visiting(loaded: string | undefined): boolean {
+    const depth = this.target.modelDepth;
+    if (loaded === undefined || depth === undefined || !this.options.models?.length) return false;
+    const picked = loaded !== this.lastModel && this.visit?.model !== loaded && !this.items.some((i) => i.model === loaded);
+    if (picked) {
+      const texts = this.options.promptsOf?.(loaded) ?? [];
+      this.visit = { model: loaded, texts: texts.length > 0 ? texts : [''], index: 0 };
+    }
+    const visit = this.visit;
+    if (!visit || visit.model !== loaded) {
+      this.visit = undefined;
+      return false;
+    }
+    const text = visit.texts[visit.index++];
+    if (visit.index >= visit.texts.length) this.visit = undefined;
+    this.runPrompt(text, loaded, depth);
+    return true;
   }
 
   /** The first prompt after `index` of another model than its own (`index` when there is no other). */

@@ -249,6 +249,34 @@ describe('autoplay cycling models, fake controller', () => {
     autoplay.dispose();
   });
 
+  it('a model a visitor picked from outside the cycle runs its own prompts once, then the cycle goes on', async () => {
+    const { target, autoplay } = setup({
+      models: [{ model: 'a', prompts: ['a1', 'a2'] }, { model: 'b', prompts: ['b1'] }],
+      promptsOf: (name) => (name === 'z' ? ['z1', 'z2'] : []),
+    });
+    target.modelName = 'a';
+    target.set('idle');
+    await vi.advanceTimersByTimeAsync(0);
+    target.set('done');
+    await vi.advanceTimersByTimeAsync(1000);
+    void target.selectModel('z'); // the visitor, during the hold, picks a model autoplay does not cycle
+    expect(await cycle(target, 6)).toEqual(['a1', 'z1', 'z2', 'a2', 'b1', 'a1']);
+    expect(target.selects).toEqual(['z', 'a', 'b', 'a']);
+    autoplay.dispose();
+  });
+
+  it('a first model that never loads (a stalled download) hands its turn to the next model', async () => {
+    const { target, autoplay } = setup({ retryMs: 100, models: ['a', 'b'].map((m) => ({ model: m, prompts: [`${m}1`] })) });
+    target.loads = (name) => name !== 'a';
+    target.modelName = undefined;
+    target.modelDepth = undefined;
+    target.set('error'); // the page's own start() of model a failed
+    for (let i = 0; i < 20 && target.selects.length === 0; i++) await vi.advanceTimersByTimeAsync(50);
+    expect(target.selects).toEqual(['b']);
+    expect(target.starts).toBe(0);
+    autoplay.dispose();
+  });
+
   it('a cycle of one model never switches', async () => {
     const { target, autoplay } = setup({ models: [{ model: 'a', prompts: ['x', 'y'] }] });
     target.modelName = 'a';
