@@ -2,11 +2,15 @@
 // settles (a hung driver), a model file the server does not have (404, or the HTML page Vite answers
 // with status 200 for an unknown path), and a corrupt one. A hang falls back to the CPU reference
 // engine once the deadline passes (src/gpu/device.ts), saying which request hung; a model error
-// names the file, and the adapter report does not blame the GPU for it.
-import { describe, expect, it } from 'vitest';
+// names the file, and the adapter report does not blame the GPU for it. A download cut short or
+// stalled by a loopback server names the file (at the stall deadline), and model picks made faster
+// than the page renders end on the last one.
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Page } from 'playwright-core';
 import { useServerAndChromium } from './rig.ts';
-import { DEFAULT_MODEL } from '../../src/model/catalogue.ts';
+import { DEFAULT_MODEL, MODELS } from '../../src/model/catalogue.ts';
+import { DOWNLOAD_STALL_MS } from '../../src/app/backend.ts';
+import { startModelServer, type Fault, type ModelServer } from '../unit/helpers/model-server.ts';
 import { WEBGPU_REQUEST_DEADLINE_MS } from '../../src/gpu/device.ts';
 
 const rig = useServerAndChromium();
@@ -103,6 +107,82 @@ describe('the max tokens field', () => {
     const text = await shadowText(page, '.notices');
     expect(text).toMatch(/Max tokens lowered to \d+: the context has \d+ positions and the prompt takes \d+ of them\./);
     expect(text).not.toMatch(/kept its last/);
+    expect(errors).toEqual([]);
+    await page.close();
+  });
+});
+
+describe('downloads a network breaks (a loopback server that cuts or stalls one file)', () => {
+  let faults: ModelServer;
+  beforeAll(async () => {
+    faults = await startModelServer();
+  });
+  afterAll(async () => {
+    await faults?.close();
+  });
+  /** The page's request for `file` is answered by the fault server, which breaks it as `fault` says. */
+  const broken = (file: string, fault: Fault) => (p: Page) => {
+    faults.faults.clear();
+    faults.faults.set(file, fault);
+    return p.route(`**/models/${file}`, (r) => r.continue({ url: `${faults.base}/${file}` }));
+  };
+
+  it('a tokenizer cut short (full content-length, half the body, socket closed) is named', async () => {
+    const file = `${DEFAULT_MODEL}.tokenizer.json`;
+    const { page, errors } = await open(broken(file, { kind: 'truncate' }));
+    expect(await page.getAttribute('#app', 'data-state')).toBe('error');
+    const notices = await shadowText(page, '.notices');
+    expect(notices).toContain(`Could not load the model ${DEFAULT_MODEL}: /models/${file}: `);
+    expect(notices).toMatch(/broke off after \d+ bytes|cut short/);
+    expect(errors).toEqual([]);
+    await page.close();
+  });
+
+  it('weights that stop after 1 kB end at the stall deadline with a message naming the file', async () => {
+    const file = `${DEFAULT_MODEL}.safetensors`;
+    const t0 = Date.now();
+    const { page, errors } = await open(broken(file, { kind: 'stall', afterBytes: 1024 }));
+    expect(await page.getAttribute('#app', 'data-state')).toBe('error');
+    expect(Date.now() - t0).toBeGreaterThanOrEqual(DOWNLOAD_STALL_MS);
+    expect(await shadowText(page, '.notices')).toContain(`/models/${file}: the download stalled (no data for ${DOWNLOAD_STALL_MS / 1000} s, after 1024 bytes)`);
+    expect(errors).toEqual([]);
+    await page.close();
+  });
+});
+
+describe('model picks', () => {
+  it('back and forth between two renders (A -> B -> A): the last pick wins, in the page, the picker and the next run', async () => {
+    const { page, errors } = await open(async () => {});
+    const other = MODELS.find((m) => m.name !== DEFAULT_MODEL)!.name;
+    // Two picks in one task, so that the page cannot render between them: the picker's `selected`
+    // still says DEFAULT_MODEL when the second pick (back to it) comes.
+    await page.locator('model-picker').evaluate((el, [a, b]) => {
+      const select = el.shadowRoot!.querySelector('select')!;
+      for (const name of [a, b]) {
+        select.value = name;
+        select.dispatchEvent(new Event('change', { bubbles: true }));
+      }
+    }, [other, DEFAULT_MODEL]);
+    await page.waitForSelector('#app[data-state="idle"]', { timeout: 120_000 });
+    expect(await page.locator('model-picker').evaluate((el) => el.shadowRoot!.querySelector('select')!.value)).toBe(DEFAULT_MODEL);
+    await page.locator('race-controls [data-action="run"]').click();
+    await page.waitForSelector('#app[data-state="running"]', { timeout: 60_000 });
+    // Picks 0.1-0.5 s apart while the run goes and while the next model downloads, CPU throttled 4x.
+    const cdp = await page.context().newCDPSession(page);
+    await cdp.send('Emulation.setCPUThrottlingRate', { rate: 4 });
+    const picker = page.locator('model-picker select');
+    for (const [name, ms] of [[other, 100], [DEFAULT_MODEL, 400], [other, 200], [DEFAULT_MODEL, 100], [other, 0]] as const) {
+      await picker.selectOption(name);
+      if (ms) await page.waitForTimeout(ms);
+    }
+    await cdp.send('Emulation.setCPUThrottlingRate', { rate: 1 });
+    await page.waitForSelector('#app[data-state="idle"]', { timeout: 180_000 });
+    expect(await picker.inputValue()).toBe(other);
+    await page.locator('race-controls [data-action="run"]').click();
+    await page.waitForSelector('#app[data-state="done"]', { timeout: 180_000 });
+    const view = await page.evaluate(() => window.__race!.view());
+    expect(view.model?.name).toBe(other);
+    expect(view.selectedModel).toBe(other);
     expect(errors).toEqual([]);
     await page.close();
   });
