@@ -12,11 +12,10 @@
 // the JSON). --no-repeat-ngram N (default: the model card's; 0 off): greedy runs never repeat an
 // n-gram (src/decode/no-repeat.ts), the same rule on both sides, as in the page. A mistake (a bad
 // value, a missing file, an unwritable --json) exits with status 2 before the run.
-import { writeFileSync } from 'node:fs';
 import { formatReport, runBench } from '../src/decode/bench.ts';
 import { GpuEngine } from '../src/gpu/engine.ts';
 import { BENCH_FLAGS, readBenchOptions } from './bench_options.ts';
-import { runCli } from './cli_options.ts';
+import { runCli, writeJsonFile } from './cli_options.ts';
 import { openNodeGpu } from './node_gpu.ts';
 
 await runCli(async () => {
@@ -25,7 +24,7 @@ await runCli(async () => {
   const engine = await GpuEngine.create(device, model.weights, adapterName);
   const report = await runBench(engine, model.tokenizer, model.name, { ...options, log: (line) => console.log(line) });
   console.log('\n' + formatReport(report));
-  if (json) writeFileSync(json, JSON.stringify(report, null, 2) + '\n');
+  if (json) writeJsonFile(json, JSON.stringify(report, null, 2) + '\n');
   engine.destroy();
   device.destroy();
   void navigatorGpu;

@@ -7,21 +7,28 @@
 //
 // The options, their defaults and their checks are those of `npm run bench` (scripts/bench.ts); a
 // mistake exits with status 2 before the browser starts.
-import { writeFileSync } from 'node:fs';
 import { benchQueryString } from '../src/decode/bench-query.ts';
 import { formatReport, type BenchReport } from '../src/decode/bench.ts';
 import { BENCH_FLAGS, readBenchOptions } from './bench_options.ts';
+import type { Browser } from 'playwright-core';
 import { launchChromium, startDevServer } from './browser.ts';
-import { runCli } from './cli_options.ts';
+import { closeOnSignal, runCli, writeJsonFile } from './cli_options.ts';
 
 await runCli(async () => {
   const { model, options, json, values } = readBenchOptions(`npm run bench:browser -- ${BENCH_FLAGS} [--browser-arg FLAG ...]`, {
     'browser-arg': { type: 'string', multiple: true, default: [] },
   });
+  // Whatever ends the run, what it started is closed: in `finally` (the end, a failure, a failed
+  // launch), or by runCli on SIGINT/SIGTERM.
   const server = await startDevServer();
-  const browser = await launchChromium({ webgpu: true, args: values['browser-arg'] as string[] });
+  let browser: Browser | undefined;
+  closeOnSignal(async () => {
+    await browser?.close();
+    await server.close();
+  });
   let exitCode = 0;
   try {
+    browser = await launchChromium({ webgpu: true, args: values['browser-arg'] as string[] });
     const page = await browser.newPage();
     page.on('console', (m) => {
       if (m.type() === 'log') console.log(m.text());
@@ -39,10 +46,10 @@ await runCli(async () => {
     } else {
       const report = (await page.evaluate(() => window.__benchReport)) as BenchReport;
       console.log('\n' + formatReport(report));
-      if (json) writeFileSync(json, JSON.stringify(report, null, 2) + '\n');
+      if (json) writeJsonFile(json, JSON.stringify(report, null, 2) + '\n');
     }
   } finally {
-    await browser.close();
+    await browser?.close();
     await server.close();
   }
   process.exit(exitCode);

@@ -11,7 +11,8 @@
 //   prompts (the CPU reference engine, whose greedy decisions are the GPU engine's).
 // --sweep prints, for several n, the acceptance, tokens per step, how much of the text repeats an
 // earlier 8-gram (a loop), and the first sample, and writes nothing: the measurement behind --why.
-import { readFileSync, writeFileSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
+import { setImmediate as turn } from 'node:timers/promises';
 import { DecodeRun } from '../src/decode/decode-run.ts';
 import { acceptanceOf } from '../src/decode/bench.ts';
 import { RunMetrics } from '../src/decode/metrics.ts';
@@ -19,7 +20,7 @@ import { CpuEngine } from '../src/model/cpu-engine.ts';
 import { promptLines } from '../src/model/prompt-file.ts';
 import { ReferenceModel } from '../src/model/reference.ts';
 import { narrowed } from '../src/decode/run-options.ts';
-import { option, parseToolArgs, runCli, UsageError } from './cli_options.ts';
+import { option, parseToolArgs, runCli, UsageError, writeFileAtomically } from './cli_options.ts';
 import { DEFAULT_MODEL, MODELS_DIR, readModel } from './node_model.ts';
 
 const USAGE = 'npm run card -- --model NAME [--no-repeat-ngram N --why TEXT] [--sweep] [--tokens N]';
@@ -65,7 +66,12 @@ await runCli(async () => {
       const prompt = [model.tokenizer.endOfText, ...model.tokenizer.encode(text)];
       const run = new DecodeRun(engine, { depth, maxTokens: tokens, noRepeatNgram, endOfText: model.tokenizer.endOfText });
       await run.prefill(prompt);
-      for (let e = await run.step(); e; e = await run.step()) metrics.add(e);
+      // The CPU engine's steps never wait, so without a turn of the event loop between them
+      // SIGINT and SIGTERM would wait for the whole card.
+      for (let e = await run.step(); e; e = await run.step()) {
+        metrics.add(e);
+        await turn();
+      }
       loops += loopShare([...prompt, ...run.tokens], prompt.length) / prompts.length;
       texts.push(model.tokenizer.decode(run.tokens.filter((t) => t !== model.tokenizer.endOfText)));
       tokenCounts.push(run.tokens.length);
@@ -101,7 +107,7 @@ await runCli(async () => {
     tokens_per_step: +g.tokensPerStep.toFixed(3),
     repeats_earlier_8gram: +g.loops.toFixed(4),
   };
-  writeFileSync(cardPath, JSON.stringify(card, null, 2) + '\n');
+  writeFileAtomically(`public/models/${model.name}.card.json`, cardPath, JSON.stringify(card, null, 2) + '\n');
   console.log(JSON.stringify({ decoding: card.decoding, generation: card.generation }, null, 2));
   for (const x of samples) console.log(`\n--- ${JSON.stringify(x.prompt)}\n${x.prompt}${x.text}`);
 });

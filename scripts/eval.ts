@@ -10,15 +10,15 @@
 // windows of max_seq_len tokens, each evaluated from an empty context: the protocol of
 // training/export.py, so `--text training/data/kjv-mtp/val.txt --model kjv-mtp` reproduces the
 // model card. A mistake exits with status 2.
-import { readFileSync, writeFileSync } from 'node:fs';
+import { setImmediate as turn } from 'node:timers/promises';
 import { ReferenceModel } from '../src/model/reference.ts';
 import { emptyTotals, evaluateWindow, report } from '../src/model/teacher_forced.ts';
-import { checkJsonPath, option, parseToolArgs, runCli, UsageError } from './cli_options.ts';
+import { checkJsonPath, option, parseToolArgs, readTextFile, runCli, UsageError, writeJsonFile } from './cli_options.ts';
 import { DEFAULT_MODEL, readModel } from './node_model.ts';
 
 const USAGE = 'npm run eval -- --text FILE [--model NAME] [--json OUT] [--max-tokens N]';
 
-await runCli(() => {
+await runCli(async () => {
   const { values } = parseToolArgs(
     {
       text: { type: 'string' },
@@ -31,18 +31,17 @@ await runCli(() => {
   if (!values.text) throw new UsageError(`--text is required (usage: ${USAGE})`);
   const limit = values['max-tokens'] === undefined ? Infinity : option('max-tokens', values['max-tokens']);
   checkJsonPath(values.json);
-  let text: string;
-  try {
-    text = new TextDecoder('utf-8', { fatal: true }).decode(readFileSync(values.text));
-  } catch (e) {
-    const code = (e as NodeJS.ErrnoException).code;
-    throw new UsageError(`--text ${values.text}: ${code === 'ENOENT' ? 'not found' : `cannot be read as UTF-8 text (${(e as Error).message})`}`);
-  }
+  // NUL is the corpus files' document separator (above), so it is allowed here.
+  const text = readTextFile('--text', values.text, { allowNul: true });
 
   const { weights, tokenizer } = readModel(values.model);
   const model = new ReferenceModel(weights);
   const ids: number[] = [];
-  for (const doc of text.split('\u0000')) ids.push(tokenizer.endOfText, ...tokenizer.encode(doc));
+  for (const doc of text.split('\u0000')) {
+    ids.push(tokenizer.endOfText);
+    // One by one: push(...encode(doc)) of a long document (megabytes, up to TEXT_FILE_LIMIT) overflows the stack.
+    for (const id of tokenizer.encode(doc)) ids.push(id);
+  }
   const window = model.config.max_seq_len;
   const usable = Math.min(ids.length, limit);
   // Module k's agreement needs positions k + 1 ahead inside a window.
@@ -57,6 +56,8 @@ await runCli(() => {
     if (end - start < window && start > 0) break;
     evaluateWindow(model, ids.slice(start, end), totals);
     process.stderr.write(`\r${totals.tokens} / ${usable} tokens`);
+    // A turn of the event loop between windows (about a second each): SIGINT and SIGTERM are handled there.
+    await turn();
   }
   process.stderr.write('\n');
   const result = report(totals);
@@ -64,5 +65,5 @@ await runCli(() => {
   console.log(`main perplexity ${result.main_ppl.toFixed(3)}`);
   for (const [k, a] of Object.entries(result.acceptance)) console.log(`acceptance @${k}   ${a.toFixed(4)}   top-1..${result.top_k_coverage[k].length} ${result.top_k_coverage[k].map((c) => c.toFixed(3)).join(' ')}`);
   console.log(`(${((performance.now() - t0) / 1000).toFixed(1)} s on the CPU reference)`);
-  if (values.json) writeFileSync(values.json, JSON.stringify(result) + '\n');
+  if (values.json) writeJsonFile(values.json, JSON.stringify(result) + '\n');
 });

@@ -8,7 +8,6 @@
 // Each sample prefills the prompt, takes one ordinary step, then one profiled step of `depth`
 // drafts, or of a draft tree of N verify rows with --tree (GPU timestamps where the adapter has timestamp-query, else wall-clock per kernel, an
 // upper bound). Prints the median milliseconds per kernel family and per phase, and T(M).
-import { writeFileSync } from 'node:fs';
 import { profileOneStep } from '../src/app/profile.ts';
 import { preparePrompt } from '../src/decode/prompt.ts';
 import { GpuEngine } from '../src/gpu/engine.ts';
@@ -18,7 +17,7 @@ import { modelEntry } from '../src/model/catalogue.ts';
 import { DEFAULT_MODEL, readModel } from './node_model.ts';
 import { openNodeGpu } from './node_gpu.ts';
 import { narrowed } from '../src/decode/run-options.ts';
-import { checkJsonPath, option, parseToolArgs, runCli, treeOption } from './cli_options.ts';
+import { checkJsonPath, option, parseToolArgs, runCli, treeOption, writeJsonFile } from './cli_options.ts';
 import { draftTreeFor } from '../src/model/draft-tree.ts';
 
 const USAGE = 'npm run profile -- [--model NAME] [--prompt TEXT] [--depth D] [--tree N] [--steps N] [--json OUT]';
@@ -66,7 +65,7 @@ await runCli(async () => {
   console.log(`adapter ${adapterName}   ${profiler.source}   ${what}   median of ${steps} steps (ms)`);
   for (const [key, ms] of Object.entries(summary)) console.log(`  ${key.padEnd(16)} ${ms.toFixed(2).padStart(8)}`);
   console.log(`dispatches a step: MTP ${what} ${dispatches.mtp}, baseline ${dispatches.baseline}`);
-  if (values.json) writeFileSync(values.json, JSON.stringify({ adapter: adapterName, source: profiler.source, depth, tree: tree ? { rows: treeRows, shape: tree.describe() } : null, steps, median_ms: summary, dispatches_per_step: dispatches }, null, 2) + '\n');
+  if (values.json) writeJsonFile(values.json, JSON.stringify({ adapter: adapterName, source: profiler.source, depth, tree: tree ? { rows: treeRows, shape: tree.describe() } : null, steps, median_ms: summary, dispatches_per_step: dispatches }, null, 2) + '\n');
   profiler.destroy();
   engine.destroy();
   device.destroy();

@@ -23,10 +23,9 @@
 // At the end (or on SIGINT/SIGTERM) it prints a table, writes --json OUT if given, and closes the
 // browser and the dev server. Exit status: 0, 1 when there were errors or stalls or no run
 // finished, 2 for a bad option, 130/143 when interrupted.
-import { writeFileSync } from 'node:fs';
 import type { Browser, CDPSession, Page } from 'playwright-core';
 import { launchChromium, startDevServer, type DevServer } from './browser.ts';
-import { checkJsonPath, parseToolArgs, runCli, treeOption, UsageError } from './cli_options.ts';
+import { checkJsonPath, parseToolArgs, runCli, treeOption, UsageError, writeJsonFile } from './cli_options.ts';
 
 const USAGE = 'npm run soak -- [--minutes M] [--tree N] [--json OUT]';
 /** Longest soak: a day. */
@@ -346,7 +345,7 @@ await runCli(async () => {
 
     const report = buildReport();
     console.log('\n' + formatReport(report));
-    if (values.json) writeFileSync(values.json, JSON.stringify(report, null, 2) + '\n');
+    if (values.json) writeJsonFile(values.json, JSON.stringify(report, null, 2) + '\n');
     exitCode = signalled ? (signalled === 'SIGINT' ? 130 : 143) : errorCount(counts) > 0 || counts.stalls > 0 || counts.runs === 0 ? 1 : 0;
   } finally {
     await close();

@@ -1,8 +1,14 @@
 // The command-line tools, spawned as a user runs them: every user's mistake (a bad value of each
-// numeric option, checked against the one table of src/decode/run-options.ts, an unknown model or option, a missing file, an unwritable --json path) gives one
+// numeric option, checked against the one table of src/decode/run-options.ts, an unknown model or
+// option, a missing file, a file that is not text or not a file, an unwritable --json path) gives one
 // line naming the problem and exit status 2, before any GPU or browser work starts.
-import { execFile } from 'node:child_process';
+import { execFile, execFileSync } from 'node:child_process';
+import { mkdtempSync, truncateSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { TEXT_FILE_LIMIT } from '../../scripts/cli_options.ts';
+import { seededBytes } from './helpers/random-bytes.ts';
 
 const TOOLS: Record<string, string> = {
   bench: 'scripts/bench.ts',
@@ -20,7 +26,21 @@ function run(tool: string, args: string[]): Promise<{ code: number | null; stder
   });
 }
 
+// Files that are not text, or not files: each was read forever, or taken as text, before.
+const FILES = mkdtempSync(join(tmpdir(), 'cli-'));
+const BINARY = join(FILES, 'x.bin');
+writeFileSync(BINARY, seededBytes(200_000, 1));
+const BIG = join(FILES, 'big.txt');
+writeFileSync(BIG, '');
+truncateSync(BIG, TEXT_FILE_LIMIT + 1);
+const FIFO = join(FILES, 'fifo');
+execFileSync('mkfifo', [FIFO]);
+const esc = (path: string) => path.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+
 const BENCH_CASES: [string[], RegExp][] = [
+  [['--prompts', '/dev/zero'], /^--prompts \/dev\/zero: not a regular file$/],
+  [['--prompts', BINARY], new RegExp(`^--prompts ${esc(BINARY)}: not UTF-8 text \\((invalid byte|a NUL byte) at offset \\d+\\)$`)],
+  [['--json', '/dev/full'], /^--json \/dev\/full: not a regular file$/],
   [['--tokens', 'abc'], /^--tokens must be an integer in 2\.\.\d+, got "abc"$/],
   [['--tokens', '100000'], /^--tokens must be an integer in 2\.\.\d+/],
   [['--depth', '0'], /^--depth must be an integer in 1\.\.\d+, got "0"$/],
@@ -43,6 +63,16 @@ const BENCH_CASES: [string[], RegExp][] = [
 const CASES: [string, string[], RegExp][] = [
   ...BENCH_CASES.map(([args, want]) => ['bench', ['--model', 'brown-mtp', ...args], want] as [string, string[], RegExp]),
   ...BENCH_CASES.map(([args, want]) => ['bench:browser', ['--model', 'brown-mtp', ...args], want] as [string, string[], RegExp]),
+  ['bench', ['--model', 'brown-mtp', '--prompts', FIFO], new RegExp(`^--prompts ${esc(FIFO)}: not a regular file$`)],
+  ['bench', ['--model', 'brown-mtp', '--prompts', BIG], new RegExp(`^--prompts ${esc(BIG)}: larger than \\d+ MiB \\(${TEXT_FILE_LIMIT} bytes\\)$`)],
+  ['bench', ['--model', 'brown-mtp', '--prompts', 'public/models/brown-mtp.safetensors'], /^--prompts public\/models\/brown-mtp\.safetensors: not UTF-8 text \(a NUL byte at offset \d+\)$/],
+  ['bench', ['--model', 'brown-mtp', '--json', '/dev/null'], /^--json \/dev\/null: not a regular file$/],
+  ['bench', ['--model', 'brown-mtp', '--json', FILES], new RegExp(`^--json ${esc(FILES)}: is a folder$`)],
+  ['bench', ['--model', 'brown-mtp', '--json', FIFO], new RegExp(`^--json ${esc(FIFO)}: not a regular file$`)],
+  ['profile', ['--model', 'brown-mtp', '--json', '/dev/full'], /^--json \/dev\/full: not a regular file$/],
+  ['eval', ['--model', 'brown-mtp', '--text', '/dev/zero'], /^--text \/dev\/zero: not a regular file$/],
+  ['eval', ['--model', 'brown-mtp', '--text', BINARY], new RegExp(`^--text ${esc(BINARY)}: not UTF-8 text \\(invalid byte at offset \\d+\\)$`)],
+  ['eval', ['--model', 'brown-mtp', '--text', 'README.md', '--json', '/dev/full'], /^--json \/dev\/full: not a regular file$/],
   ['profile', ['--model', 'brown-mtp', '--depth', '9'], /^--depth must be an integer in 1\.\.2, got "9"$/],
   ['profile', ['--model', 'brown-mtp', '--steps', 'many'], /^--steps must be an integer in 1\.\.1000, got "many"$/],
   ['profile', ['--model', 'nope'], /^--model: unknown model "nope"/],
