@@ -21,10 +21,25 @@ export default defineConfig({
       {
         // Dawn must be created outside test bodies and outside worker threads: requesting the adapter
         // in a test body under worker threads crashed it ("Cannot create a handle without a HandleScope").
-        test: { name: 'gpu', include: ['tests/gpu/**/*.test.ts'], pool: 'forks', env: gpuEnv, testTimeout: 300_000, hookTimeout: 300_000, fileParallelism: false },
+        test: {
+          name: 'gpu',
+          include: ['tests/gpu/**/*.test.ts'],
+          pool: 'forks',
+          env: gpuEnv,
+          testTimeout: 300_000,
+          hookTimeout: 300_000,
+          fileParallelism: false,
+        },
       },
       {
-        test: { name: 'e2e', include: ['tests/e2e/**/*.test.ts'], pool: 'forks', testTimeout: 300_000, hookTimeout: 300_000, fileParallelism: false },
+        test: {
+          name: 'e2e',
+          include: ['tests/e2e/**/*.test.ts'],
+          pool: 'forks',
+          testTimeout: 300_000,
+          hookTimeout: 300_000,
+          fileParallelism: false,
+        },
       },
     ],
   },

@@ -38,7 +38,10 @@ await runCli(async () => {
     const tree = options.tree ? options.tree.size + 1 : undefined;
     await page.goto(`${server.url}bench.html${benchQueryString({ ...options, tree, model: model.name })}`);
     // The benchmark takes as long as it takes (minutes on SwiftShader): no time limit.
-    await page.waitForFunction(() => window.__benchReport !== undefined || window.__benchError !== undefined, undefined, { timeout: 0, polling: 500 });
+    await page.waitForFunction(() => window.__benchReport !== undefined || window.__benchError !== undefined, undefined, {
+      timeout: 0,
+      polling: 500,
+    });
     const error = await page.evaluate(() => window.__benchError);
     if (error !== undefined) {
       console.error(`The benchmark failed in the browser: ${error}`);

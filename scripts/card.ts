@@ -51,7 +51,11 @@ await runCli(async () => {
     USAGE,
   );
   const model = readModel(values.model);
-  const tokens = option('tokens', values.tokens!, narrowed('tokens', model.weights.config.max_seq_len - model.weights.config.mtp_depth - 32));
+  const tokens = option(
+    'tokens',
+    values.tokens!,
+    narrowed('tokens', model.weights.config.max_seq_len - model.weights.config.mtp_depth - 32),
+  );
   const engine = new CpuEngine(new ReferenceModel(model.weights));
   const depth = model.weights.config.mtp_depth;
   const prompts = promptLines(model.entry.benchPrompts);
@@ -100,7 +104,10 @@ await runCli(async () => {
   const g = await generateAll(n);
   const samples = prompts.slice(0, 3).map((prompt, i) => ({ prompt, text: g.texts[i], tokens: g.tokenCounts[i] }));
   card.decoding = { no_repeat_ngram: n, why };
-  card.samples = { how: `greedy, depth ${depth}, no-repeat ${n}, ${tokens} tokens, CPU reference engine (npm run card -- --model ${model.name})`, samples };
+  card.samples = {
+    how: `greedy, depth ${depth}, no-repeat ${n}, ${tokens} tokens, CPU reference engine (npm run card -- --model ${model.name})`,
+    samples,
+  };
   card.generation = {
     how: `greedy generation from the ${prompts.length} prompts of src/model/prompts/${model.name}.txt (written for this, not from the corpus), ${tokens} tokens each, depth ${depth}, no-repeat ${n}, CPU reference engine`,
     acceptance: g.acceptance,

@@ -11,7 +11,20 @@
 // event loop, so a tool never blocks it for long (bounded reads, a turn between units of CPU work).
 // package.json runs each tool with `exec`: npm forwards a signal to its child, and a `sh -c` child
 // died of it and left the tool running as an orphan.
-import { accessSync, closeSync, constants, fstatSync, fsyncSync, openSync, readSync, realpathSync, renameSync, rmSync, statSync, writeSync } from 'node:fs';
+import {
+  accessSync,
+  closeSync,
+  constants,
+  fstatSync,
+  fsyncSync,
+  openSync,
+  readSync,
+  realpathSync,
+  renameSync,
+  rmSync,
+  statSync,
+  writeSync,
+} from 'node:fs';
 import { constants as osConstants } from 'node:os';
 import { basename, dirname, join, resolve } from 'node:path';
 import { parseArgs, type ParseArgsConfig } from 'node:util';
@@ -75,7 +88,7 @@ export function parseToolArgs<T extends NonNullable<ParseArgsConfig['options']>>
   try {
     return parseArgs({ options, allowPositionals: false, args: process.argv.slice(2).filter((a) => a !== '--') });
   } catch (e) {
-    throw new UsageError(`${(e as Error).message.split("\n")[0]} (usage: ${usage})`);
+    throw new UsageError(`${(e as Error).message.split('\n')[0]} (usage: ${usage})`);
   }
 }
 
@@ -242,7 +255,7 @@ export function writeFileAtomically(name: string, path: string, text: string): v
   try {
     fd = openSync(temporary, 'wx');
     const bytes = Buffer.from(text);
-    for (let at = 0; at < bytes.length; ) at += writeSync(fd, bytes, at);
+    for (let at = 0; at < bytes.length;) at += writeSync(fd, bytes, at);
     fsyncSync(fd);
     closeSync(fd);
     fd = undefined;

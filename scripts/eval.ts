@@ -63,7 +63,10 @@ await runCli(async () => {
   const result = report(totals);
   console.log(`tokens          ${result.tokens}`);
   console.log(`main perplexity ${result.main_ppl.toFixed(3)}`);
-  for (const [k, a] of Object.entries(result.acceptance)) console.log(`acceptance @${k}   ${a.toFixed(4)}   top-1..${result.top_k_coverage[k].length} ${result.top_k_coverage[k].map((c) => c.toFixed(3)).join(' ')}`);
+  for (const [k, a] of Object.entries(result.acceptance))
+    console.log(
+      `acceptance @${k}   ${a.toFixed(4)}   top-1..${result.top_k_coverage[k].length} ${result.top_k_coverage[k].map((c) => c.toFixed(3)).join(' ')}`,
+    );
   console.log(`(${((performance.now() - t0) / 1000).toFixed(1)} s on the CPU reference)`);
   if (values.json) writeJsonFile(values.json, JSON.stringify(result) + '\n');
 });

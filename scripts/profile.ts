@@ -43,7 +43,11 @@ await runCli(async () => {
   checkJsonPath(values.json);
   // Room for the warm-up step, the profiled step and the cost curve's 4 rows (as the page's profiler).
   const text = values.prompt ?? modelEntry(values.model!)!.presets[0].text;
-  const prepared = preparePrompt(tokenizer, text, { maxSeqLen: config.max_seq_len, depth, maxTokens: 2 * (depth + 1) + Math.max(4, treeRows) });
+  const prepared = preparePrompt(tokenizer, text, {
+    maxSeqLen: config.max_seq_len,
+    depth,
+    maxTokens: 2 * (depth + 1) + Math.max(4, treeRows),
+  });
   for (const note of prepared.notes) console.log(`note: ${note}`);
   const prompt = prepared.tokens;
   const { navigatorGpu, device, adapterName } = await openNodeGpu();
@@ -65,7 +69,23 @@ await runCli(async () => {
   console.log(`adapter ${adapterName}   ${profiler.source}   ${what}   median of ${steps} steps (ms)`);
   for (const [key, ms] of Object.entries(summary)) console.log(`  ${key.padEnd(16)} ${ms.toFixed(2).padStart(8)}`);
   console.log(`dispatches a step: MTP ${what} ${dispatches.mtp}, baseline ${dispatches.baseline}`);
-  if (values.json) writeJsonFile(values.json, JSON.stringify({ adapter: adapterName, source: profiler.source, depth, tree: tree ? { rows: treeRows, shape: tree.describe() } : null, steps, median_ms: summary, dispatches_per_step: dispatches }, null, 2) + '\n');
+  if (values.json)
+    writeJsonFile(
+      values.json,
+      JSON.stringify(
+        {
+          adapter: adapterName,
+          source: profiler.source,
+          depth,
+          tree: tree ? { rows: treeRows, shape: tree.describe() } : null,
+          steps,
+          median_ms: summary,
+          dispatches_per_step: dispatches,
+        },
+        null,
+        2,
+      ) + '\n',
+    );
   profiler.destroy();
   engine.destroy();
   device.destroy();

@@ -127,7 +127,9 @@ await runCli(async () => {
   );
   const minutes = Number(values.minutes);
   if (values.minutes.trim() === '' || !(minutes > 0 && minutes <= MAX_MINUTES))
-    throw new UsageError(`--minutes must be a number above 0 and at most ${MAX_MINUTES}, got ${JSON.stringify(values.minutes)} (usage: ${USAGE})`);
+    throw new UsageError(
+      `--minutes must be a number above 0 and at most ${MAX_MINUTES}, got ${JSON.stringify(values.minutes)} (usage: ${USAGE})`,
+    );
   const tree = treeOption(values.tree, false);
   checkJsonPath(values.json);
   const configuredMode = tree > 0 ? `tree ${tree}` : 'chain';
@@ -253,7 +255,14 @@ await runCli(async () => {
     const sampleHeap = async (label: HeapSample['label'], poll: PagePoll | undefined) => {
       await withTimeout(cdp.send('HeapProfiler.collectGarbage'), 'HeapProfiler.collectGarbage');
       const usage = await withTimeout(cdp.send('Runtime.getHeapUsage'), 'Runtime.getHeapUsage');
-      const s: HeapSample = { at: since(), label, model: poll?.model, phase: poll?.phase ?? '?', usedMB: mb(usage.usedSize), totalMB: mb(usage.totalSize) };
+      const s: HeapSample = {
+        at: since(),
+        label,
+        model: poll?.model,
+        phase: poll?.phase ?? '?',
+        usedMB: mb(usage.usedSize),
+        totalMB: mb(usage.totalSize),
+      };
       heap.push(s);
       console.log(`[${fmtClock(s.at)}] heap ${s.usedMB.toFixed(2)} MB after GC (${label}, ${s.model ?? 'no model'}, ${s.phase})`);
     };
@@ -303,7 +312,12 @@ await runCli(async () => {
       }
       const gap = (now - lastProgressAt) / 1000;
       longestGap[poll.phase] = Math.max(longestGap[poll.phase] ?? 0, Math.round(gap * 10) / 10);
-      const limit = poll.phase === 'running' || poll.phase === 'loading' ? STALL_S : poll.phase === 'done' || poll.phase === 'idle' ? STALL_S + HOLD_S : Infinity;
+      const limit =
+        poll.phase === 'running' || poll.phase === 'loading'
+          ? STALL_S
+          : poll.phase === 'done' || poll.phase === 'idle'
+            ? STALL_S + HOLD_S
+            : Infinity;
       if (!inStall && gap > limit) {
         inStall = true;
         counts.stalls++;
@@ -324,7 +338,9 @@ await runCli(async () => {
 
       if (now - lastReport >= 60_000) {
         lastReport = now;
-        console.log(`[${fmtClock(since())}] ${counts.runs} runs, ${errorCount(counts)} errors, ${counts.stalls} stalls; now ${poll.phase} on ${poll.model ?? 'no model'}`);
+        console.log(
+          `[${fmtClock(since())}] ${counts.runs} runs, ${errorCount(counts)} errors, ${counts.stalls} stalls; now ${poll.phase} on ${poll.model ?? 'no model'}`,
+        );
       }
       lastPoll = poll;
     }
@@ -366,7 +382,10 @@ await runCli(async () => {
       interrupted: signalled ?? null,
       stallSeconds: STALL_S,
       totals: { ...counts, errors: errorCount(counts) },
-      rows: [...rows.values()].map(({ speedups, ...r }) => ({ ...r, meanSpeedup: speedups.length ? round(speedups.reduce((a, b) => a + b, 0) / speedups.length, 3) : null })),
+      rows: [...rows.values()].map(({ speedups, ...r }) => ({
+        ...r,
+        meanSpeedup: speedups.length ? round(speedups.reduce((a, b) => a + b, 0) / speedups.length, 3) : null,
+      })),
       heap: {
         firstMB: first ?? null,
         lastMB: last ?? null,
@@ -389,7 +408,15 @@ function formatReport(r: SoakReport): string {
     table(
       ['model', 'mode', 'drafts', 'runs', 'failed', 'stalls', 'speedup'],
       [
-        ...r.rows.map((x) => [x.model, x.mode, x.drafts.join(', ') || '-', String(x.runs), String(x.errors), String(x.stalls), x.meanSpeedup === null ? '-' : `${x.meanSpeedup.toFixed(2)}x`]),
+        ...r.rows.map((x) => [
+          x.model,
+          x.mode,
+          x.drafts.join(', ') || '-',
+          String(x.runs),
+          String(x.errors),
+          String(x.stalls),
+          x.meanSpeedup === null ? '-' : `${x.meanSpeedup.toFixed(2)}x`,
+        ]),
         ['total', '', '', String(t.runs), String(t.runErrors), String(t.stalls), ''],
       ],
       3,
@@ -397,13 +424,27 @@ function formatReport(r: SoakReport): string {
     '',
     table(
       ['runs', 'errors', 'stalls', 'heap first MB', 'last MB', 'max MB', 'growth'],
-      [[String(t.runs), String(t.errors), String(t.stalls), mbCell(r.heap.firstMB), mbCell(r.heap.lastMB), mbCell(r.heap.maxMB), r.heap.growthPercent === null ? '-' : `${r.heap.growthPercent >= 0 ? '+' : ''}${r.heap.growthPercent}%`]],
+      [
+        [
+          String(t.runs),
+          String(t.errors),
+          String(t.stalls),
+          mbCell(r.heap.firstMB),
+          mbCell(r.heap.lastMB),
+          mbCell(r.heap.maxMB),
+          r.heap.growthPercent === null ? '-' : `${r.heap.growthPercent >= 0 ? '+' : ''}${r.heap.growthPercent}%`,
+        ],
+      ],
       0,
     ),
     '',
     `errors: ${t.runErrors} failed runs (the error phase), ${t.noticeErrors} error notices, ${t.pageErrors} page errors, ${t.consoleErrors} console errors, ${t.crashes} crashes; ${t.reloads} reloads`,
     `heap samples (MB after GC): ${r.heap.samples.map((s) => `${fmtClock(s.at)} ${s.usedMB.toFixed(2)}`).join(', ') || 'none'}`,
-    `longest gap without progress (s, stall at ${r.stallSeconds}): ${Object.entries(r.longestGapSeconds).map(([phase, s]) => `${phase} ${s}`).join(', ') || '-'}`,
+    `longest gap without progress (s, stall at ${r.stallSeconds}): ${
+      Object.entries(r.longestGapSeconds)
+        .map(([phase, s]) => `${phase} ${s}`)
+        .join(', ') || '-'
+    }`,
   ];
   return lines.join('\n');
 }
@@ -415,7 +456,11 @@ function errorCount(c: Counts): number {
 /** A text table: the first `left` columns left-aligned, the rest (numbers) right-aligned. */
 function table(head: string[], body: string[][], left: number): string {
   const widths = head.map((h, i) => Math.max(h.length, ...body.map((row) => row[i].length)));
-  const line = (cells: string[]) => cells.map((c, i) => (i < left ? c.padEnd(widths[i]) : c.padStart(widths[i]))).join('  ').trimEnd();
+  const line = (cells: string[]) =>
+    cells
+      .map((c, i) => (i < left ? c.padEnd(widths[i]) : c.padStart(widths[i])))
+      .join('  ')
+      .trimEnd();
   return [line(head), line(widths.map((w) => '-'.repeat(w))), ...body.map(line)].join('\n');
 }
 
@@ -491,7 +536,8 @@ function readPage(): PagePoll {
   const events = w.__soakEvents ?? [];
   w.__soakEvents = [];
   const race = window.__race;
-  if (!race) return { phase: document.getElementById('app')?.dataset.state ?? 'starting', progress: 'no controller', tokens: 0, errors: [], events };
+  if (!race)
+    return { phase: document.getElementById('app')?.dataset.state ?? 'starting', progress: 'no controller', tokens: 0, errors: [], events };
   const v = race.view();
   const tokens = [v.baseline, v.mtp].reduce((n, side) => n + (side ? side.metrics.tokens + side.metrics.prefillTokens : 0), 0);
   const errors = [...v.deviceNotices, ...v.runNotices].filter((n) => n.level === 'error').map((n) => n.text);

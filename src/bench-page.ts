@@ -66,7 +66,10 @@ async function main(): Promise<void> {
   }
 
   const prompts = query.prompts.length ? query.prompts : promptLines(modelEntry(query.model)!.benchPrompts);
-  setState('running', `Running on ${bench.adapter}: ${prompts.length} prompt(s), ${query.tokens} tokens, depth ${depth}${tree ? `, a tree of ${query.tree} rows (${tree.describe()})` : ''}, ${query.runs} run(s)…`);
+  setState(
+    'running',
+    `Running on ${bench.adapter}: ${prompts.length} prompt(s), ${query.tokens} tokens, depth ${depth}${tree ? `, a tree of ${query.tree} rows (${tree.describe()})` : ''}, ${query.runs} run(s)…`,
+  );
   log(`adapter ${bench.adapter}`);
   const report = await runBench(bench.engine, model.tokenizer, model.name, {
     prompts,

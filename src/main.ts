@@ -106,7 +106,13 @@ if (kiosk.large) {
   document.documentElement.classList.add('large');
   view.large = true;
 }
-if (kiosk.prompts.length > 0 || kiosk.depth !== undefined || kiosk.tree !== undefined || kiosk.tokens !== undefined || kiosk.temperature !== undefined)
+if (
+  kiosk.prompts.length > 0 ||
+  kiosk.depth !== undefined ||
+  kiosk.tree !== undefined ||
+  kiosk.tokens !== undefined ||
+  kiosk.temperature !== undefined
+)
   view.request = {
     text: kiosk.prompts[0] ?? modelEntry(firstModel)?.presets[0]?.text ?? '',
     depth: kiosk.depth,
@@ -153,4 +159,3 @@ if (import.meta.hot) {
     void controller.restart('Engines rebuilt: the shader or engine code changed (hot reload).');
   });
 }
-

@@ -9,8 +9,7 @@ export function trainBPE(texts: Iterable<string>, vocabSize: number): TokenizerJ
   const utf8 = new TextEncoder();
 
   const wordCounts = new Map<string, number>();
-  for (const text of texts)
-    for (const m of text.matchAll(pattern)) wordCounts.set(m[0], (wordCounts.get(m[0]) ?? 0) + 1);
+  for (const text of texts) for (const m of text.matchAll(pattern)) wordCounts.set(m[0], (wordCounts.get(m[0]) ?? 0) + 1);
   const words = [...wordCounts.entries()].map(([w, count]) => ({ ids: Array.from(utf8.encode(w)), count }));
 
   const pairCount = new Map<number, number>();

@@ -45,6 +45,8 @@ for (const name of names.length ? names : Object.keys(CORPORA)) {
   }
   writeFileSync(join(outDir, 'corpus.json'), JSON.stringify({ ...corpus.source, files, excluded: corpus.excluded }, null, 2));
   const f = files;
-  console.log(`${name}: ${f['train.txt'].documents} train documents (${f['train.txt'].chars} chars), ` +
-    `${f['val.txt'].documents} validation (${f['val.txt'].chars} chars) -> ${outDir}`);
+  console.log(
+    `${name}: ${f['train.txt'].documents} train documents (${f['train.txt'].chars} chars), ` +
+      `${f['val.txt'].documents} validation (${f['val.txt'].chars} chars) -> ${outDir}`,
+  );
 }

@@ -183,7 +183,13 @@ export class Autoplay {
   private runPrompt(text: string, model: string | undefined, depth: number): void {
     this.pending = undefined;
     this.lastModel = model;
-    const request: RunRequest = { text, depth: this.options.depth ?? depth, tree: this.options.tree, maxTokens: this.options.maxTokens, temperature: this.options.temperature };
+    const request: RunRequest = {
+      text,
+      depth: this.options.depth ?? depth,
+      tree: this.options.tree,
+      maxTokens: this.options.maxTokens,
+      temperature: this.options.temperature,
+    };
     this.options.onRun?.(request);
     void this.target.run(request).finally(() => this.settled());
   }

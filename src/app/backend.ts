@@ -1,7 +1,14 @@
 // The model files and the two engines of the race (baseline and MTP), on one WebGPU device or,
 // where the page has no WebGPU, on the CPU reference.
 import type { DraftTree } from '../model/draft-tree.ts';
-import { acquireDevice, describeMissingWebGPU, WebGPUUnavailableError, withDeadline, type DeviceReport, type WebGPUAdvice } from '../gpu/device.ts';
+import {
+  acquireDevice,
+  describeMissingWebGPU,
+  WebGPUUnavailableError,
+  withDeadline,
+  type DeviceReport,
+  type WebGPUAdvice,
+} from '../gpu/device.ts';
 import { GpuEngine } from '../gpu/engine.ts';
 import { Profiler } from '../gpu/profiler.ts';
 import { CpuEngine } from '../model/cpu-engine.ts';
@@ -208,7 +215,9 @@ export const ENGINE_BUILD_DEADLINE_MS = 60_000;
 
 class EngineHungError extends Error {
   constructor() {
-    super(`Building the WebGPU engine (compiling the shaders) did not finish within ${ENGINE_BUILD_DEADLINE_MS / 1000} s (the GPU driver may be hung).`);
+    super(
+      `Building the WebGPU engine (compiling the shaders) did not finish within ${ENGINE_BUILD_DEADLINE_MS / 1000} s (the GPU driver may be hung).`,
+    );
   }
 }
 
@@ -251,7 +260,9 @@ export async function createBackend(weights: LoadedWeights, env: BackendEnvironm
         return profileOneStep(engines[1], profiler, prompt, depth, { costRepeats: PROFILE_COST_REPEATS, tree });
       },
       lost: acquired.lost.then((info) =>
-        disposed ? new Promise<string>(() => {}) : `The GPU device was lost (${info.reason}): ${clause(info.message || 'no reason given')}.`,
+        disposed
+          ? new Promise<string>(() => {})
+          : `The GPU device was lost (${info.reason}): ${clause(info.message || 'no reason given')}.`,
       ),
       dispose() {
         disposed = true;

@@ -13,7 +13,6 @@ export interface BenchEngine {
   dispose(): void;
 }
 
-
 /** A device from `gpu` (navigator.gpu) and a GpuEngine on it; throws WebGPUUnavailableError without one. */
 export async function openBenchEngine(gpu: GPU | null | undefined, weights: LoadedWeights): Promise<BenchEngine> {
   const acquired = await acquireDevice({ gpu, label: 'mtp-bench' });

@@ -4,7 +4,6 @@ import { clause } from '../model/errors.ts';
 import type { Backend } from './backend.ts';
 import type { Notice } from './race-types.ts';
 
-
 /** The notice for a freshly built backend: none on WebGPU; on the CPU, why and what that means. */
 export function backendNotices(backend: Backend): Notice[] {
   if (backend.kind !== 'cpu') return [];

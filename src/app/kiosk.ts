@@ -33,7 +33,6 @@ export interface KioskOptions {
 
 export const KIOSK_DEFAULTS = { holdMs: 3000 } as const;
 
-
 const TRUE = new Set(['', '1', 'true', 'yes', 'on']);
 const FALSE = new Set(['0', 'false', 'no', 'off']);
 
@@ -102,7 +101,13 @@ export interface CycleModel {
  */
 export function kioskCycle(options: Pick<KioskOptions, 'prompts' | 'models'>, catalogue: readonly ModelEntry[] = MODELS): CycleModel[] {
   const entries = options.models.length > 0 ? options.models.flatMap((name) => catalogue.filter((m) => m.name === name)) : catalogue;
-  return entries.map((m) => ({ model: m.name, prompts: kioskPrompts(options, m.presets.map((p) => p.text)) }));
+  return entries.map((m) => ({
+    model: m.name,
+    prompts: kioskPrompts(
+      options,
+      m.presets.map((p) => p.text),
+    ),
+  }));
 }
 
 /** The model the page loads first: the first one the address gives, else the catalogue's first. */

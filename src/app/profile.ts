@@ -34,7 +34,13 @@ export interface ProfileOptions {
  * baseline step (to count its dispatches), then the cost curve at that position. Leaves the engine
  * between steps, with the accepted tokens committed.
  */
-export async function profileOneStep(engine: GpuEngine, profiler: Profiler, prompt: readonly number[], depth: number, options: ProfileOptions): Promise<ProfiledStep> {
+export async function profileOneStep(
+  engine: GpuEngine,
+  profiler: Profiler,
+  prompt: readonly number[],
+  depth: number,
+  options: ProfileOptions,
+): Promise<ProfiledStep> {
   const now = options.now ?? (() => performance.now());
   const commitStep = (r: { drafts: number[]; verified: number[] }) => {
     const a = acceptedPrefix(r.drafts, r.verified);

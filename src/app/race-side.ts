@@ -26,7 +26,14 @@ export class Side {
     private readonly engineLabel: string,
     readonly depth: number,
     private readonly tokenizer: Tokenizer,
-    options: { maxTokens: number; signal: AbortSignal; now: () => number; sampling?: SamplingOptions; noRepeatNgram: number; tree?: DraftTree },
+    options: {
+      maxTokens: number;
+      signal: AbortSignal;
+      now: () => number;
+      sampling?: SamplingOptions;
+      noRepeatNgram: number;
+      tree?: DraftTree;
+    },
   ) {
     this.metrics = new RunMetrics(options.tree?.depth ?? depth);
     this.decoder = tokenizer.streamDecoder();

@@ -24,7 +24,16 @@ import type { Backend, Model } from './backend.ts';
 import { backendNotices, lostDeviceNotice } from './device-notices.ts';
 import { ProfileLog } from './profile-log.ts';
 import { Side } from './race-side.ts';
-import type { ModelLoading, Notice, RaceControllerOptions, RacePhase, RaceResult, RaceView, RunRequest, TreeSetting } from './race-types.ts';
+import type {
+  ModelLoading,
+  Notice,
+  RaceControllerOptions,
+  RacePhase,
+  RaceResult,
+  RaceView,
+  RunRequest,
+  TreeSetting,
+} from './race-types.ts';
 import type { DraftTree } from '../model/draft-tree.ts';
 import { freshSeed, runDepth, runTemperature, runTreeRows } from './run-settings.ts';
 import { TaskChain } from './task-chain.ts';
@@ -254,7 +263,8 @@ export class RaceController {
     const config = model.weights.config;
     const depth = this.depth ?? config.mtp_depth;
     const firstPreset = modelEntry(model.name)?.presets[0]?.text ?? '';
-    const prompt = this.lastPrompt ?? preparePrompt(model.tokenizer, firstPreset, { maxSeqLen: config.max_seq_len, depth, maxTokens: 16 }).tokens;
+    const prompt =
+      this.lastPrompt ?? preparePrompt(model.tokenizer, firstPreset, { maxSeqLen: config.max_seq_len, depth, maxTokens: 16 }).tokens;
     // The latest run's draft tree (if it drafted one), profiled as such.
     const tree = this.tree;
     // Room for the warm-up step, the profiled step and the cost curve's rows.
@@ -348,7 +358,11 @@ export class RaceController {
       const noRepeatNgram = sampling ? 0 : model.decoding.noRepeatNgram;
       // A draft tree, shaped by the model card's measured coverage; greedy only.
       const treeRows = runTreeRows(request.tree);
-      if (treeRows && sampling) this.runNotices.push({ level: 'info', text: 'Draft trees are greedy only: this sampling run drafts a chain (one candidate a depth).' });
+      if (treeRows && sampling)
+        this.runNotices.push({
+          level: 'info',
+          text: 'Draft trees are greedy only: this sampling run drafts a chain (one candidate a depth).',
+        });
       const tree = treeRows && !sampling ? draftTreeFor(model.decoding.treeCoverage, treeRows, depth) : undefined;
       this.tree = tree;
       const sideOptions = { maxTokens: prepared.maxTokens, signal, now: this.options.clock.now, sampling, noRepeatNgram };
@@ -436,4 +450,3 @@ function treeSetting(tree: DraftTree): TreeSetting {
 function titleOf(name: string): string {
   return modelEntry(name)?.title ?? name;
 }
-

@@ -28,5 +28,7 @@ export function runTreeRows(requested: number | undefined): number {
 
 /** A fresh 32-bit seed (crypto where there is one). */
 export function freshSeed(): number {
-  return globalThis.crypto?.getRandomValues ? globalThis.crypto.getRandomValues(new Uint32Array(1))[0] : Math.floor(Math.random() * 2 ** 32);
+  return globalThis.crypto?.getRandomValues
+    ? globalThis.crypto.getRandomValues(new Uint32Array(1))[0]
+    : Math.floor(Math.random() * 2 ** 32);
 }

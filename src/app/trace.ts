@@ -92,7 +92,7 @@ export function profileTrace(steps: readonly RecordedStep[], options: { adapter?
       },
     });
     // Phases are contiguous runs of ops (the engine records them in order).
-    for (let i = 0; i < ops.length; ) {
+    for (let i = 0; i < ops.length;) {
       let j = i;
       while (j + 1 < ops.length && ops[j + 1].op.phase === ops[i].op.phase) j++;
       const run = ops.slice(i, j + 1);

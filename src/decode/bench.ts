@@ -135,8 +135,15 @@ export async function runBench(engine: DecodeEngine, tokenizer: Tokenizer, model
     }
     const sb = pb.snapshot();
     const sm = pm.snapshot();
-    perPrompt.push({ prompt: text, speedup: sm.tokensPerSecond! / sb.tokensPerSecond!, acceptance: acceptanceOf(sm), tokens_per_step: sm.meanTokensPerStep! });
-    log(`${JSON.stringify(text).slice(1, 41).padEnd(40)}  speedup ${(sm.tokensPerSecond! / sb.tokensPerSecond!).toFixed(2)}x  accept ${sm.acceptance.map((a) => a.rate?.toFixed(2)).join(' / ')}  tokens/step ${sm.meanTokensPerStep!.toFixed(2)}`);
+    perPrompt.push({
+      prompt: text,
+      speedup: sm.tokensPerSecond! / sb.tokensPerSecond!,
+      acceptance: acceptanceOf(sm),
+      tokens_per_step: sm.meanTokensPerStep!,
+    });
+    log(
+      `${JSON.stringify(text).slice(1, 41).padEnd(40)}  speedup ${(sm.tokensPerSecond! / sb.tokensPerSecond!).toFixed(2)}x  accept ${sm.acceptance.map((a) => a.rate?.toFixed(2)).join(' / ')}  tokens/step ${sm.meanTokensPerStep!.toFixed(2)}`,
+    );
   }
   const sb = base.snapshot();
   const sm = mtp.snapshot();
@@ -149,8 +156,7 @@ export async function runBench(engine: DecodeEngine, tokenizer: Tokenizer, model
     // a while (a shared VM, a CPU rasteriser) then slows every M alike instead of skewing one.
     const rows = [...new Set([1, 2, 3, 4, ...(o.tree ? [Math.ceil((o.tree.size + 1) / 2), o.tree.size + 1] : [])])].sort((a, b) => a - b);
     const samples: number[][] = rows.map(() => []);
-    for (let round = 0; round < o.costRepeats; round++)
-      for (const [i, M] of rows.entries()) samples[i].push(await e.measureVerify(M, 1));
+    for (let round = 0; round < o.costRepeats; round++) for (const [i, M] of rows.entries()) samples[i].push(await e.measureVerify(M, 1));
     samples.forEach((times, i) => (cost[String(rows[i])] = median(times)));
   }
   const speedup = sm.tokensPerSecond! / sb.tokensPerSecond!;
@@ -185,9 +191,7 @@ export async function runBench(engine: DecodeEngine, tokenizer: Tokenizer, model
 export function formatReport(r: BenchReport): string {
   const f = (x: number, d = 1) => (Number.isFinite(x) ? x.toFixed(d) : '—');
   const identical =
-    r.outputs_identical === null
-      ? 'n/a (sampling: the same distribution, not the same tokens)'
-      : String(r.outputs_identical);
+    r.outputs_identical === null ? 'n/a (sampling: the same distribution, not the same tokens)' : String(r.outputs_identical);
   const mode = r.sampling
     ? `sampling T ${r.sampling.temperature} top-p ${r.sampling.top_p} seed ${r.sampling.seed}`
     : `greedy${r.no_repeat_ngram ? `, no repeated ${r.no_repeat_ngram}-grams` : ''}`;
@@ -199,9 +203,12 @@ export function formatReport(r: BenchReport): string {
     `MTP depth ${r.mtp.depth}      ${f(r.mtp.tokens_per_s).padStart(8)}  ${f(r.mtp.ms_per_step).padStart(8)}   ${f(r.mtp.tokens_per_step, 2).padStart(8)}   ${f(r.mtp.rows_per_step, 2).padStart(8)}   ${f(r.mtp.dispatches_per_step ?? NaN).padStart(10)}`,
     ...(r.mtp.tree ? [`                 (a draft tree of ${r.mtp.tree.rows} verify rows, candidates per depth ${r.mtp.tree.shape})`] : []),
     ``,
-    `speedup ${f(r.speedup, 2)}x   acceptance${r.mtp.tree ? ' (among the candidates)' : ''} ${Object.entries(r.mtp.acceptance).map(([k, a]) => `@${k} ${f(a, 3)}`).join('  ')}   outputs identical: ${identical}`,
-    `cost curve T(M) ms: ${Object.entries(r.cost_curve_ms).map(([m, t]) => `T(${m}) ${f(t)}`).join('  ')}` +
-      (r.efficiency === null ? '' : `   efficiency ${f(r.efficiency, 2)}`),
+    `speedup ${f(r.speedup, 2)}x   acceptance${r.mtp.tree ? ' (among the candidates)' : ''} ${Object.entries(r.mtp.acceptance)
+      .map(([k, a]) => `@${k} ${f(a, 3)}`)
+      .join('  ')}   outputs identical: ${identical}`,
+    `cost curve T(M) ms: ${Object.entries(r.cost_curve_ms)
+      .map(([m, t]) => `T(${m}) ${f(t)}`)
+      .join('  ')}` + (r.efficiency === null ? '' : `   efficiency ${f(r.efficiency, 2)}`),
   ];
   return lines.join('\n');
 }

@@ -183,7 +183,11 @@ export class DecodeRun {
       const path: number[] = [];
       for (;;) {
         const node = path.at(-1) ?? 0;
-        const choice = await this.greedyChoice(node, result.verified[node], path.map((n) => result.tokens[n - 1]));
+        const choice = await this.greedyChoice(
+          node,
+          result.verified[node],
+          path.map((n) => result.tokens[n - 1]),
+        );
         const child = tree.children(node).find((n) => result.tokens[n - 1] === choice);
         if (child !== undefined) path.push(child);
         else {
@@ -229,7 +233,15 @@ export class DecodeRun {
     this.decodeMs += ms;
     const proposed = treeFits ? tree.depth : depth;
     const rows = treeFits ? tree.size + 1 : depth + 1;
-    const event: StepEvent = { tokens: emitted, accepted: Math.min(accepted, emitted.length), proposed, drafts: drafts!, ms, rows, ...(view && { tree: view }) };
+    const event: StepEvent = {
+      tokens: emitted,
+      accepted: Math.min(accepted, emitted.length),
+      proposed,
+      drafts: drafts!,
+      ms,
+      rows,
+      ...(view && { tree: view }),
+    };
     this.options.onStep?.(event);
     return event;
   }

@@ -76,7 +76,8 @@ export function parseOption(name: RunOptionName, raw: string, spec: OptionSpec =
  */
 export function parseTreeRows(raw: string, sampling: boolean, label = 'tree'): number {
   const rows = parseOption('tree', raw, undefined, label);
-  if (rows === 1) throw new OptionError(`${label} must be 0 (the chain) or 2.. verify rows: 1 row verifies no draft, got ${JSON.stringify(raw)}`);
+  if (rows === 1)
+    throw new OptionError(`${label} must be 0 (the chain) or 2.. verify rows: 1 row verifies no draft, got ${JSON.stringify(raw)}`);
   if (rows > 0 && sampling) throw new OptionError(`${label}: draft trees are greedy only (a sampling run keeps the chain)`);
   return rows;
 }

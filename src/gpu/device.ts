@@ -239,7 +239,6 @@ async function readAdapterInfo(adapter: GPUAdapter): Promise<AdapterInfo> {
   };
 }
 
-
 /** Advice for a visitor whose browser gave no WebGPU device. */
 export interface WebGPUAdvice {
   /** The browser as far as the user-agent string tells ('Chrome 120 on Linux'), or 'your browser'. */
@@ -307,7 +306,7 @@ export function describeMissingWebGPU(userAgent: string, context: { secureContex
   } else if (name === 'Safari' && major < 26) {
     lines.push('Safari has WebGPU from Safari 26 (macOS, iOS and iPadOS 26): update the system.');
   } else if (name === 'Safari') {
-    lines.push('Safari 26 has WebGPU; if it is missing, check that WebGPU is not turned off in Safari\'s feature flags.');
+    lines.push("Safari 26 has WebGPU; if it is missing, check that WebGPU is not turned off in Safari's feature flags.");
   } else {
     lines.push('WebGPU ships in Chrome and Edge 113+ (Windows, macOS, ChromeOS), Safari 26 and Firefox 141+ on Windows.');
   }

@@ -96,7 +96,8 @@ export class BlockParams {
       throw new RangeError(`block slot ${slot} is outside 0..${this.capacity - 1}`);
     if (!Number.isInteger(rows) || rows < 0) throw new RangeError(`block rows: ${rows}`);
     if (!Number.isInteger(pos0) || pos0 < 0) throw new RangeError(`block pos0: ${pos0}`);
-    if (!(tree.plain >= 0 && tree.plain <= rows && tree.nodes >= 0 && tree.top >= 1)) throw new RangeError(`block tree rows: ${JSON.stringify(tree)}`);
+    if (!(tree.plain >= 0 && tree.plain <= rows && tree.nodes >= 0 && tree.top >= 1))
+      throw new RangeError(`block tree rows: ${JSON.stringify(tree)}`);
     const w = (slot * SLOT_BYTES) / 4;
     this.words.set([rows, pos0, tree.plain, tree.nodes, tree.top], w);
     this.dirtyFrom = Math.min(this.dirtyFrom, slot);

@@ -29,7 +29,16 @@
 // seeing the committed prefix and its own branch. Still one submit and one readback. The commit
 // that follows leaves the accepted path's moves for the next submission, whose first dispatch
 // (compact.wgsl) puts the path's KV and h^0 in place.
-import { checkSampling, checkUniform, type DecodeEngine, type PrefillSampling, type SamplingParams, type StepResult, type StepSampling, type TreeStepResult } from '../model/decode-engine.ts';
+import {
+  checkSampling,
+  checkUniform,
+  type DecodeEngine,
+  type PrefillSampling,
+  type SamplingParams,
+  type StepResult,
+  type StepSampling,
+  type TreeStepResult,
+} from '../model/decode-engine.ts';
 import { DecodeState } from '../model/decode-state.ts';
 import type { DraftTree } from '../model/draft-tree.ts';
 import type { Weights } from '../model/weights.ts';
@@ -41,7 +50,6 @@ import { allocate, buildStacks, VERIFY_MAX_ROWS, type Buffers, type MainStack, t
 import { treeLayout, type NodeRecord } from './tree-rows.ts';
 import { WeightBuffer } from './weight-buffer.ts';
 import { median } from '../model/median.ts';
-
 
 /** The parts of a step, for profiles: a tree path's compaction, MTP catch-up (and drafting) per module, verify. */
 export type StepPhase = 'prefill' | 'compact' | `mtp${number}` | 'verify';
@@ -178,7 +186,11 @@ export class GpuEngine implements DecodeEngine {
       const m = layout.modules[k - 2];
       const first = nodes.add(m.rows);
       const rows = blocks.set(2 * k0, plainRows + m.rows.length, from, { plain: plainRows, nodes: first, top: 1 });
-      const head = blocks.set(2 * k0 + 1, m.rows.length - m.drafting, m.slot0 + m.drafting, { plain: 0, nodes: first + m.drafting, top: m.top });
+      const head = blocks.set(2 * k0 + 1, m.rows.length - m.drafting, m.slot0 + m.drafting, {
+        plain: 0,
+        nodes: first + m.drafting,
+        top: m.top,
+      });
       ops.push(...this.stackOps(this.mtp[k0], rows, head, `mtp${k}`));
     });
     const verify = blocks.set(2 * tree.depth, tree.size + 1, L - 1, { plain: 1, nodes: nodes.add(layout.verify), top: 1 });
@@ -263,7 +275,8 @@ export class GpuEngine implements DecodeEngine {
   async mainLogits(row: number): Promise<Float32Array> {
     const V = this.config.vocab_size;
     const rows = this.lastMainLogits ? this.lastMainLogits.length / V : 0;
-    if (!Number.isInteger(row) || row < 0 || row >= rows) throw new RangeError(`no main logits row ${row} in the last greedy step (it had ${rows})`);
+    if (!Number.isInteger(row) || row < 0 || row >= rows)
+      throw new RangeError(`no main logits row ${row} in the last greedy step (it had ${rows})`);
     return this.lastMainLogits!.slice(row * V, (row + 1) * V);
   }
 
@@ -275,7 +288,11 @@ export class GpuEngine implements DecodeEngine {
     const V = this.config.vocab_size;
     const D = this.config.mtp_depth;
     const rows = 2 * D + 1; // main rows 0..D, then module k at row D + k
-    const copy = this.device.createBuffer({ label: 'logits readback', size: rows * V * 4, usage: GPUBufferUsage.MAP_READ | GPUBufferUsage.COPY_DST });
+    const copy = this.device.createBuffer({
+      label: 'logits readback',
+      size: rows * V * 4,
+      usage: GPUBufferUsage.MAP_READ | GPUBufferUsage.COPY_DST,
+    });
     const encoder = this.device.createCommandEncoder();
     encoder.copyBufferToBuffer(this.buffers.logits, 0, copy, 0, rows * V * 4);
     this.device.queue.submit([encoder.finish()]);
@@ -297,7 +314,8 @@ export class GpuEngine implements DecodeEngine {
 
   private stackOps(stack: Stack, rows: Block, headRows: Block | null, phase: StepPhase, sampled = false): Op[] {
     const ops = [stack.input, ...stack.layers].map((dispatch) => ({ dispatch, block: rows, phase }));
-    if (headRows) for (const dispatch of sampled ? [stack.head, stack.sample] : [stack.head]) ops.push({ dispatch, block: headRows, phase });
+    if (headRows)
+      for (const dispatch of sampled ? [stack.head, stack.sample] : [stack.head]) ops.push({ dispatch, block: headRows, phase });
     return ops;
   }
 

@@ -50,8 +50,7 @@ import { NodeRecords } from './tree-rows.ts';
 export function ropeTableData(headDim: number, maxLen: number, theta: number): Float32Array {
   const half = headDim / 2;
   const table = new Float32Array(maxLen * half * 2);
-  for (let pos = 0; pos < maxLen; pos++)
-    for (let j = 0; j < half; j++) table.set(ropeCosSin(pos, j, headDim, theta), (pos * half + j) * 2);
+  for (let pos = 0; pos < maxLen; pos++) for (let j = 0; j < half; j++) table.set(ropeCosSin(pos, j, headDim, theta), (pos * half + j) * 2);
   return table;
 }
 
@@ -92,15 +91,20 @@ function checkCount(what: string, n: number, min = 1): void {
  */
 function checkFused(kernel: string, d: number, weights: Record<string, View>, products: Record<string, number> = {}): GPUBuffer {
   checkCount(`${kernel}: d`, d);
-  if (d % 4 !== 0 || d > FUSED_MAX_D) throw new RangeError(`${kernel}: d must be a multiple of 4 up to ${FUSED_MAX_D} (the fused kernels' widest row), got ${d}`);
+  if (d % 4 !== 0 || d > FUSED_MAX_D)
+    throw new RangeError(`${kernel}: d must be a multiple of 4 up to ${FUSED_MAX_D} (the fused kernels' widest row), got ${d}`);
   const views = Object.entries(weights);
   const buffer = views[0][1].buffer;
   for (const [name, v] of views) {
     if (v.buffer !== buffer) throw new Error(`${kernel}: ${name} must be in the same weights buffer as ${views[0][0]}`);
-    if ((v.base ?? 0) % 4 !== 0) throw new RangeError(`${kernel}: ${name}'s offset must be a multiple of 4 floats (vec4 loads), got ${v.base}`);
+    if ((v.base ?? 0) % 4 !== 0)
+      throw new RangeError(`${kernel}: ${name}'s offset must be a multiple of 4 floats (vec4 loads), got ${v.base}`);
   }
   for (const [name, width] of Object.entries(products))
-    if (weights[name].stride !== width) throw new RangeError(`${kernel}: ${name} must be a transposed matrix ${width} wide (WeightBuffer.columns), got a stride of ${weights[name].stride}`);
+    if (weights[name].stride !== width)
+      throw new RangeError(
+        `${kernel}: ${name} must be a transposed matrix ${width} wide (WeightBuffer.columns), got a stride of ${weights[name].stride}`,
+      );
   return buffer;
 }
 
@@ -108,7 +112,8 @@ function checkFused(kernel: string, d: number, weights: Record<string, View>, pr
 function checkHeads(kernel: string, d: number, nHeads: number, multiple: number): number {
   checkCount(`${kernel}: nHeads`, nHeads);
   const headDim = d / nHeads;
-  if (!Number.isInteger(headDim) || headDim % multiple !== 0) throw new RangeError(`${kernel}: d ${d} must split into ${nHeads} heads of a multiple of ${multiple}`);
+  if (!Number.isInteger(headDim) || headDim % multiple !== 0)
+    throw new RangeError(`${kernel}: d ${d} must split into ${nHeads} heads of a multiple of ${multiple}`);
   if (headDim > ATTENTION_MAX_HEAD_DIM) throw new RangeError(`${kernel}: headDim ${headDim} > ${ATTENTION_MAX_HEAD_DIM}`);
   return headDim;
 }
@@ -140,7 +145,10 @@ export class Kernels {
    * how many draft-tree rows (default 64). `only`:
    * compile just these families (tests; SwiftShader takes seconds per pipeline), the others then throw.
    */
-  static async create(device: GPUDevice, options: { headDim: number; slots?: number; nodes?: number; only?: ShaderName[] }): Promise<Kernels> {
+  static async create(
+    device: GPUDevice,
+    options: { headDim: number; slots?: number; nodes?: number; only?: ShaderName[] },
+  ): Promise<Kernels> {
     const { headDim } = options;
     if (!Number.isInteger(headDim) || headDim < 4 || headDim > ATTENTION_MAX_HEAD_DIM || headDim % 4 !== 0)
       throw new RangeError(`headDim must be a multiple of 4 up to ${ATTENTION_MAX_HEAD_DIM}, got ${headDim}`);
@@ -163,7 +171,9 @@ export class Kernels {
             visibility: GPUShaderStage.COMPUTE,
             buffer: { type: access === 'read' ? ('read-only-storage' as const) : ('storage' as const) },
           })),
-          ...(TREE_FAMILIES.includes(name) ? [{ binding: NODES_BINDING, visibility: GPUShaderStage.COMPUTE, buffer: { type: 'read-only-storage' as const } }] : []),
+          ...(TREE_FAMILIES.includes(name)
+            ? [{ binding: NODES_BINDING, visibility: GPUShaderStage.COMPUTE, buffer: { type: 'read-only-storage' as const } }]
+            : []),
         ],
       });
       families[name] = { layout, storage };
@@ -171,12 +181,23 @@ export class Kernels {
       const pipelineLayout = device.createPipelineLayout({ label: name, bindGroupLayouts: [layout] });
       pending.push(
         device
-          .createComputePipelineAsync({ label: name, layout: pipelineLayout, compute: { module, entryPoint: 'main', constants: constants[name] } })
+          .createComputePipelineAsync({
+            label: name,
+            layout: pipelineLayout,
+            compute: { module, entryPoint: 'main', constants: constants[name] },
+          })
           .then((p): [string, GPUComputePipeline] => [name, p]),
       );
     }
     const pipelines = new Map(await Promise.all(pending));
-    return new Kernels(device, new BlockParams(device, options.slots ?? 64), new NodeRecords(device, options.nodes ?? 64), families, pipelines, headDim);
+    return new Kernels(
+      device,
+      new BlockParams(device, options.slots ?? 64),
+      new NodeRecords(device, options.nodes ?? 64),
+      families,
+      pipelines,
+      headDim,
+    );
   }
 
   /** A storage buffer holding the RoPE cos/sin table, for `qkv`. */
@@ -198,11 +219,14 @@ export class Kernels {
   embedding(o: { table: View; tokens: View; out: View; d: number; vocab: number; label?: string }): Dispatch {
     checkCount('d', o.d);
     checkCount('vocab', o.vocab);
-    const values = { d: o.d, vocab: o.vocab, table_base: o.table.base ?? 0, ...viewFields('tok', o.tokens, 1), ...viewFields('o', o.out, o.d) };
-    return this.simple('embedding', o.label, values, [o.table.buffer, o.tokens.buffer, o.out.buffer], (rows) => [
-      ceilDiv(o.d, 64),
-      rows,
-    ]);
+    const values = {
+      d: o.d,
+      vocab: o.vocab,
+      table_base: o.table.base ?? 0,
+      ...viewFields('tok', o.tokens, 1),
+      ...viewFields('o', o.out, o.d),
+    };
+    return this.simple('embedding', o.label, values, [o.table.buffer, o.tokens.buffer, o.out.buffer], (rows) => [ceilDiv(o.d, 64), rows]);
   }
 
   /**
@@ -210,7 +234,19 @@ export class Kernels {
    * projected by `proj` ([d, 2d]). `x` is the previous model's stream, `tokens` the token buffer seen
    * k positions ahead (a positional view at base k).
    */
-  mtpInput(o: { x: View; tokens: View; table: View; hnorm: View; enorm: View; proj: View; out: View; d: number; vocab: number; eps: number; label?: string }): Dispatch {
+  mtpInput(o: {
+    x: View;
+    tokens: View;
+    table: View;
+    hnorm: View;
+    enorm: View;
+    proj: View;
+    out: View;
+    d: number;
+    vocab: number;
+    eps: number;
+    label?: string;
+  }): Dispatch {
     const weights = checkFused('mtp_input', o.d, { table: o.table, hnorm: o.hnorm, enorm: o.enorm, proj: o.proj }, { proj: o.d });
     checkCount('vocab', o.vocab);
     const values = {
@@ -225,7 +261,10 @@ export class Kernels {
       w_base: o.proj.base ?? 0,
       ...viewFields('y', o.out, o.d),
     };
-    return this.simple('mtp_input', o.label, values, [o.x.buffer, weights, o.tokens.buffer, o.out.buffer], (rows) => [ceilDiv(o.d / 4, 64), ceilDiv(rows, FUSED_GROUP_ROWS)]);
+    return this.simple('mtp_input', o.label, values, [o.x.buffer, weights, o.tokens.buffer, o.out.buffer], (rows) => [
+      ceilDiv(o.d / 4, 64),
+      ceilDiv(rows, FUSED_GROUP_ROWS),
+    ]);
   }
 
   /**
@@ -233,7 +272,17 @@ export class Kernels {
    * [Wq; Wk; Wv] `w` ([3d, d]), RoPE on Q and K at the rows' positions (`table` from ropeTable), into
    * the cache rows at those positions.
    */
-  qkv(o: { x: View; norm: View; w: View; cache: QkvCache; table: GPUBuffer; d: number; nHeads: number; eps: number; label?: string }): Dispatch {
+  qkv(o: {
+    x: View;
+    norm: View;
+    w: View;
+    cache: QkvCache;
+    table: GPUBuffer;
+    d: number;
+    nHeads: number;
+    eps: number;
+    label?: string;
+  }): Dispatch {
     const weights = checkFused('qkv', o.d, { norm: o.norm, w: o.w }, { w: 3 * o.d });
     const headDim = checkHeads('qkv', o.d, o.nHeads, 8);
     const values = {
@@ -246,7 +295,10 @@ export class Kernels {
       w_base: o.w.base ?? 0,
       ...viewFields('c', { base: o.cache.base, stride: 3 * o.d, positional: true }, 3 * o.d),
     };
-    return this.simple('qkv', o.label, values, [o.x.buffer, weights, o.table, o.cache.buffer], (rows) => [ceilDiv((3 * o.d) / 8, 64), ceilDiv(rows, FUSED_GROUP_ROWS)]);
+    return this.simple('qkv', o.label, values, [o.x.buffer, weights, o.table, o.cache.buffer], (rows) => [
+      ceilDiv((3 * o.d) / 8, 64),
+      ceilDiv(rows, FUSED_GROUP_ROWS),
+    ]);
   }
 
   /**
@@ -255,7 +307,10 @@ export class Kernels {
    */
   attention(o: { cache: QkvCache; out: View; d: number; nHeads: number; label?: string }): Dispatch {
     const headDim = checkHeads('attention', o.d, o.nHeads, 4);
-    if (headDim !== this.headDim) throw new RangeError(`attention: heads of ${headDim} dims, but the kernel was compiled for ${this.headDim} (Kernels.create's headDim)`);
+    if (headDim !== this.headDim)
+      throw new RangeError(
+        `attention: heads of ${headDim} dims, but the kernel was compiled for ${this.headDim} (Kernels.create's headDim)`,
+      );
     const base = o.cache.base ?? 0;
     const values = {
       n_heads: o.nHeads,
@@ -273,10 +328,22 @@ export class Kernels {
    * The rest of a block (wo_ffn.wgsl): x += Wo att, then x += W2 (silu(W1 a) * W3 a) with
    * a = norm(x); `w13` is [W1; W3] as one product.
    */
-  woFfn(o: { x: View; att: View; wo: View; norm: View; w13: View; w2: View; d: number; hidden: number; eps: number; label?: string }): Dispatch {
+  woFfn(o: {
+    x: View;
+    att: View;
+    wo: View;
+    norm: View;
+    w13: View;
+    w2: View;
+    d: number;
+    hidden: number;
+    eps: number;
+    label?: string;
+  }): Dispatch {
     const weights = checkFused('wo_ffn', o.d, { wo: o.wo, norm: o.norm, w13: o.w13, w2: o.w2 }, { wo: o.d, w13: 2 * o.hidden, w2: o.d });
     checkCount('wo_ffn: hidden', o.hidden);
-    if (o.hidden % 4 !== 0 || o.hidden > FFN_MAX_HIDDEN) throw new RangeError(`wo_ffn: hidden must be a multiple of 4 up to ${FFN_MAX_HIDDEN}, got ${o.hidden}`);
+    if (o.hidden % 4 !== 0 || o.hidden > FFN_MAX_HIDDEN)
+      throw new RangeError(`wo_ffn: hidden must be a multiple of 4 up to ${FFN_MAX_HIDDEN}, got ${o.hidden}`);
     const values = {
       d: o.d,
       hidden: o.hidden,
@@ -310,7 +377,9 @@ export class Kernels {
       ...viewFields('l', o.logits, o.n),
       ...viewFields('o', o.ids, 1),
     };
-    return this.simple('head', o.label, values, [o.x.buffer, weights, o.logits.buffer, o.ids.buffer], (rows) => [ceilDiv(rows, FUSED_GROUP_ROWS)]);
+    return this.simple('head', o.label, values, [o.x.buffer, weights, o.logits.buffer, o.ids.buffer], (rows) => [
+      ceilDiv(rows, FUSED_GROUP_ROWS),
+    ]);
   }
 
   /**
@@ -384,7 +453,12 @@ export class Kernels {
     return buffer;
   }
 
-  private bindGroup(kernel: ShaderName, label: string | undefined, params: Record<string, number> | GPUBuffer, storage: GPUBuffer[]): GPUBindGroup {
+  private bindGroup(
+    kernel: ShaderName,
+    label: string | undefined,
+    params: Record<string, number> | GPUBuffer,
+    storage: GPUBuffer[],
+  ): GPUBindGroup {
     const family = this.families[kernel];
     if (!family) throw new Error(`kernel family ${kernel} was not compiled (Kernels.create's "only")`);
     if (storage.length !== family.storage.length) throw new Error(`${kernel}: ${storage.length} storage buffers`);

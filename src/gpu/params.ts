@@ -28,16 +28,25 @@ export interface ParamsLayout {
 
 /** The full layout of a kernel's Params: its fields, then pads to 16 bytes. */
 export function paramsLayout(kernel: ShaderName): ParamsLayout {
-  const fields = PARAMS[kernel].map((f) => (typeof f === 'string' ? { name: f, type: 'u32' as const } : { name: f.f32, type: 'f32' as const }));
+  const fields = PARAMS[kernel].map((f) =>
+    typeof f === 'string' ? { name: f, type: 'u32' as const } : { name: f.f32, type: 'f32' as const },
+  );
   for (let pad = 0; fields.length % 4 !== 0; pad++) fields.push({ name: `_pad${pad}`, type: 'u32' });
   return { fields, bytes: fields.length * 4 };
 }
 
 /** The words of a view, by field name: base and stride in 32-bit elements (stride defaults to `width`), positional 0 or 1. */
-export function viewFields(name: string, v: { base?: number; stride?: number; positional?: boolean }, width: number): Record<string, number> {
+export function viewFields(
+  name: string,
+  v: { base?: number; stride?: number; positional?: boolean },
+  width: number,
+): Record<string, number> {
   const base = v.base ?? 0;
   const stride = v.stride ?? width;
-  for (const [what, n] of [['base', base], ['stride', stride]] as const)
+  for (const [what, n] of [
+    ['base', base],
+    ['stride', stride],
+  ] as const)
     if (!Number.isInteger(n) || n < 0) throw new RangeError(`${name}.${what} must be an integer >= 0, got ${n}`);
   return { [`${name}_base`]: base, [`${name}_stride`]: stride, [`${name}_pos`]: v.positional ? 1 : 0 };
 }
@@ -49,8 +58,7 @@ export function packParams(kernel: ShaderName, values: Record<string, number>): 
   const u = new Uint32Array(data);
   const f = new Float32Array(data);
   const named = fields.filter((x) => !x.name.startsWith('_pad'));
-  for (const key of Object.keys(values))
-    if (!named.some((x) => x.name === key)) throw new Error(`${kernel} Params has no field ${key}`);
+  for (const key of Object.keys(values)) if (!named.some((x) => x.name === key)) throw new Error(`${kernel} Params has no field ${key}`);
   fields.forEach((field, i) => {
     if (field.name.startsWith('_pad')) return;
     const v = values[field.name];

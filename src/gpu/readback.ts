@@ -52,7 +52,8 @@ export class ReadbackLayout {
     private readonly modelDepth: number,
     verifyRows: number,
   ) {
-    if ((verifyRows + modelDepth) * 4 > HEADER_BYTES) throw new RangeError(`readback header too small for ${verifyRows} verify rows and ${modelDepth} drafts`);
+    if ((verifyRows + modelDepth) * 4 > HEADER_BYTES)
+      throw new RangeError(`readback header too small for ${verifyRows} verify rows and ${modelDepth} drafts`);
     this.stagingBytes = HEADER_BYTES + Math.max(2 * modelDepth + 1, verifyRows) * vocab * 4;
   }
 
@@ -72,7 +73,8 @@ export class ReadbackLayout {
     if (drafts > 0) encoder.copyBufferToBuffer(from.tokens, r.committed * 4, staging, (r.depth + 1) * 4, drafts * 4);
     if (r.probs) {
       encoder.copyBufferToBuffer(from.probs, 0, staging, HEADER_BYTES, (r.depth + 1) * row);
-      if (r.depth > 0) encoder.copyBufferToBuffer(from.probs, (this.modelDepth + 1) * row, staging, HEADER_BYTES + (r.depth + 1) * row, r.depth * row);
+      if (r.depth > 0)
+        encoder.copyBufferToBuffer(from.probs, (this.modelDepth + 1) * row, staging, HEADER_BYTES + (r.depth + 1) * row, r.depth * row);
     } else {
       encoder.copyBufferToBuffer(from.logits, 0, staging, HEADER_BYTES, (r.depth + 1) * row);
     }
@@ -83,7 +85,10 @@ export class ReadbackLayout {
     const V = this.vocab;
     const drafts = r.drafts ? r.depth : 0;
     const words = new Uint32Array(mapped, 0, r.depth + 1 + drafts);
-    const result: ReadbackResult = { verified: Array.from(words.subarray(0, r.depth + 1)), drafts: Array.from(words.subarray(r.depth + 1)) };
+    const result: ReadbackResult = {
+      verified: Array.from(words.subarray(0, r.depth + 1)),
+      drafts: Array.from(words.subarray(r.depth + 1)),
+    };
     const rowAt = (i: number) => new Float32Array(mapped, HEADER_BYTES + i * V * 4, V);
     if (r.probs) {
       result.p = Array.from({ length: r.depth + 1 }, (_, j) => rowAt(j));

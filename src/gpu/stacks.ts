@@ -69,7 +69,11 @@ export function allocate(device: GPUDevice, c: ModelConfig): Buffers {
   const verifyRows = Math.max(D + 1, VERIFY_MAX_ROWS);
   const layerCache = S * 3 * d;
   const mainCaches = storage('main q|k|v caches', c.n_layers * layerCache);
-  const staging = device.createBuffer({ label: 'readback', size: new ReadbackLayout(V, D, verifyRows).stagingBytes, usage: GPUBufferUsage.MAP_READ | GPUBufferUsage.COPY_DST });
+  const staging = device.createBuffer({
+    label: 'readback',
+    size: new ReadbackLayout(V, D, verifyRows).stagingBytes,
+    usage: GPUBufferUsage.MAP_READ | GPUBufferUsage.COPY_DST,
+  });
   owned.push(staging);
   return {
     tokens: storage('tokens', S + Math.max(D, TREE_MAX_ROWS) + 2, GPUBufferUsage.COPY_DST | GPUBufferUsage.COPY_SRC),
@@ -112,7 +116,17 @@ export function buildStacks(kernels: Kernels, weights: WeightBuffer, buffers: Bu
     const wqkv = weights.columns(`${prefix}.attn.wq.weight`, `${prefix}.attn.wk.weight`, `${prefix}.attn.wv.weight`);
     const w13 = weights.columns(`${prefix}.ffn.w1.weight`, `${prefix}.ffn.w3.weight`);
     return [
-      kernels.qkv({ x, norm: w(`${prefix}.attn_norm.weight`), w: wqkv, cache, table: rope, d, nHeads: H, eps, label: `${label} norm+qkv+rope` }),
+      kernels.qkv({
+        x,
+        norm: w(`${prefix}.attn_norm.weight`),
+        w: wqkv,
+        cache,
+        table: rope,
+        d,
+        nHeads: H,
+        eps,
+        label: `${label} norm+qkv+rope`,
+      }),
       kernels.attention({ cache, out: att, d, nHeads: H, label: `${label} attention` }),
       kernels.woFfn({
         x,
@@ -129,7 +143,17 @@ export function buildStacks(kernels: Kernels, weights: WeightBuffer, buffers: Bu
     ];
   };
   const head = (x: View, norm: string, logitsRow: number, ids: View, label: string): Dispatch =>
-    kernels.head({ x, norm: w(norm), table: weights.columns('tok_emb.weight'), logits: { buffer: logits, base: logitsRow * V }, ids, d, n: V, eps, label: `${label} norm+head+argmax` });
+    kernels.head({
+      x,
+      norm: w(norm),
+      table: weights.columns('tok_emb.weight'),
+      logits: { buffer: logits, base: logitsRow * V },
+      ids,
+      d,
+      n: V,
+      eps,
+      label: `${label} norm+head+argmax`,
+    });
   // The setting is a placeholder until the first sampling step sets it (setSampling).
   const sample = (logitsRow: number, uniform: number, out: View, label: string): SampleDispatch =>
     kernels.sample({
@@ -148,7 +172,14 @@ export function buildStacks(kernels: Kernels, weights: WeightBuffer, buffers: Bu
     layers: mainBlocks(c).flatMap((spec, i) => block(spec, stream(0), `main L${i}`)),
     head: head(stream(0), 'norm.weight', 0, { buffer: buffers.results }, 'main'),
     sample: sample(0, D, { buffer: buffers.sampled }, 'main'),
-    compact: kernels.compact({ caches: buffers.mainCaches, layers: c.n_layers, cLayer: S * 3 * d, stream: buffers.streams[0], d, label: 'main tree compaction' }),
+    compact: kernels.compact({
+      caches: buffers.mainCaches,
+      layers: c.n_layers,
+      cLayer: S * 3 * d,
+      stream: buffers.streams[0],
+      d,
+      label: 'main tree compaction',
+    }),
   };
   const mtp = Array.from({ length: D }, (_, k0): Stack => {
     const k = k0 + 1;

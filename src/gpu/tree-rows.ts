@@ -40,7 +40,11 @@ export class NodeRecords {
     private readonly device: GPUDevice,
     readonly capacity: number,
   ) {
-    this.buffer = device.createBuffer({ label: 'tree rows', size: capacity * NODE_WORDS * 4, usage: GPUBufferUsage.STORAGE | GPUBufferUsage.COPY_DST });
+    this.buffer = device.createBuffer({
+      label: 'tree rows',
+      size: capacity * NODE_WORDS * 4,
+      usage: GPUBufferUsage.STORAGE | GPUBufferUsage.COPY_DST,
+    });
     this.words = new Uint32Array(capacity * NODE_WORDS);
   }
 
@@ -55,7 +59,8 @@ export class NodeRecords {
     if (first + records.length > this.capacity) throw new RangeError(`tree rows: ${first + records.length} records > ${this.capacity}`);
     records.forEach((r, i) => {
       const keys = r.keys ?? [];
-      if (keys.length > NODE_MAX_KEYS) throw new RangeError(`a tree row sees at most ${NODE_MAX_KEYS} keys past its prefix, got ${keys.length}`);
+      if (keys.length > NODE_MAX_KEYS)
+        throw new RangeError(`a tree row sees at most ${NODE_MAX_KEYS} keys past its prefix, got ${keys.length}`);
       const w = (first + i) * NODE_WORDS;
       this.words.fill(0, w, w + NODE_WORDS);
       this.words.set([r.pos, r.prefix ?? 0, r.tok ?? 0, r.src ?? 0, r.out ?? 0, r.nOut ?? 0], w);
@@ -117,7 +122,10 @@ export function treeLayout(tree: DraftTree, length: number): TreeLayout {
         prefix: slot0,
         tok: L - 1 + n,
         src: parent === 0 ? slot0 : slots.get(k - 1)!.get(parent)!,
-        keys: tree.path(n).slice(1).map((a) => slot.get(a)!),
+        keys: tree
+          .path(n)
+          .slice(1)
+          .map((a) => slot.get(a)!),
         out: drafts ? firstCandidate(n) : 0,
         nOut: drafts ? tree.children(n).length : 0,
       };
@@ -130,7 +138,10 @@ export function treeLayout(tree: DraftTree, length: number): TreeLayout {
     pos: L - 1 + tree.depthOf[n],
     prefix: L,
     tok: L - 1 + n,
-    keys: tree.path(n).slice(1).map((a) => L - 1 + a),
+    keys: tree
+      .path(n)
+      .slice(1)
+      .map((a) => L - 1 + a),
   }));
   return { modules, rootCandidates: tree.children(0).length, verify };
 }

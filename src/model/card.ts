@@ -20,7 +20,8 @@ export class ModelCardError extends Error {
 
 /** Reads the card's `decoding` section; `file` names the card in errors. */
 export function decodingSettings(card: unknown, file: string): DecodingSettings {
-  if (typeof card !== 'object' || card === null || Array.isArray(card)) throw new ModelCardError(`${file}: a model card must be a JSON object`);
+  if (typeof card !== 'object' || card === null || Array.isArray(card))
+    throw new ModelCardError(`${file}: a model card must be a JSON object`);
   const decoding = (card as { decoding?: unknown }).decoding;
   if (typeof decoding !== 'object' || decoding === null) throw new ModelCardError(`${file}: decoding is missing (npm run card writes it)`);
   const n = (decoding as { no_repeat_ngram?: unknown }).no_repeat_ngram;
@@ -37,8 +38,14 @@ function treeCoverage(card: { validation?: { top_k_coverage?: unknown } }, file:
   const rows: number[][] = [];
   for (let k = 1; String(k) in raw; k++) {
     const row = (raw as Record<string, unknown>)[String(k)];
-    const ok = Array.isArray(row) && row.length > 0 && row.every((c, i) => typeof c === 'number' && c >= 0 && c <= 1 && (i === 0 || c >= row[i - 1]));
-    if (!ok) throw new ModelCardError(`${file}: validation.top_k_coverage["${k}"] must be a rising list of shares in [0, 1], got ${JSON.stringify(row)}`);
+    const ok =
+      Array.isArray(row) &&
+      row.length > 0 &&
+      row.every((c, i) => typeof c === 'number' && c >= 0 && c <= 1 && (i === 0 || c >= row[i - 1]));
+    if (!ok)
+      throw new ModelCardError(
+        `${file}: validation.top_k_coverage["${k}"] must be a rising list of shares in [0, 1], got ${JSON.stringify(row)}`,
+      );
     rows.push(row as number[]);
   }
   return rows.length ? rows : null;

@@ -59,8 +59,14 @@ export const MODELS: readonly ModelEntry[] = [
     domain: 'prose',
     benchPrompts: brownPrompts,
     presets: [
-      { label: 'News', text: 'The city council voted Tuesday night to approve the new budget for the public schools, and the mayor said that' },
-      { label: 'Fiction', text: 'She stood at the window for a long time, watching the rain on the empty street. When he came into the room,' },
+      {
+        label: 'News',
+        text: 'The city council voted Tuesday night to approve the new budget for the public schools, and the mayor said that',
+      },
+      {
+        label: 'Fiction',
+        text: 'She stood at the window for a long time, watching the rain on the empty street. When he came into the room,',
+      },
       { label: 'Press', text: 'The President told a news conference yesterday that the United States would' },
       { label: 'History', text: 'In the years after the war, the small college in the valley' },
     ],

@@ -51,11 +51,14 @@ export function parseConfig(value: unknown): ModelConfig {
   }
   for (const field of ['rope_theta', 'norm_eps'] as const) {
     const v = c[field];
-    if (typeof v !== 'number' || !(v > 0) || !Number.isFinite(v)) throw new Error(`model config: "${field}" must be a positive finite number, got ${JSON.stringify(v)}`);
+    if (typeof v !== 'number' || !(v > 0) || !Number.isFinite(v))
+      throw new Error(`model config: "${field}" must be a positive finite number, got ${JSON.stringify(v)}`);
   }
   const config = c as unknown as ModelConfig;
   if (config.max_seq_len < config.mtp_depth + 2)
-    throw new Error(`model config: "max_seq_len" (${config.max_seq_len}) must hold a token and "mtp_depth" (${config.mtp_depth}) drafts after the boundary token`);
+    throw new Error(
+      `model config: "max_seq_len" (${config.max_seq_len}) must hold a token and "mtp_depth" (${config.mtp_depth}) drafts after the boundary token`,
+    );
   if (config.d_model % config.n_heads !== 0 || headDim(config) % 2 !== 0)
     throw new Error(`model config: "d_model" (${config.d_model}) must split into "n_heads" (${config.n_heads}) heads of even size`);
   return config;
@@ -80,7 +83,10 @@ export function mtpBlocks(config: ModelConfig, k0: number): BlockSpec[] {
 /** Every tensor a config needs, with its shape ([out, in] for matrices, as PyTorch stores them). */
 export function expectedTensors(config: ModelConfig): Map<string, number[]> {
   const { vocab_size: V, d_model: d } = config;
-  const shapes = new Map<string, number[]>([['tok_emb.weight', [V, d]], ['norm.weight', [d]]]);
+  const shapes = new Map<string, number[]>([
+    ['tok_emb.weight', [V, d]],
+    ['norm.weight', [d]],
+  ]);
   const block = ({ prefix, hidden: h }: BlockSpec) => {
     shapes.set(`${prefix}.attn_norm.weight`, [d]);
     for (const w of ['wq', 'wk', 'wv', 'wo']) shapes.set(`${prefix}.attn.${w}.weight`, [d, d]);

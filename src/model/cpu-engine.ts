@@ -1,7 +1,15 @@
 // The CPU reference engine (DecodeEngine of decode-engine.ts on reference.ts): the oracle of the GPU
 // engine in the tests, and the page's engine where there is no WebGPU.
 import type { ModelConfig } from './config.ts';
-import { checkSampling, checkUniform, type DecodeEngine, type PrefillSampling, type StepResult, type StepSampling, type TreeStepResult } from './decode-engine.ts';
+import {
+  checkSampling,
+  checkUniform,
+  type DecodeEngine,
+  type PrefillSampling,
+  type StepResult,
+  type StepSampling,
+  type TreeStepResult,
+} from './decode-engine.ts';
 import { DecodeState } from './decode-state.ts';
 import type { DraftTree } from './draft-tree.ts';
 import { argmax, sampleIndex, samplingDistribution, topCandidates } from './ops.ts';
@@ -44,8 +52,7 @@ export class CpuEngine implements DecodeEngine {
       this.hidden[0][pos] = out.hidden;
       logits = out.logits;
     });
-    for (let k = 1; k <= depth; k++)
-      for (let i = 0; i + k < prompt.length; i++) this.runMtp(k, i, prompt[i + k]);
+    for (let k = 1; k <= depth; k++) for (let i = 0; i + k < prompt.length; i++) this.runMtp(k, i, prompt[i + k]);
     this.lastLogits = { main: [logits], mtp: [] };
     if (!sampling) return argmax(logits);
     checkSampling(sampling);
@@ -180,4 +187,3 @@ export class CpuEngine implements DecodeEngine {
     return out.logits;
   }
 }
-

@@ -24,8 +24,7 @@ export class DecodeState {
 
   reset(prompt: readonly number[], depth: number): void {
     if (prompt.length === 0) throw new RangeError('the prompt must hold at least one token');
-    if (prompt.length > this.maxSeqLen)
-      throw new RangeError(`prompt of ${prompt.length} tokens exceeds the context (${this.maxSeqLen})`);
+    if (prompt.length > this.maxSeqLen) throw new RangeError(`prompt of ${prompt.length} tokens exceeds the context (${this.maxSeqLen})`);
     this.checkDepth(depth);
     this.tokens = [...prompt];
     this.drafted = undefined;
@@ -90,8 +89,7 @@ export class DecodeState {
       if (child === undefined) throw new RangeError(`committed token ${i} (${t}) is not a draft the main model verified there`);
       path.push(child);
     });
-    if (this.tokens.length + newTokens.length > this.maxSeqLen + 1)
-      throw new RangeError('commit would pass the context');
+    if (this.tokens.length + newTokens.length > this.maxSeqLen + 1) throw new RangeError('commit would pass the context');
     this.drafted = undefined;
     this.tokens.push(...newTokens);
     this.mainValid = Math.min(this.mainProcessed, this.tokens.length - 2);

@@ -37,15 +37,18 @@ export class DraftTree {
     readonly parent: readonly number[],
     readonly rank: readonly number[],
   ) {
-    if (parent.length !== rank.length) throw new RangeError(`a draft tree needs a rank per node: ${parent.length} parents, ${rank.length} ranks`);
-    if (parent.length + 1 > TREE_MAX_ROWS) throw new RangeError(`a draft tree of ${parent.length} nodes passes ${TREE_MAX_ROWS} verify rows`);
+    if (parent.length !== rank.length)
+      throw new RangeError(`a draft tree needs a rank per node: ${parent.length} parents, ${rank.length} ranks`);
+    if (parent.length + 1 > TREE_MAX_ROWS)
+      throw new RangeError(`a draft tree of ${parent.length} nodes passes ${TREE_MAX_ROWS} verify rows`);
     const depth = [0];
     this.kids = [[]];
     parent.forEach((p, i) => {
       const n = i + 1;
       if (!Number.isInteger(p) || p < 0 || p >= n) throw new RangeError(`node ${n}'s parent ${p} must be an earlier node`);
       if (p < parent[i - 1]) throw new RangeError(`node ${n}: nodes must be breadth-first (parent ${p} after ${parent[i - 1]})`);
-      if (rank[i] !== this.kids[p].length) throw new RangeError(`node ${n} has rank ${rank[i]}, expected ${this.kids[p].length} (siblings in rank order)`);
+      if (rank[i] !== this.kids[p].length)
+        throw new RangeError(`node ${n} has rank ${rank[i]}, expected ${this.kids[p].length} (siblings in rank order)`);
       if (rank[i] >= TREE_MAX_RANK) throw new RangeError(`node ${n}: at most ${TREE_MAX_RANK} candidates a node`);
       depth.push(depth[p] + 1);
       this.kids[p].push(n);
@@ -72,7 +75,8 @@ export class DraftTree {
    * among module k's top c + 1 candidates (cumulative, c = 0..). Ties go to the shallower, earlier node.
    */
   static fromCoverage(coverage: readonly (readonly number[])[], rows: number, maxDepth: number): DraftTree {
-    if (!Number.isInteger(rows) || rows < 1 || rows > TREE_MAX_ROWS) throw new RangeError(`a draft tree takes 1..${TREE_MAX_ROWS} verify rows, got ${rows}`);
+    if (!Number.isInteger(rows) || rows < 1 || rows > TREE_MAX_ROWS)
+      throw new RangeError(`a draft tree takes 1..${TREE_MAX_ROWS} verify rows, got ${rows}`);
     const depth = Math.min(maxDepth, coverage.length);
     // p[k - 1][c]: module k's c-th candidate is the main model's token.
     const p = coverage.slice(0, depth).map((cum) => cum.slice(0, TREE_MAX_RANK).map((c, i) => Math.max(0, c - (i ? cum[i - 1] : 0))));

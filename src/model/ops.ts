@@ -75,7 +75,7 @@ export function attention(
       if (scores[t] > max) max = scores[t];
     }
     let sum = 0;
-    for (let t = 0; t < length; t++) sum += (scores[t] = Math.exp(scores[t] - max));
+    for (let t = 0; t < length; t++) sum += scores[t] = Math.exp(scores[t] - max);
     for (let i = 0; i < headDim; i++) {
       let acc = 0;
       for (let t = 0; t < length; t++) acc += scores[t] * vCache[t * d + off + i];

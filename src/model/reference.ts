@@ -152,7 +152,6 @@ export class ReferenceModel {
 
   private checkPosition(pos: number): void {
     const max = this.config.max_seq_len;
-    if (!Number.isInteger(pos) || pos < 0 || pos >= max)
-      throw new RangeError(`position ${pos} is outside the context (0..${max - 1})`);
+    if (!Number.isInteger(pos) || pos < 0 || pos >= max) throw new RangeError(`position ${pos} is outside the context (0..${max - 1})`);
   }
 }

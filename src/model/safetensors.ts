@@ -65,8 +65,7 @@ interface Entry {
 /** Parses and validates a whole safetensors file; throws WeightsFormatError naming what is wrong. */
 export function parseSafetensors(buffer: ArrayBuffer): SafetensorsFile {
   const fileBytes = buffer.byteLength;
-  if (fileBytes < 8)
-    throw new WeightsFormatError(`safetensors: file is ${fileBytes} bytes, shorter than the 8-byte header length`);
+  if (fileBytes < 8) throw new WeightsFormatError(`safetensors: file is ${fileBytes} bytes, shorter than the 8-byte header length`);
 
   const headerLength64 = new DataView(buffer, 0, 8).getBigUint64(0, true);
   if (headerLength64 > BigInt(MAX_HEADER_BYTES))
@@ -75,9 +74,7 @@ export function parseSafetensors(buffer: ArrayBuffer): SafetensorsFile {
     );
   const headerLength = Number(headerLength64);
   if (8 + headerLength > fileBytes)
-    throw new WeightsFormatError(
-      `safetensors: header length ${headerLength} goes past the end of the ${fileBytes}-byte file (truncated?)`,
-    );
+    throw new WeightsFormatError(`safetensors: header length ${headerLength} goes past the end of the ${fileBytes}-byte file (truncated?)`);
 
   let headerText: string;
   try {
@@ -146,9 +143,7 @@ function parseEntry(name: string, value: unknown, dataBytes: number): Entry {
   if (typeof dtype !== 'string' || !Object.hasOwn(DTYPE_SIZES, dtype))
     throw new WeightsFormatError(`${where}: unknown "dtype" ${JSON.stringify(dtype)}`);
   if (!(READABLE_DTYPES as readonly string[]).includes(dtype))
-    throw new WeightsFormatError(
-      `${where}: "dtype" ${dtype} cannot be read as float32 (supported: ${READABLE_DTYPES.join(', ')})`,
-    );
+    throw new WeightsFormatError(`${where}: "dtype" ${dtype} cannot be read as float32 (supported: ${READABLE_DTYPES.join(', ')})`);
 
   const shape = value.shape;
   if (!Array.isArray(shape) || !shape.every((n) => Number.isSafeInteger(n) && n >= 0))

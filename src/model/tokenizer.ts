@@ -16,8 +16,7 @@ export interface TokenizerJSON {
   vocab_size: number;
 }
 
-export const PRETOKEN_PATTERN =
-  "'(?:s|t|re|ve|m|ll|d)| ?\\p{L}+| ?\\p{N}+| ?[^\\s\\p{L}\\p{N}]+|\\s+(?!\\S)|\\s+";
+export const PRETOKEN_PATTERN = "'(?:s|t|re|ve|m|ll|d)| ?\\p{L}+| ?\\p{N}+| ?[^\\s\\p{L}\\p{N}]+|\\s+(?!\\S)|\\s+";
 
 const utf8 = new TextEncoder();
 const MAX_PIECE_BYTES = 256;
@@ -156,10 +155,7 @@ export function validateTokenizerJSON(json: unknown): asserts json is TokenizerJ
   if (!Array.isArray(t.merges)) fail('"merges" must be an array');
   const merges = t.merges as unknown[];
   merges.forEach((m, r) => {
-    const ok =
-      Array.isArray(m) &&
-      m.length === 2 &&
-      m.every((id) => Number.isInteger(id) && id >= 0 && id < 256 + r);
+    const ok = Array.isArray(m) && m.length === 2 && m.every((id) => Number.isInteger(id) && id >= 0 && id < 256 + r);
     if (!ok) fail(`merge ${r} must be a pair of earlier ids, got ${JSON.stringify(m)}`);
   });
   const special = t.special as Record<string, unknown> | undefined;

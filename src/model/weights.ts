@@ -4,7 +4,6 @@
 import { expectedTensors, parseConfig, type ModelConfig } from './config.ts';
 import { parseSafetensors, WeightsFormatError, type SafetensorsTensor } from './safetensors.ts';
 
-
 /** What either engine needs of a model: its config and its tensors by name. */
 export interface Weights {
   config: ModelConfig;
@@ -35,8 +34,7 @@ export function loadWeights(buffer: ArrayBuffer): LoadedWeights {
   const expected = expectedTensors(config);
 
   const missing = [...expected.keys()].filter((name) => !tensors.has(name));
-  if (missing.length > 0)
-    throw new WeightsFormatError(`weights: missing tensor${missing.length > 1 ? 's' : ''} ${listNames(missing)}`);
+  if (missing.length > 0) throw new WeightsFormatError(`weights: missing tensor${missing.length > 1 ? 's' : ''} ${listNames(missing)}`);
   const extra = [...tensors.keys()].filter((name) => !expected.has(name));
   if (extra.length > 0)
     throw new WeightsFormatError(
@@ -46,9 +44,7 @@ export function loadWeights(buffer: ArrayBuffer): LoadedWeights {
   for (const [name, shape] of expected) {
     const t = tensors.get(name)!;
     if (!sameShape(t.shape, shape))
-      throw new WeightsFormatError(
-        `weights: tensor "${name}" has shape ${JSON.stringify(t.shape)}, expected ${JSON.stringify(shape)}`,
-      );
+      throw new WeightsFormatError(`weights: tensor "${name}" has shape ${JSON.stringify(t.shape)}, expected ${JSON.stringify(shape)}`);
     const data = t.data;
     for (let i = 0; i < data.length; i++) {
       if (!Number.isFinite(data[i]))
@@ -90,6 +86,9 @@ function sameShape(a: readonly number[], b: readonly number[]): boolean {
 }
 
 function listNames(names: string[]): string {
-  const shown = names.slice(0, MAX_NAMES_LISTED).map((n) => `"${n}"`).join(', ');
+  const shown = names
+    .slice(0, MAX_NAMES_LISTED)
+    .map((n) => `"${n}"`)
+    .join(', ');
   return names.length > MAX_NAMES_LISTED ? `${shown} and ${names.length - MAX_NAMES_LISTED} more` : shown;
 }

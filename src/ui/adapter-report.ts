@@ -45,7 +45,9 @@ export class AdapterReport extends LitElement {
       border: 1px solid var(--line, #d0d4dc);
       border-radius: 8px;
       background: var(--card, #fff);
-      font: 15px/1.5 system-ui, sans-serif;
+      font:
+        15px/1.5 system-ui,
+        sans-serif;
     }
     :host([state='error']) {
       border-color: #d9534f;
@@ -145,7 +147,11 @@ export class AdapterReport extends LitElement {
             ${FEATURE_LABELS.map(([key, label]) => html`<li class=${features[key] ? 'on' : ''} title=${features[key] ? 'available' : 'not available'}>${label}</li>`)}
           </ul>
         </dd>
-        ${LIMIT_LABELS.map(([key, label, unit]) => html`<dt>${label}</dt><dd>${formatLimit(limits[key], unit)}</dd>`)}
+        ${LIMIT_LABELS.map(
+          ([key, label, unit]) =>
+            html`<dt>${label}</dt>
+              <dd>${formatLimit(limits[key], unit)}</dd>`,
+        )}
       </dl>
       ${software ? html`<p class="note">This is a software (CPU) adapter: everything works, but slowly.</p>` : nothing}
     `;
@@ -155,25 +161,27 @@ export class AdapterReport extends LitElement {
     const failure = this.failure;
     return html`
       <h2>WebGPU is not available</h2>
-      ${failure
-        ? html`
-            <p>${failure.message} <span class="reason">(${failure.reason})</span></p>
-            ${failure.advice?.lines.length
-              ? html`<ul class="advice">
-                  ${failure.advice.lines.map((line) => html`<li>${withCode(line)}</li>`)}
-                </ul>`
-              : nothing}
-          `
-        : nothing}
+      ${
+        failure
+          ? html`
+              <p>${failure.message} <span class="reason">(${failure.reason})</span></p>
+              ${
+                failure.advice?.lines.length
+                  ? html`<ul class="advice">
+                      ${failure.advice.lines.map((line) => html`<li>${withCode(line)}</li>`)}
+                    </ul>`
+                  : nothing
+              }
+            `
+          : nothing
+      }
     `;
   }
 }
 
 /** Command-line flags and chrome:// addresses in advice, set as unbreakable code. */
 function withCode(line: string) {
-  return line
-    .split(/(--[a-z0-9-]+(?:=[A-Za-z0-9,]+)?|chrome:\/\/[\w/#-]+)/)
-    .map((part, i) => (i % 2 ? html`<code>${part}</code>` : part));
+  return line.split(/(--[a-z0-9-]+(?:=[A-Za-z0-9,]+)?|chrome:\/\/[\w/#-]+)/).map((part, i) => (i % 2 ? html`<code>${part}</code>` : part));
 }
 
 function formatLimit(value: number, unit: 'bytes' | 'count'): string {

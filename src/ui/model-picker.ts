@@ -19,17 +19,17 @@ export class ModelPicker extends LitElement {
   static override styles = [
     fieldStyles,
     css`
-    :host {
-      display: block;
-    }
-    label {
-      display: grid;
-      justify-items: start;
-      gap: 0.2rem;
-      color: #5b6270;
-      font-size: 0.85rem;
-    }
-  `,
+      :host {
+        display: block;
+      }
+      label {
+        display: grid;
+        justify-items: start;
+        gap: 0.2rem;
+        color: #5b6270;
+        font-size: 0.85rem;
+      }
+    `,
   ];
 
   protected override render() {

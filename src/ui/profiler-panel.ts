@@ -27,7 +27,12 @@ export function formatKernelMs(ms: number): string {
 }
 
 /** Milliseconds by kernel family and phase, phases in step order, kernels by total time. */
-export function kernelTable(step: ProfiledStep): { phases: string[]; rows: { kernel: string; byPhase: Record<string, number>; total: number }[]; byPhase: Record<string, number>; total: number } {
+export function kernelTable(step: ProfiledStep): {
+  phases: string[];
+  rows: { kernel: string; byPhase: Record<string, number>; total: number }[];
+  byPhase: Record<string, number>;
+  total: number;
+} {
   const phases: string[] = [];
   const rows = new Map<string, { kernel: string; byPhase: Record<string, number>; total: number }>();
   const byPhase: Record<string, number> = {};
@@ -171,7 +176,9 @@ export class ProfilerPanel extends LitElement {
         ${p?.error ? html`<span class="error" data-profiler-status="error">${p.error}</span>` : nothing}
       </div>
       <div class="grid">
-        <div>${last ? this.renderStep(last, steps.length) : html`<p class="note">No step profiled yet. A profiled step is slower than a real one (each kernel is timed on its own); the race's figures never include one.</p>`}</div>
+        <div>
+          ${last ? this.renderStep(last, steps.length) : html`<p class="note">No step profiled yet. A profiled step is slower than a real one (each kernel is timed on its own); the race's figures never include one.</p>`}
+        </div>
         <div>${this.renderAdapter()}</div>
       </div>
     `;
@@ -186,9 +193,11 @@ export class ProfilerPanel extends LitElement {
       <p class="note" data-source=${step.profile.source}>${SOURCE_NOTES[step.profile.source]}</p>
       <p>
         Step ${n}: position ${step.position},
-        ${step.tree
-          ? `a draft tree of ${step.tree.rows} rows (candidates per depth ${step.tree.shape}; ${step.accepted} depth${step.accepted === 1 ? '' : 's'} kept),`
-          : `${step.depth} draft${step.depth === 1 ? '' : 's'} (${step.accepted} accepted),`}
+        ${
+          step.tree
+            ? `a draft tree of ${step.tree.rows} rows (candidates per depth ${step.tree.shape}; ${step.accepted} depth${step.accepted === 1 ? '' : 's'} kept),`
+            : `${step.depth} draft${step.depth === 1 ? '' : 's'} (${step.accepted} accepted),`
+        }
         <b data-total-ms=${t.total}>${formatKernelMs(t.total)} ms</b> over
         <b data-dispatches-mtp=${step.dispatches.mtp}>${step.dispatches.mtp} dispatches</b>; a baseline step has
         <b data-dispatches-baseline=${step.dispatches.baseline}>${step.dispatches.baseline}</b>.
@@ -205,12 +214,13 @@ export class ProfilerPanel extends LitElement {
         </thead>
         <tbody>
           ${t.rows.map(
-            (row) => html`<tr data-kernel=${row.kernel}>
-              <td>${row.kernel}</td>
-              ${t.phases.map((ph) => html`<td data-phase=${ph} data-ms=${row.byPhase[ph] ?? 0}>${row.byPhase[ph] === undefined ? '—' : formatKernelMs(row.byPhase[ph])}</td>`)}
-              <td data-total data-ms=${row.total}>${formatKernelMs(row.total)}</td>
-              <td>${t.total > 0 ? ((row.total / t.total) * 100).toFixed(0) : '—'}%</td>
-            </tr>`,
+            (row) =>
+              html`<tr data-kernel=${row.kernel}>
+                <td>${row.kernel}</td>
+                ${t.phases.map((ph) => html`<td data-phase=${ph} data-ms=${row.byPhase[ph] ?? 0}>${row.byPhase[ph] === undefined ? '—' : formatKernelMs(row.byPhase[ph])}</td>`)}
+                <td data-total data-ms=${row.total}>${formatKernelMs(row.total)}</td>
+                <td>${t.total > 0 ? ((row.total / t.total) * 100).toFixed(0) : '—'}%</td>
+              </tr>`,
           )}
         </tbody>
         <tfoot>
@@ -225,26 +235,37 @@ export class ProfilerPanel extends LitElement {
       <h3>Cost curve T(M): a verify block of M positions, submit to result, ms</h3>
       <table class="cost">
         <thead>
-          <tr><th>M</th><th>T(M)</th><th>T(M) / T(1)</th><th></th></tr>
+          <tr>
+            <th>M</th>
+            <th>T(M)</th>
+            <th>T(M) / T(1)</th>
+            <th></th>
+          </tr>
         </thead>
         <tbody>
           ${costs.map(
-            ([m, ms]) => html`<tr data-m=${m}>
-              <td>${m}</td>
-              <td data-ms=${ms}>${formatMs(ms)}</td>
-              <td>${t1 ? (ms / t1).toFixed(2) : '—'}</td>
-              <td class="bar"><i style="width:${worst > 0 ? (ms / worst) * 100 : 0}%"></i></td>
-            </tr>`,
+            ([m, ms]) =>
+              html`<tr data-m=${m}>
+                <td>${m}</td>
+                <td data-ms=${ms}>${formatMs(ms)}</td>
+                <td>${t1 ? (ms / t1).toFixed(2) : '—'}</td>
+                <td class="bar"><i style="width:${worst > 0 ? (ms / worst) * 100 : 0}%"></i></td>
+              </tr>`,
           )}
         </tbody>
       </table>
-      <p class="note">Flat T(M) (latency-bound, as on a GPU): drafting is nearly free. Rising T(M) (compute-bound, as on a CPU rasteriser): each draft costs verify time.</p>
+      <p class="note">
+        Flat T(M) (latency-bound, as on a GPU): drafting is nearly free. Rising T(M) (compute-bound, as on a CPU rasteriser): each draft
+        costs verify time.
+      </p>
     `;
   }
 
   private renderAdapter() {
     const r = this.report;
-    if (!r) return html`<h3>Adapter</h3><p class="note">No WebGPU device.</p>`;
+    if (!r)
+      return html`<h3>Adapter</h3>
+        <p class="note">No WebGPU device.</p>`;
     const info = r.adapterInfo;
     const mib = (bytes: number) => `${+(bytes / 2 ** 20).toFixed(1)} MiB`;
     return html`

@@ -74,108 +74,108 @@ export class RaceControls extends LitElement {
   static override styles = [
     fieldStyles,
     css`
-    :host {
-      display: block;
-    }
-    .prompt {
-      display: block;
-      width: 100%;
-      box-sizing: border-box;
-      min-height: 4.2rem;
-      padding: 0.6rem 0.75rem;
-      border: 1px solid var(--line, #d0d4dc);
-      border-radius: 6px;
-      font: inherit;
-      font-size: 1rem;
-      line-height: 1.45;
-      resize: vertical;
-    }
-    :host([code]) .prompt {
-      min-height: 7.5rem;
-      font-family: ui-monospace, 'DejaVu Sans Mono', 'Menlo', 'Consolas', monospace;
-      font-size: 0.92rem;
-      white-space: pre-wrap;
-      tab-size: 4;
-    }
-    model-picker {
-      margin-bottom: 0.6rem;
-    }
-    .prompt:focus-visible,
-    select:focus-visible,
-    input:focus-visible,
-    button:focus-visible {
-      outline: 2px solid #2563eb;
-      outline-offset: 1px;
-    }
-    .presets {
-      display: flex;
-      flex-wrap: wrap;
-      align-items: center;
-      gap: 0.4rem;
-      margin: 0.55rem 0 0.8rem;
-      color: #5b6270;
-      font-size: 0.9rem;
-    }
-    .presets button {
-      padding: 0.15rem 0.7rem;
-      border: 1px solid var(--line, #d0d4dc);
-      border-radius: 999px;
-      background: #fff;
-      color: #1c1f26;
-      font: inherit;
-      cursor: pointer;
-    }
-    .presets button:hover {
-      background: #eef2ff;
-    }
-    .row {
-      display: flex;
-      flex-wrap: wrap;
-      align-items: end;
-      gap: 0.75rem 1.5rem;
-    }
-    label {
-      display: grid;
-      gap: 0.2rem;
-      color: #5b6270;
-      font-size: 0.85rem;
-    }
-    input[type='number'] {
-      width: 5.5rem;
-    }
-    .sampling span {
-      display: flex;
-      align-items: center;
-      gap: 0.5rem;
-      color: #1c1f26;
-      font-variant-numeric: tabular-nums;
-    }
-    .run {
-      margin-left: auto;
-      padding: 0.5rem 1.6rem;
-      border: 0;
-      border-radius: 6px;
-      background: #2563eb;
-      color: #fff;
-      font: inherit;
-      font-weight: 600;
-      cursor: pointer;
-    }
-    .run:hover {
-      background: #1d4ed8;
-    }
-    .run[disabled] {
-      background: #9ca3af;
-      cursor: progress;
-    }
-    .hint.field-note {
-      color: #9a3412;
-    }
-    .hint {
-      color: #5b6270;
-      font-size: 0.8rem;
-    }
-  `,
+      :host {
+        display: block;
+      }
+      .prompt {
+        display: block;
+        width: 100%;
+        box-sizing: border-box;
+        min-height: 4.2rem;
+        padding: 0.6rem 0.75rem;
+        border: 1px solid var(--line, #d0d4dc);
+        border-radius: 6px;
+        font: inherit;
+        font-size: 1rem;
+        line-height: 1.45;
+        resize: vertical;
+      }
+      :host([code]) .prompt {
+        min-height: 7.5rem;
+        font-family: ui-monospace, 'DejaVu Sans Mono', 'Menlo', 'Consolas', monospace;
+        font-size: 0.92rem;
+        white-space: pre-wrap;
+        tab-size: 4;
+      }
+      model-picker {
+        margin-bottom: 0.6rem;
+      }
+      .prompt:focus-visible,
+      select:focus-visible,
+      input:focus-visible,
+      button:focus-visible {
+        outline: 2px solid #2563eb;
+        outline-offset: 1px;
+      }
+      .presets {
+        display: flex;
+        flex-wrap: wrap;
+        align-items: center;
+        gap: 0.4rem;
+        margin: 0.55rem 0 0.8rem;
+        color: #5b6270;
+        font-size: 0.9rem;
+      }
+      .presets button {
+        padding: 0.15rem 0.7rem;
+        border: 1px solid var(--line, #d0d4dc);
+        border-radius: 999px;
+        background: #fff;
+        color: #1c1f26;
+        font: inherit;
+        cursor: pointer;
+      }
+      .presets button:hover {
+        background: #eef2ff;
+      }
+      .row {
+        display: flex;
+        flex-wrap: wrap;
+        align-items: end;
+        gap: 0.75rem 1.5rem;
+      }
+      label {
+        display: grid;
+        gap: 0.2rem;
+        color: #5b6270;
+        font-size: 0.85rem;
+      }
+      input[type='number'] {
+        width: 5.5rem;
+      }
+      .sampling span {
+        display: flex;
+        align-items: center;
+        gap: 0.5rem;
+        color: #1c1f26;
+        font-variant-numeric: tabular-nums;
+      }
+      .run {
+        margin-left: auto;
+        padding: 0.5rem 1.6rem;
+        border: 0;
+        border-radius: 6px;
+        background: #2563eb;
+        color: #fff;
+        font: inherit;
+        font-weight: 600;
+        cursor: pointer;
+      }
+      .run:hover {
+        background: #1d4ed8;
+      }
+      .run[disabled] {
+        background: #9ca3af;
+        cursor: progress;
+      }
+      .hint.field-note {
+        color: #9a3412;
+      }
+      .hint {
+        color: #5b6270;
+        font-size: 0.8rem;
+      }
+    `,
   ];
 
   protected override willUpdate(changed: PropertyValues<this>): void {
@@ -224,7 +224,11 @@ export class RaceControls extends LitElement {
       <div class="row">
         <label>
           Draft depth (MTP modules)
-          <select aria-label="Draft depth" .value=${String(now.depth)} @change=${(e: Event) => (this.depth = Number((e.target as HTMLSelectElement).value))}>
+          <select
+            aria-label="Draft depth"
+            .value=${String(now.depth)}
+            @change=${(e: Event) => (this.depth = Number((e.target as HTMLSelectElement).value))}
+          >
             ${depths.map((d) => html`<option value=${d} ?selected=${d === now.depth}>${d}</option>`)}
           </select>
         </label>
@@ -250,7 +254,10 @@ export class RaceControls extends LitElement {
             @change=${this.onMaxTokens}
           />
         </label>
-        <label class="sampling" title="0: greedy, both texts identical. Above 0: both sides sample (speculative sampling keeps the distribution exact), so the texts differ.">
+        <label
+          class="sampling"
+          title="0: greedy, both texts identical. Above 0: both sides sample (speculative sampling keeps the distribution exact), so the texts differ."
+        >
           Temperature
           <span
             ><input
@@ -268,7 +275,9 @@ export class RaceControls extends LitElement {
         <button class="run" data-action="run" ?disabled=${this.disabled} @click=${this.fire}>Run</button>
       </div>
       ${this.fieldNote ? html`<p class="hint field-note" role="status">${this.fieldNote}</p>` : nothing}
-      <p class="hint">${this.running ? 'Running: Run again restarts with the current prompt.' : 'Enter runs, Shift+Enter starts a new line.'}</p>
+      <p class="hint">
+        ${this.running ? 'Running: Run again restarts with the current prompt.' : 'Enter runs, Shift+Enter starts a new line.'}
+      </p>
     `;
   }
 
@@ -292,7 +301,8 @@ export class RaceControls extends LitElement {
       this.fieldNote = `Max tokens must be a number from ${MIN_TOKENS} to ${this.maxTokensCap}: back to ${Math.min(DEFAULT_MAX_TOKENS, this.maxTokensCap)}.`;
     } else {
       this.maxTokens = Math.max(MIN_TOKENS, Math.round(v));
-      this.fieldNote = this.maxTokens > this.maxTokensCap ? `Max tokens lowered to ${this.maxTokensCap}: the context allows no more.` : undefined;
+      this.fieldNote =
+        this.maxTokens > this.maxTokensCap ? `Max tokens lowered to ${this.maxTokensCap}: the context allows no more.` : undefined;
     }
     input.value = String(this.effective.maxTokens);
   };

@@ -106,7 +106,10 @@ export class RaceFigures extends LitElement {
     const depth = m?.depth ?? this.depth;
     const positions = m?.acceptance ?? Array.from({ length: depth }, (_, k) => ({ position: k + 1, accepted: 0, judged: 0, rate: null }));
     const histogram = m?.histogram ?? new Array(depth + 1).fill(0);
-    const steps = Math.max(1, histogram.reduce((a, b) => a + b, 0));
+    const steps = Math.max(
+      1,
+      histogram.reduce((a, b) => a + b, 0),
+    );
     return html`
       <section class="speedup">
         <h3>Speedup</h3>
@@ -117,15 +120,22 @@ export class RaceFigures extends LitElement {
         <h3>Draft acceptance</h3>
         <p class="big"><span data-metric="acceptance">${formatPercent(m?.pooled.rate)}</span><span class="unit">%</span></p>
         <p class="note">
-          ${this.tree
-            ? html`${m ? `${m.pooled.accepted} of ${m.pooled.proposed} depths kept.` : 'Kept depths ÷ drafted depths.'} Per depth, of the steps that reached it: the main model's token was among that depth's candidates.`
-            : html`${m ? `${m.pooled.accepted} of ${m.pooled.proposed} drafts accepted.` : 'Accepted drafts ÷ proposed drafts.'} Per position, of the drafts the main model judged:`}
+          ${
+            this.tree
+              ? html`${m ? `${m.pooled.accepted} of ${m.pooled.proposed} depths kept.` : 'Kept depths ÷ drafted depths.'} Per depth, of the
+                steps that reached it: the main model's token was among that depth's candidates.`
+              : html`${m ? `${m.pooled.accepted} of ${m.pooled.proposed} drafts accepted.` : 'Accepted drafts ÷ proposed drafts.'} Per
+                position, of the drafts the main model judged:`
+          }
         </p>
         <div class="bars">
           ${positions.map(
-            (p) => html`<span>${this.tree ? 'depth' : 'draft'} ${p.position}</span>
-              <span class="bar"><i class="d${Math.min(p.position, 3)}" style="width:${(p.rate ?? 0) * 100}%"></i></span>
-              <span class="count"><span data-metric="acceptance-${p.position}">${formatPercent(p.rate)}</span>% (${p.accepted}/${p.judged})</span>`,
+            (p) =>
+              html`<span>${this.tree ? 'depth' : 'draft'} ${p.position}</span>
+                <span class="bar"><i class="d${Math.min(p.position, 3)}" style="width:${(p.rate ?? 0) * 100}%"></i></span>
+                <span class="count"
+                  ><span data-metric="acceptance-${p.position}">${formatPercent(p.rate)}</span>% (${p.accepted}/${p.judged})</span
+                >`,
           )}
         </div>
       </section>
@@ -135,9 +145,10 @@ export class RaceFigures extends LitElement {
         <p class="note">MTP, mean (baseline: 1). Steps by drafts accepted:</p>
         <div class="bars">
           ${histogram.map(
-            (n, a) => html`<span>${a} accepted</span>
-              <span class="bar"><i style="width:${(n / steps) * 100}%"></i></span>
-              <span class="count">${n} step${n === 1 ? '' : 's'}</span>`,
+            (n, a) =>
+              html`<span>${a} accepted</span>
+                <span class="bar"><i style="width:${(n / steps) * 100}%"></i></span>
+                <span class="count">${n} step${n === 1 ? '' : 's'}</span>`,
           )}
         </div>
       </section>

@@ -102,12 +102,21 @@ export class RacePane extends LitElement {
       margin: 0;
       padding: 0.8rem 1rem;
       min-height: 9rem;
-      font: 1rem/1.65 Georgia, 'Iowan Old Style', 'Times New Roman', serif;
+      font:
+        1rem/1.65 Georgia,
+        'Iowan Old Style',
+        'Times New Roman',
+        serif;
       white-space: pre-wrap;
       overflow-wrap: anywhere;
     }
     :host([code]) .text {
-      font: 0.9rem/1.5 ui-monospace, 'DejaVu Sans Mono', 'Menlo', 'Consolas', monospace;
+      font:
+        0.9rem/1.5 ui-monospace,
+        'DejaVu Sans Mono',
+        'Menlo',
+        'Consolas',
+        monospace;
       tab-size: 4;
     }
     .prompt {
@@ -201,7 +210,12 @@ export class RacePane extends LitElement {
       padding: 0 0.3rem;
       border: 1px solid #d0d4dc;
       border-radius: 3px;
-      font: 0.8rem/1.4 ui-monospace, 'DejaVu Sans Mono', 'Menlo', 'Consolas', monospace;
+      font:
+        0.8rem/1.4 ui-monospace,
+        'DejaVu Sans Mono',
+        'Menlo',
+        'Consolas',
+        monospace;
       white-space: pre;
       color: #8a93a3;
     }
@@ -235,7 +249,11 @@ export class RacePane extends LitElement {
           <span class="unit">tokens/s</span>
         </div>
       </header>
-      <p class="text"><span class="prompt">${elided ? '…' : ''}${tail}</span><span data-output=${this.side}>${v?.segments.map(renderSegment)}</span>${v?.rejected ? keyed(v.rejected.id, html`<s class="rejected" aria-hidden="true">${v.rejected.text}</s>`) : nothing}${this.running && !v?.stop ? html`<span class="cursor"></span>` : nothing}</p>
+      <p class="text">
+        <span class="prompt">${elided ? '…' : ''}${tail}</span
+        ><span data-output=${this.side}>${v?.segments.map(renderSegment)}</span
+        >${v?.rejected ? keyed(v.rejected.id, html`<s class="rejected" aria-hidden="true">${v.rejected.text}</s>`) : nothing}${this.running && !v?.stop ? html`<span class="cursor"></span>` : nothing}
+      </p>
       ${v?.tree ? renderTree(v.tree) : nothing}
       <footer>
         <span><b>${m ? m.tokens + m.prefillTokens : 0}</b> tokens</span>
@@ -243,16 +261,18 @@ export class RacePane extends LitElement {
         <span><b>${formatMs(m?.msPerStep)}</b> ms/step</span>
         <span>prefill <b>${formatMs(m?.prefillMs || null)}</b> ms</span>
         ${v?.stop ? html`<span>${STOP_LABELS[v.stop] ?? v.stop}</span>` : nothing}
-        ${this.side === 'mtp'
-          ? html`<div class="legend">
-              ${Array.from(
-                { length: Math.min(Math.max(1, this.depth), DRAFT_CLASSES) },
-                (_, i) => html`<span><span class="swatch d${i + 1}">draft ${i + 1}</span> accepted ${ORDINALS[i]} draft</span>`,
-              )}
-              <span><s class="swatch rejected-mark">draft</s> rejected (shown briefly)</span>
-              <span>plain: the main model's own token</span>
-            </div>`
-          : nothing}
+        ${
+          this.side === 'mtp'
+            ? html`<div class="legend">
+                ${Array.from(
+                  { length: Math.min(Math.max(1, this.depth), DRAFT_CLASSES) },
+                  (_, i) => html`<span><span class="swatch d${i + 1}">draft ${i + 1}</span> accepted ${ORDINALS[i]} draft</span>`,
+                )}
+                <span><s class="swatch rejected-mark">draft</s> rejected (shown briefly)</span>
+                <span>plain: the main model's own token</span>
+              </div>`
+            : nothing
+        }
       </footer>
     `;
   }
@@ -271,10 +291,11 @@ function renderTree(t: TreePicture) {
     Last step's draft tree: kept <b data-tree-kept>${t.kept}</b> of ${t.depths.length} depths; ${why}.
     <ol>
       ${t.depths.map(
-        (cands, d) => html`<li>
-          depth ${d + 1}:
-          ${cands.map((c) => html`<span class="cand ${c.kept ? 'kept' : c.offered ? 'offered' : ''}" title=${`candidate ${c.rank + 1} of its drafter`}>${visible(c.text)}</span>`)}
-        </li>`,
+        (cands, d) =>
+          html`<li>
+            depth ${d + 1}:
+            ${cands.map((c) => html`<span class="cand ${c.kept ? 'kept' : c.offered ? 'offered' : ''}" title=${`candidate ${c.rank + 1} of its drafter`}>${visible(c.text)}</span>`)}
+          </li>`,
       )}
     </ol>
     Outlined: the candidates the main model chose among (their parent was kept); green: the one it kept.

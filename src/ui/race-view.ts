@@ -136,7 +136,9 @@ export class RaceView extends LitElement {
   /** Resolves once this element and the components inside it have rendered. */
   protected override async getUpdateComplete(): Promise<boolean> {
     const done = await super.getUpdateComplete();
-    const children = [...this.renderRoot.querySelectorAll('race-controls, race-pane, race-figures, adapter-report, profiler-panel')] as LitElement[];
+    const children = [
+      ...this.renderRoot.querySelectorAll('race-controls, race-pane, race-figures, adapter-report, profiler-panel'),
+    ] as LitElement[];
     await Promise.all(children.map((c) => c.updateComplete));
     // race-figures renders tps-chart inside it.
     await Promise.all(children.map((c) => c.renderRoot.querySelector<LitElement>('tps-chart')?.updateComplete));
@@ -162,11 +164,13 @@ export class RaceView extends LitElement {
         ></race-controls>
       </section>
       <p class="status" role="status">${this.statusLine()}</p>
-      ${notices.length
-        ? html`<ul class="notices">
-            ${notices.map((n) => html`<li class=${n.level}>${n.text}</li>`)}
-          </ul>`
-        : nothing}
+      ${
+        notices.length
+          ? html`<ul class="notices">
+              ${notices.map((n) => html`<li class=${n.level}>${n.text}</li>`)}
+            </ul>`
+          : nothing
+      }
       <div class="panes">
         <race-pane
           side="baseline"
@@ -182,9 +186,11 @@ export class RaceView extends LitElement {
         <race-pane
           side="mtp"
           heading="MTP speculative decoding"
-          subtitle=${v.tree
-            ? `a draft tree a step (${v.tree.rows} rows; candidates per depth ${v.tree.shape}), verified by the main model in one pass`
-            : `${depth} draft${depth === 1 ? '' : 's'} a step, verified by the main model in one pass`}
+          subtitle=${
+            v.tree
+              ? `a draft tree a step (${v.tree.rows} rows; candidates per depth ${v.tree.shape}), verified by the main model in one pass`
+              : `${depth} draft${depth === 1 ? '' : 's'} a step, verified by the main model in one pass`
+          }
           .engine=${engine}
           .view=${v.mtp}
           .prompt=${v.prompt?.text ?? ''}
@@ -194,12 +200,22 @@ export class RaceView extends LitElement {
           .depth=${depth}
         ></race-pane>
       </div>
-      <race-figures .baseline=${v.baseline?.metrics} .mtp=${v.mtp?.metrics} .speedup=${v.speedup} .depth=${depth} ?tree=${v.tree !== undefined}></race-figures>
+      <race-figures
+        .baseline=${v.baseline?.metrics}
+        .mtp=${v.mtp?.metrics}
+        .speedup=${v.speedup}
+        .depth=${depth}
+        ?tree=${v.tree !== undefined}
+      ></race-figures>
       <section class="device" data-section="developer">
         <adapter-report .state=${v.device.state} .report=${v.device.report} .failure=${v.device.failure}></adapter-report>
         <div>
           <h2>How the race is measured</h2>
-          <p>Both sides run on ${v.backend?.kind === 'cpu' ? 'the CPU reference engine' : engine ? `one device (${engine})` : 'the same engine'}, one step at a time: the next step always goes to the side that has used less step time, so the race you see is the measured one.</p>
+          <p>
+            Both sides run on
+            ${v.backend?.kind === 'cpu' ? 'the CPU reference engine' : engine ? `one device (${engine})` : 'the same engine'}, one step at a
+            time: the next step always goes to the side that has used less step time, so the race you see is the measured one.
+          </p>
           <p>Figures count decode steps only (prefill apart); stepping pauses while the tab is hidden.</p>
           <p data-no-repeat>${noRepeatLine(v.model?.noRepeatNgram)}</p>
         </div>
@@ -230,15 +246,18 @@ export class RaceView extends LitElement {
         return html`${model}Ready on <b>${v.backend?.label}</b>. Pick or type a prompt and press Run.`;
       case 'running':
         return v.temperature
-          ? html`${model}Racing: sampling at temperature ${v.temperature} (seed ${v.seed}); the texts differ, their distribution is the same.`
+          ? html`${model}Racing: sampling at temperature ${v.temperature} (seed ${v.seed}); the texts differ, their distribution is the
+            same.`
           : html`${model}Racing: greedy decoding, both sides must produce the same text.`;
       case 'done': {
         const r = v.result;
         if (!r) return html`${model}Done.`;
         if (r.temperature > 0)
-          return html`${model}Done. Sampled at temperature ${r.temperature}, seed ${r.seed}: two draws from the same distribution (speculative sampling is exact), so the texts differ.`;
+          return html`${model}Done. Sampled at temperature ${r.temperature}, seed ${r.seed}: two draws from the same distribution
+          (speculative sampling is exact), so the texts differ.`;
         const same = r.baseline.text === r.mtp.text;
-        return html`${model}Done. ${same ? 'Both texts are identical, as greedy speculative decoding promises.' : html`<b>The texts differ.</b>`}`;
+        return html`${model}Done.
+        ${same ? 'Both texts are identical, as greedy speculative decoding promises.' : html`<b>The texts differ.</b>`}`;
       }
       case 'error':
         return html`${model}Something went wrong (see below).`;
@@ -250,15 +269,16 @@ export class RaceView extends LitElement {
 function loadingLine(l: ModelLoading) {
   const known = l.total !== undefined && l.total > 0;
   const amount = known ? `${formatBytes(l.received)} of ${formatBytes(l.total!)}` : `${formatBytes(l.received)} so far`;
-  return html`Loading <b>${l.title}</b> (${l.name}): <span data-loaded>${amount}</span>${known
-      ? html`<progress data-progress max=${l.total!} .value=${l.received}></progress>`
-      : html`<progress data-progress></progress>`}`;
+  return html`Loading <b>${l.title}</b> (${l.name}): <span data-loaded>${amount}</span>${
+      known ? html`<progress data-progress max=${l.total!} .value=${l.received}></progress>` : html`<progress data-progress></progress>`
+    }`;
 }
 
 /** What the rule does for this model (its card's no_repeat_ngram; 0: off). */
 function noRepeatLine(n: number | undefined) {
-  if (n === undefined) return 'Greedy decoding follows the model card\'s no-repeat rule, on both sides alike.';
-  if (n === 0) return 'No-repeat rule: off for this model; greedy decoding takes the main model\'s top token on both sides, so the texts stay identical.';
+  if (n === undefined) return "Greedy decoding follows the model card's no-repeat rule, on both sides alike.";
+  if (n === 0)
+    return "No-repeat rule: off for this model; greedy decoding takes the main model's top token on both sides, so the texts stay identical.";
   return `Greedy decoding never repeats a ${n}-gram (this model's no-repeat rule): both sides skip such a token by the same rule, so the texts stay identical and free of loops.`;
 }
 

@@ -75,7 +75,10 @@ export class TpsChart extends LitElement {
     g.setTransform(dpr, 0, 0, dpr, 0, 0);
     g.clearRect(0, 0, width, height);
 
-    const lines = this.series.map((s) => ({ ...s, xy: s.points.filter((p) => p.ms > 0).map((p) => [p.ms / 1000, (p.tokens / p.ms) * 1000] as const) }));
+    const lines = this.series.map((s) => ({
+      ...s,
+      xy: s.points.filter((p) => p.ms > 0).map((p) => [p.ms / 1000, (p.tokens / p.ms) * 1000] as const),
+    }));
     const all = lines.flatMap((l) => l.xy);
     const xStep = niceStep(Math.max(...all.map(([x]) => x), 0.001) / 4);
     const yStep = niceStep((Math.max(...all.map(([, y]) => y), 1) * 1.05) / 4);

@@ -14,7 +14,8 @@ export function recordDevices(): void {
 }
 
 /** How many devices the page has requested so far. */
-export const deviceCount = (page: Page): Promise<number> => page.evaluate(() => (window as unknown as { __devices: GPUDevice[] }).__devices.length);
+export const deviceCount = (page: Page): Promise<number> =>
+  page.evaluate(() => (window as unknown as { __devices: GPUDevice[] }).__devices.length);
 
 /** Destroys the page's i-th device (the page sees it lost). */
 export const destroyDevice = (page: Page, i: number): Promise<void> =>

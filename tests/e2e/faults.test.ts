@@ -18,7 +18,7 @@ const rig = useServerAndChromium();
 const shadowText = (page: Page, selector: string) =>
   page.evaluate((s) => {
     const view = document.querySelector('race-view')?.shadowRoot;
-    const el = s === 'race-view' ? view : view?.querySelector(s)?.shadowRoot ?? view?.querySelector(s);
+    const el = s === 'race-view' ? view : (view?.querySelector(s)?.shadowRoot ?? view?.querySelector(s));
     return (el?.textContent ?? '').replace(/\s+/g, ' ');
   }, selector);
 
@@ -34,12 +34,18 @@ async function open(setup: (page: Page) => Promise<unknown>): Promise<{ page: Pa
 
 describe('a WebGPU request that never settles', () => {
   it.each([
-    ['requestAdapter()', () => {
-      GPU.prototype.requestAdapter = () => new Promise(() => {});
-    }],
-    ['requestDevice()', () => {
-      GPUAdapter.prototype.requestDevice = () => new Promise(() => {});
-    }],
+    [
+      'requestAdapter()',
+      () => {
+        GPU.prototype.requestAdapter = () => new Promise(() => {});
+      },
+    ],
+    [
+      'requestDevice()',
+      () => {
+        GPUAdapter.prototype.requestDevice = () => new Promise(() => {});
+      },
+    ],
   ])('%s: after the deadline the page says so and races on the CPU', async (call, hang) => {
     const { page, errors } = await open((p) => p.addInitScript(hang));
     expect(await page.getAttribute('#app', 'data-state')).toBe('idle');
@@ -60,13 +66,25 @@ describe('a WebGPU request that never settles', () => {
 
 describe('a model file that is missing or corrupt', () => {
   const file = (suffix: string) => `${DEFAULT_MODEL}${suffix}`;
-  const serve = (suffix: string, body: Buffer | string, status = 200, contentType = 'application/octet-stream') => (p: Page) =>
-    p.route(`**/models/${file(suffix)}`, (r) => r.fulfill({ status, contentType, body }));
+  const serve =
+    (suffix: string, body: Buffer | string, status = 200, contentType = 'application/octet-stream') =>
+    (p: Page) =>
+      p.route(`**/models/${file(suffix)}`, (r) => r.fulfill({ status, contentType, body }));
   it.each([
     ['weights answered 404', '.safetensors', serve('.safetensors', 'Not Found', 404, 'text/plain'), /safetensors: not found \(HTTP 404\)/],
-    ['weights answered with an HTML page', '.safetensors', serve('.safetensors', '<!doctype html><p>app</p>', 200, 'text/html'), /safetensors: not found \(the server answered with an HTML page\)/],
+    [
+      'weights answered with an HTML page',
+      '.safetensors',
+      serve('.safetensors', '<!doctype html><p>app</p>', 200, 'text/html'),
+      /safetensors: not found \(the server answered with an HTML page\)/,
+    ],
     ['corrupt weights', '.safetensors', serve('.safetensors', Buffer.from([1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12])), /safetensors: /],
-    ['tokenizer not JSON', '.tokenizer.json', serve('.tokenizer.json', '{"type": "byte-bpe", ', 200, 'application/json'), /tokenizer\.json: not valid JSON/],
+    [
+      'tokenizer not JSON',
+      '.tokenizer.json',
+      serve('.tokenizer.json', '{"type": "byte-bpe", ', 200, 'application/json'),
+      /tokenizer\.json: not valid JSON/,
+    ],
   ])('%s: the error names the file, and the GPU is not blamed', async (_, suffix, route, want) => {
     const { page, errors } = await open(route);
     expect(await page.getAttribute('#app', 'data-state')).toBe('error');
@@ -144,7 +162,9 @@ describe('downloads a network breaks (a loopback server that cuts or stalls one 
     const { page, errors } = await open(broken(file, { kind: 'stall', afterBytes: 1024 }));
     expect(await page.getAttribute('#app', 'data-state')).toBe('error');
     expect(Date.now() - t0).toBeGreaterThanOrEqual(DOWNLOAD_STALL_MS);
-    expect(await shadowText(page, '.notices')).toContain(`/models/${file}: the download stalled (no data for ${DOWNLOAD_STALL_MS / 1000} s, after 1024 bytes)`);
+    expect(await shadowText(page, '.notices')).toContain(
+      `/models/${file}: the download stalled (no data for ${DOWNLOAD_STALL_MS / 1000} s, after 1024 bytes)`,
+    );
     expect(errors).toEqual([]);
     await page.close();
   });
@@ -156,13 +176,16 @@ describe('model picks', () => {
     const other = MODELS.find((m) => m.name !== DEFAULT_MODEL)!.name;
     // Two picks in one task, so that the page cannot render between them: the picker's `selected`
     // still says DEFAULT_MODEL when the second pick (back to it) comes.
-    await page.locator('model-picker').evaluate((el, [a, b]) => {
-      const select = el.shadowRoot!.querySelector('select')!;
-      for (const name of [a, b]) {
-        select.value = name;
-        select.dispatchEvent(new Event('change', { bubbles: true }));
-      }
-    }, [other, DEFAULT_MODEL]);
+    await page.locator('model-picker').evaluate(
+      (el, [a, b]) => {
+        const select = el.shadowRoot!.querySelector('select')!;
+        for (const name of [a, b]) {
+          select.value = name;
+          select.dispatchEvent(new Event('change', { bubbles: true }));
+        }
+      },
+      [other, DEFAULT_MODEL],
+    );
     await page.waitForSelector('#app[data-state="idle"]', { timeout: 120_000 });
     expect(await page.locator('model-picker').evaluate((el) => el.shadowRoot!.querySelector('select')!.value)).toBe(DEFAULT_MODEL);
     await page.locator('race-controls [data-action="run"]').click();
@@ -171,7 +194,13 @@ describe('model picks', () => {
     const cdp = await page.context().newCDPSession(page);
     await cdp.send('Emulation.setCPUThrottlingRate', { rate: 4 });
     const picker = page.locator('model-picker select');
-    for (const [name, ms] of [[other, 100], [DEFAULT_MODEL, 400], [other, 200], [DEFAULT_MODEL, 100], [other, 0]] as const) {
+    for (const [name, ms] of [
+      [other, 100],
+      [DEFAULT_MODEL, 400],
+      [other, 200],
+      [DEFAULT_MODEL, 100],
+      [other, 0],
+    ] as const) {
       await picker.selectOption(name);
       if (ms) await page.waitForTimeout(ms);
     }

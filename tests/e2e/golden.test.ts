@@ -72,7 +72,11 @@ describe.each(MODELS)('%s', (model) => {
 
   const prefill = (ids: number[]) => page.evaluate((ids) => window.__golden!.prefill(ids), ids) as Promise<PrefillProbe>;
   const step = (prefix: number[], next: number, depth: number) =>
-    page.evaluate(([prefix, next, depth]) => window.__golden!.step(prefix, next, depth), [prefix, next, depth] as const) as Promise<StepProbe>;
+    page.evaluate(([prefix, next, depth]) => window.__golden!.step(prefix, next, depth), [
+      prefix,
+      next,
+      depth,
+    ] as const) as Promise<StepProbe>;
 
   describe.each(casesOf(model))('golden case $name on WebGPU in Chromium', (c) => {
     const n = c.ids.length;
@@ -89,12 +93,14 @@ describe.each(MODELS)('%s', (model) => {
       }
     });
 
-    it('a decode step gives the MTP modules\' stored rows (teacher-forced) and the verify row', async () => {
+    it("a decode step gives the MTP modules' stored rows (teacher-forced) and the verify row", async () => {
       const [m1, m2] = [1, 2].map((k) => c.mtp.find((h) => h.k === k)!);
       const at = (h: GoldenHead, q: number) => h.logits[String(q)] as number[] | undefined;
       // Module 2's row at q is comparable where module 1 drafts the true token there.
       const m2Usable = (q: number) => at(m2, q) !== undefined && m1.argmax[q] === c.ids[q + 2];
-      const qs = [...new Set([...Object.keys(m1.logits), ...Object.keys(m2.logits)].map(Number))].filter((q) => q + 1 < n).sort((a, b) => a - b);
+      const qs = [...new Set([...Object.keys(m1.logits), ...Object.keys(m2.logits)].map(Number))]
+        .filter((q) => q + 1 < n)
+        .sort((a, b) => a - b);
       let checked = 0;
       for (const q of qs) {
         const probe = await step(c.ids.slice(0, q + 1), c.ids[q + 1], 2);

@@ -45,16 +45,21 @@ async function open(): Promise<{ page: Page; errors: string[]; requests: string[
 }
 
 const marker = (page: Page) => page.evaluate(() => (window as unknown as { __marker?: number }).__marker);
-const noticeText = (page: Page) => page.evaluate(() => document.querySelector('race-view')?.shadowRoot?.querySelector('.notices')?.textContent ?? '');
+const noticeText = (page: Page) =>
+  page.evaluate(() => document.querySelector('race-view')?.shadowRoot?.querySelector('.notices')?.textContent ?? '');
 
 describe('hot reload, dev server watching', () => {
   it('a shader edit rebuilds the engines from the new source on a new device, without reloading the page', async () => {
     const { page, errors, requests } = await open();
     const seen = requests.length;
     await touched('shaders/head.wgsl', async () => {
-      await page.waitForFunction(() => document.querySelector('race-view')?.shadowRoot?.querySelector('.notices')?.textContent?.includes('Engines rebuilt'), undefined, {
-        timeout: 120_000,
-      });
+      await page.waitForFunction(
+        () => document.querySelector('race-view')?.shadowRoot?.querySelector('.notices')?.textContent?.includes('Engines rebuilt'),
+        undefined,
+        {
+          timeout: 120_000,
+        },
+      );
     });
     expect(await marker(page)).toBe(1);
     expect(await page.getAttribute('#app', 'data-state')).toBe('idle');
@@ -63,7 +68,10 @@ describe('hot reload, dev server watching', () => {
     expect(requests.slice(seen).some((u) => u.includes('/shaders/head.wgsl') && /[?&]t=\d+/.test(u))).toBe(true);
     const devices = await page.evaluate(async () => {
       const list = (window as unknown as { __devices: GPUDevice[] }).__devices;
-      const lost = await Promise.race([list[0].lost.then((info) => info.reason), new Promise((r) => setTimeout(() => r('not lost'), 2000))]);
+      const lost = await Promise.race([
+        list[0].lost.then((info) => info.reason),
+        new Promise((r) => setTimeout(() => r('not lost'), 2000)),
+      ]);
       return { count: list.length, firstLost: lost };
     });
     expect(devices).toEqual({ count: 2, firstLost: 'destroyed' });
@@ -75,7 +83,9 @@ describe('hot reload, dev server watching', () => {
     await max.fill('6');
     await max.dispatchEvent('change');
     await page.locator('race-controls [data-action="run"]').click();
-    await page.waitForFunction(() => document.querySelector<HTMLElement>('#app')?.dataset.state === 'done', undefined, { timeout: 120_000 });
+    await page.waitForFunction(() => document.querySelector<HTMLElement>('#app')?.dataset.state === 'done', undefined, {
+      timeout: 120_000,
+    });
     const result = await page.evaluate(() => window.__raceResult!);
     expect(result.backend).toBe('webgpu');
     expect(result.mtp.text).toBe(result.baseline.text);

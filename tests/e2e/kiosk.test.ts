@@ -76,7 +76,10 @@ async function waitRunning(page: Page, prompt: string, timeout = 120_000): Promi
 /** Waits until a run of `prompt` is done and returns its result. */
 async function waitDone(page: Page, prompt: string, timeout = 120_000): Promise<RaceResult> {
   const handle = await page.waitForFunction(
-    (text) => (document.querySelector<HTMLElement>('#app')?.dataset.state === 'done' && window.__raceResult?.prompt.text === text ? window.__raceResult : undefined),
+    (text) =>
+      document.querySelector<HTMLElement>('#app')?.dataset.state === 'done' && window.__raceResult?.prompt.text === text
+        ? window.__raceResult
+        : undefined,
     prompt,
     { timeout },
   );
@@ -130,7 +133,14 @@ async function sample(page: Page, run: number): Promise<HeapSample> {
   const counters = (await cdp.send('Memory.getDOMCounters')) as { documents: number; nodes: number; jsEventListeners: number };
   const instances = await countInstances(cdp, PER_RUN_CLASSES);
   await cdp.detach();
-  return { run, usedJSHeapSize: heap, documents: counters.documents, nodes: counters.nodes, jsEventListeners: counters.jsEventListeners, instances };
+  return {
+    run,
+    usedJSHeapSize: heap,
+    documents: counters.documents,
+    nodes: counters.nodes,
+    jsEventListeners: counters.jsEventListeners,
+    instances,
+  };
 }
 
 const texts = modelEntry(DEFAULT_MODEL)!.presets.map((p) => p.text);
@@ -163,7 +173,9 @@ describe('kiosk mode, WebGPU on', () => {
       if (i === 1 || i === RUNS - 1) {
         samples.push(await sample(page, i + 1));
         // Taken while this run's result was held (not mid-way into the next run).
-        expect(await page.evaluate(() => [document.querySelector<HTMLElement>('#app')?.dataset.state, window.__raceResult?.prompt.text])).toEqual(['done', prompt]);
+        expect(
+          await page.evaluate(() => [document.querySelector<HTMLElement>('#app')?.dataset.state, window.__raceResult?.prompt.text]),
+        ).toEqual(['done', prompt]);
       }
     }
     const [first, last] = samples;
@@ -212,10 +224,14 @@ describe('kiosk mode, WebGPU on', () => {
   });
 
   it('?large and the run options set up the page; bad values are ignored with a warning', async () => {
-    const { page, errors, warnings } = await open('?large&model=brown-mtp&model=nope&prompt=The%20jury%20said&depth=1&tokens=7&hold=soon', undefined, {
-      width: 1920,
-      height: 1080,
-    });
+    const { page, errors, warnings } = await open(
+      '?large&model=brown-mtp&model=nope&prompt=The%20jury%20said&depth=1&tokens=7&hold=soon',
+      undefined,
+      {
+        width: 1920,
+        height: 1080,
+      },
+    );
     await page.waitForSelector('#app[data-state="idle"]', { timeout: 120_000 });
     expect(await page.evaluate(() => document.documentElement.classList.contains('large'))).toBe(true);
     expect(await page.getAttribute('race-view', 'large')).toBe('');

@@ -15,7 +15,8 @@ const rig = useServerAndChromium();
 const panel = (page: Page, selector = '') => page.locator(`profiler-panel ${selector}`.trim());
 
 /** data-ms of every cell matching `selector` in the panel. */
-const msOf = (page: Page, selector: string) => panel(page, selector).evaluateAll((cells) => cells.map((c) => Number(c.getAttribute('data-ms'))));
+const msOf = (page: Page, selector: string) =>
+  panel(page, selector).evaluateAll((cells) => cells.map((c) => Number(c.getAttribute('data-ms'))));
 
 describe.each([
   { mode: 'as the adapter offers', withhold: false },
@@ -112,7 +113,10 @@ describe.each([
     // Kernel time in the trace (µs) equals the table's total for the last step (ms).
     const lastStep = complete.filter((e) => e.cat === 'step')[1];
     const lastKernels = kernelEvents.filter((e) => e.ts >= lastStep.ts);
-    expect(lastKernels.reduce((s, e) => s + e.dur!, 0) / 1000).toBeCloseTo(Number(await panel(page, '[data-total-ms]').getAttribute('data-total-ms')), 2);
+    expect(lastKernels.reduce((s, e) => s + e.dur!, 0) / 1000).toBeCloseTo(
+      Number(await panel(page, '[data-total-ms]').getAttribute('data-total-ms')),
+      2,
+    );
 
     expect(errors).toEqual([]);
     await page.close();

@@ -66,7 +66,8 @@ const text = async (page: Page, selector: string) => (await page.locator(selecto
 /** Waits for a finished run (of this prompt, when given: the page may still show an older one). */
 async function waitDone(page: Page, prompt?: string): Promise<RaceResult> {
   await page.waitForFunction(
-    (text) => document.querySelector<HTMLElement>('#app')?.dataset.state === 'done' && (text === null || window.__raceResult?.prompt.text === text),
+    (text) =>
+      document.querySelector<HTMLElement>('#app')?.dataset.state === 'done' && (text === null || window.__raceResult?.prompt.text === text),
     prompt ?? null,
     { timeout: 180_000 },
   );
@@ -115,7 +116,8 @@ async function checkFigures(page: Page, result: RaceResult): Promise<void> {
   expect(result.speedup).toBeCloseTo(m.tokensPerSecond! / b.tokensPerSecond!, 10);
 
   const shown = async (name: string) => text(page, `[data-metric="${name}"]`);
-  for (const name of ['speedup', 'acceptance', 'baseline-tps', 'mtp-tps']) expect(Number.isFinite(Number(await shown(name))), name).toBe(true);
+  for (const name of ['speedup', 'acceptance', 'baseline-tps', 'mtp-tps'])
+    expect(Number.isFinite(Number(await shown(name))), name).toBe(true);
   expect(await shown('baseline-tps')).toBe(formatRate(b.tokensPerSecond));
   expect(await shown('mtp-tps')).toBe(formatRate(m.tokensPerSecond));
   expect(await shown('speedup')).toBe(formatRatio(result.speedup));
@@ -183,10 +185,17 @@ describe('the race, WebGPU on', () => {
     await setPrompt(page, 'The city council voted Tuesday night to approve the new budget', 60);
     await clickRun(page);
     // Let the first run get going, then run again with another prompt.
-    await page.waitForFunction(() => {
-      const out = document.querySelector('race-view')?.shadowRoot?.querySelector('race-pane[side="mtp"]')?.shadowRoot?.querySelector('[data-output]');
-      return (out?.textContent ?? '').length > 0;
-    }, undefined, { timeout: 120_000 });
+    await page.waitForFunction(
+      () => {
+        const out = document
+          .querySelector('race-view')
+          ?.shadowRoot?.querySelector('race-pane[side="mtp"]')
+          ?.shadowRoot?.querySelector('[data-output]');
+        return (out?.textContent ?? '').length > 0;
+      },
+      undefined,
+      { timeout: 120_000 },
+    );
     expect(await state(page)).toBe('running');
     const second = 'Café «naïve» — 東京 🚀 and then she said';
     await setPrompt(page, second, 16);
@@ -208,7 +217,9 @@ describe('the race, WebGPU on', () => {
     const entry = modelEntry('python-mtp')!;
     const picker = page.locator('race-controls model-picker select');
     // The catalogue, in order, the loaded model chosen.
-    expect(await picker.locator('option').evaluateAll((os) => os.map((o) => (o as HTMLOptionElement).value))).toEqual(MODELS.map((m) => m.name));
+    expect(await picker.locator('option').evaluateAll((os) => os.map((o) => (o as HTMLOptionElement).value))).toEqual(
+      MODELS.map((m) => m.name),
+    );
     expect(await picker.inputValue()).toBe('kjv-mtp');
     const look = (selector: string) =>
       page.locator(selector).evaluate((el) => {
@@ -230,9 +241,13 @@ describe('the race, WebGPU on', () => {
     await picker.selectOption('python-mtp');
     // Its first preset is in the prompt box at once.
     expect(await page.locator('race-controls textarea').inputValue()).toBe(entry.presets[0].text);
-    await page.waitForFunction(() => document.querySelector<HTMLElement>('#app')?.dataset.state === 'idle' && window.__race?.view().model?.name === 'python-mtp', undefined, {
-      timeout: 120_000,
-    });
+    await page.waitForFunction(
+      () => document.querySelector<HTMLElement>('#app')?.dataset.state === 'idle' && window.__race?.view().model?.name === 'python-mtp',
+      undefined,
+      {
+        timeout: 120_000,
+      },
+    );
     const seen = await page.evaluate(() => (window as unknown as { __statusSeen: string[] }).__statusSeen);
     console.log(`status while switching: ${JSON.stringify(seen)}`);
     expect(seen.some((line) => line.includes(`Loading ${entry.title} (python-mtp):`))).toBe(true);
@@ -307,9 +322,13 @@ describe('the race, WebGPU on', () => {
     await page.goto(server.url);
     await page.waitForSelector('#app[data-state="idle"]', { timeout: 120_000 });
     await destroyDevice(page, 0);
-    await page.waitForFunction(() => document.querySelector('race-view')?.shadowRoot?.querySelector('.notices')?.textContent?.includes('lost'), undefined, {
-      timeout: 30_000,
-    });
+    await page.waitForFunction(
+      () => document.querySelector('race-view')?.shadowRoot?.querySelector('.notices')?.textContent?.includes('lost'),
+      undefined,
+      {
+        timeout: 30_000,
+      },
+    );
     expect(await page.getAttribute('adapter-report', 'state')).toBe('error');
     const prompt = 'The jury said';
     await setPrompt(page, prompt, 8);

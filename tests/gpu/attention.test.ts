@@ -3,7 +3,19 @@
 // so each is its own compile), its bit-exact block-size invariance, and the tree mask of draft-tree rows.
 import { describe, expect, it } from 'vitest';
 import { attention } from '../../src/model/ops.ts';
-import { bitDifferences, randomF32, readF32, rng, runBlocks, runPass, upload, useKernels, worstError, zeros, type KernelRig } from './dawn.ts';
+import {
+  bitDifferences,
+  randomF32,
+  readF32,
+  rng,
+  runBlocks,
+  runPass,
+  upload,
+  useKernels,
+  worstError,
+  zeros,
+  type KernelRig,
+} from './dawn.ts';
 import { row } from './fused.ts';
 
 const [D, LEN] = [128, 256];
@@ -28,10 +40,21 @@ function cacheData(seed: number) {
 }
 
 /** Runs the kernel on blocks (rows, pos0) of the cache at element `base`; returns the output rows by position. */
-async function run(rig: KernelRig, data: ReturnType<typeof cacheData>, blocks: [number, number][], headDim = 32, base = 0): Promise<Float32Array> {
+async function run(
+  rig: KernelRig,
+  data: ReturnType<typeof cacheData>,
+  blocks: [number, number][],
+  headDim = 32,
+  base = 0,
+): Promise<Float32Array> {
   const out = zeros(rig.device, LEN * D);
   const cache = upload(rig.device, Float32Array.from([...new Float32Array(base), ...data.cache]));
-  const dispatch = rig.kernels.attention({ cache: { buffer: cache, base }, out: { buffer: out, positional: true }, d: D, nHeads: D / headDim });
+  const dispatch = rig.kernels.attention({
+    cache: { buffer: cache, base },
+    out: { buffer: out, positional: true },
+    d: D,
+    nHeads: D / headDim,
+  });
   runBlocks(rig, blocks, (pass, block) => dispatch.encode(pass, block));
   return readF32(rig.device, out);
 }
@@ -44,7 +67,13 @@ function expectRows(got: Float32Array, data: ReturnType<typeof cacheData>, rows:
 }
 
 describe('attention vs ops.attention', () => {
-  for (const [rows, pos0] of [[1, 0], [4, 100], [4, 252], [8, 13], [64, 0]])
+  for (const [rows, pos0] of [
+    [1, 0],
+    [4, 100],
+    [4, 252],
+    [8, 13],
+    [64, 0],
+  ])
     it(`block of ${rows} rows at pos0 ${pos0}`, async () => {
       const data = cacheData(rows * 1000 + pos0);
       expectRows(await run(rigs[32], data, [[rows, pos0]]), data, rows, pos0, 4);
@@ -64,7 +93,9 @@ describe('attention vs ops.attention', () => {
   it('refuses heads other than the compiled size, and heads beyond its limit, by name', () => {
     const out = { buffer: zeros(rigs[32].device, 16) };
     const cache = { buffer: zeros(rigs[32].device, 16) };
-    expect(() => rigs[32].kernels.attention({ cache, out, d: D, nHeads: 2 })).toThrow(/heads of 64 dims, but the kernel was compiled for 32/);
+    expect(() => rigs[32].kernels.attention({ cache, out, d: D, nHeads: 2 })).toThrow(
+      /heads of 64 dims, but the kernel was compiled for 32/,
+    );
     expect(() => rigs[32].kernels.attention({ cache, out, d: 256, nHeads: 2 })).toThrow(/headDim 128 > 64/);
   });
 });
@@ -74,9 +105,20 @@ describe('attention block-size invariance (bit-exact)', () => {
     const data = cacheData(3);
     const want = await run(rigs[32], data, [[4, 120]]);
     for (const blocks of [
-      [[1, 120], [1, 121], [1, 122], [1, 123]],
-      [[2, 120], [2, 122]],
-      [[3, 120], [1, 123]],
+      [
+        [1, 120],
+        [1, 121],
+        [1, 122],
+        [1, 123],
+      ],
+      [
+        [2, 120],
+        [2, 122],
+      ],
+      [
+        [3, 120],
+        [1, 123],
+      ],
     ] as [number, number][][])
       expect(bitDifferences(await run(rigs[32], data, blocks), want), JSON.stringify(blocks)).toEqual([]);
   });
@@ -84,7 +126,11 @@ describe('attention block-size invariance (bit-exact)', () => {
   it('a prefill block of 8 rows from position 0 equals single rows', async () => {
     const data = cacheData(4);
     const want = await run(rigs[32], data, [[8, 0]]);
-    const got = await run(rigs[32], data, Array.from({ length: 8 }, (_, i): [number, number] => [1, i]));
+    const got = await run(
+      rigs[32],
+      data,
+      Array.from({ length: 8 }, (_, i): [number, number] => [1, i]),
+    );
     expect(bitDifferences(got, want)).toEqual([]);
   });
 });
@@ -102,7 +148,12 @@ describe('attention over draft-tree rows (the tree mask)', () => {
   /** Runs the block of the root and the five nodes over `cache`; returns the output rows by slot. */
   async function runTree(rig: KernelRig, cache: Float32Array): Promise<Float32Array> {
     const out = zeros(rig.device, LEN * D);
-    const dispatch = rig.kernels.attention({ cache: { buffer: upload(rig.device, cache) }, out: { buffer: out, positional: true }, d: D, nHeads: 4 });
+    const dispatch = rig.kernels.attention({
+      cache: { buffer: upload(rig.device, cache) },
+      out: { buffer: out, positional: true },
+      d: D,
+      nHeads: 4,
+    });
     rig.kernels.nodes.reset();
     const block = rig.kernels.blocks.set(0, 6, 100, { plain: 1, nodes: rig.kernels.nodes.add(records), top: 1 });
     rig.kernels.blocks.upload();

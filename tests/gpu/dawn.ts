@@ -68,7 +68,11 @@ export function useKernels(only: ShaderName[], headDim = 32): KernelRig {
  * Sets block slots (one per [rows, pos0] pair, slots 0, 1, ..), uploads them, runs `body` for
  * each block in one compute pass and submits.
  */
-export function runBlocks(rig: KernelRig, blocks: [rows: number, pos0: number][], body: (pass: GPUComputePassEncoder, block: Block) => void): void {
+export function runBlocks(
+  rig: KernelRig,
+  blocks: [rows: number, pos0: number][],
+  body: (pass: GPUComputePassEncoder, block: Block) => void,
+): void {
   const set = blocks.map(([rows, pos0], slot) => rig.kernels.blocks.set(slot, rows, pos0));
   rig.kernels.blocks.upload();
   runPass(rig.device, (pass) => set.forEach((b) => body(pass, b)));
@@ -167,7 +171,6 @@ export function bitDifferences(a: Float32Array, b: Float32Array, limit = 5): str
   const ub = new Uint32Array(b.buffer, b.byteOffset, b.length);
   const out: string[] = [];
   if (a.length !== b.length) return [`length ${a.length} != ${b.length}`];
-  for (let i = 0; i < ua.length && out.length < limit; i++)
-    if (ua[i] !== ub[i]) out.push(`[${i}] ${a[i]} != ${b[i]}`);
+  for (let i = 0; i < ua.length && out.length < limit; i++) if (ua[i] !== ub[i]) out.push(`[${i}] ${a[i]} != ${b[i]}`);
   return out;
 }

@@ -21,7 +21,9 @@ describe('embedding gather', () => {
     });
     runBlocks(rig, [[5, 0]], (pass, block) => e.encode(pass, block));
     const got = await readF32(device, out);
-    [0, 1023, 512, 7, 7].forEach((t, r) => expect(got.subarray(4 + r * D, 4 + (r + 1) * D), `row ${r}`).toEqual(table.subarray(t * D, (t + 1) * D)));
+    [0, 1023, 512, 7, 7].forEach((t, r) =>
+      expect(got.subarray(4 + r * D, 4 + (r + 1) * D), `row ${r}`).toEqual(table.subarray(t * D, (t + 1) * D)),
+    );
   });
 
   it('reads ids by absolute position (positional token buffer, MTP shift k as base) and clamps ids >= vocab', async () => {
@@ -40,6 +42,8 @@ describe('embedding gather', () => {
     });
     runBlocks(rig, [[3, 39]], (pass, block) => e.encode(pass, block));
     const got = await readF32(device, out);
-    [tokens[41], V - 1, tokens[43]].forEach((t, r) => expect(got.subarray(r * D, (r + 1) * D), `row ${r}`).toEqual(table.subarray(t * D, (t + 1) * D)));
+    [tokens[41], V - 1, tokens[43]].forEach((t, r) =>
+      expect(got.subarray(r * D, (r + 1) * D), `row ${r}`).toEqual(table.subarray(t * D, (t + 1) * D)),
+    );
   });
 });

@@ -49,7 +49,13 @@ describe('GPU engine', () => {
 
   it('matches the reference with MTP modules of two blocks and a wider FFN than the main model', async () => {
     // Fails when the engine runs fewer MTP blocks or the main model's FFN width (mtp logits differ by ~5e-3).
-    await expectSameSteps(rig.grown, new CpuEngine(new ReferenceModel(grownWeights)), encode('The committee said that the new law would'), 6, 2);
+    await expectSameSteps(
+      rig.grown,
+      new CpuEngine(new ReferenceModel(grownWeights)),
+      encode('The committee said that the new law would'),
+      6,
+      2,
+    );
   });
 
   it('greedy output is identical at depth 0, 1 and 2 (block-size invariance end to end)', async () => {
@@ -60,12 +66,16 @@ describe('GPU engine', () => {
   });
 
   it('with the no-repeat rule: the same tokens as the CPU engine at depth 0, 1 and 2, the rule firing', async () => {
-    const prompt = [tokenizer.endOfText, ...tokenizer.encode('The President told a news conference yesterday that the United States would')];
+    const prompt = [
+      tokenizer.endOfText,
+      ...tokenizer.encode('The President told a news conference yesterday that the United States would'),
+    ];
     const options = (depth: number, noRepeatNgram: number) => ({ depth, maxTokens: 40, noRepeatNgram });
     const want = await decode(new CpuEngine(model), prompt, options(0, 3));
     // The rule changes this prompt's text (its plain greedy text repeats), so mainLogits was read.
     expect((await decode(rig.engine, prompt, options(0, 0))).tokens).not.toEqual(want.tokens);
-    for (const depth of [0, 1, 2]) expect((await decode(rig.engine, prompt, options(depth, 3))).tokens, `depth ${depth}`).toEqual(want.tokens);
+    for (const depth of [0, 1, 2])
+      expect((await decode(rig.engine, prompt, options(depth, 3))).tokens, `depth ${depth}`).toEqual(want.tokens);
     // A row's logits through the step's readback buffer equal the CPU engine's.
     const cpu = new CpuEngine(model);
     cpu.commit([await cpu.prefill(prompt, 2)]);
@@ -89,7 +99,7 @@ describe('GPU engine', () => {
         get: (target, key) =>
           key === 'dispatchWorkgroups'
             ? (...args: Parameters<GPUComputePassEncoder['dispatchWorkgroups']>) => (n++, target.dispatchWorkgroups(...args))
-            : Reflect.get(target, key).bind?.(target) ?? Reflect.get(target, key),
+            : (Reflect.get(target, key).bind?.(target) ?? Reflect.get(target, key)),
       });
       for (const op of ops) op.dispatch.encode(wrapped, op.block);
       pass.end();

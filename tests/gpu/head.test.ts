@@ -50,7 +50,12 @@ function setup(weights: Weights, x: Float32Array, idsStride = 1) {
 }
 
 describe('head vs the CPU oracle', () => {
-  for (const [rows, pos0] of [[1, 0], [2, 9], [3, 100], [4, 252]])
+  for (const [rows, pos0] of [
+    [1, 0],
+    [2, 9],
+    [3, 100],
+    [4, 252],
+  ])
     it(`block of ${rows} at pos0 ${pos0}: logits, and the argmax of them`, async () => {
       const weights = randomModel({}, rows);
       const s = setup(weights, randomRows(rows + 1, S, 128, 3));
@@ -84,7 +89,8 @@ describe("a draft tree's drafters: the best candidates of a row (ops.topCandidat
   it('plain rows: `top` candidates each, best first, for every row of a block of 4', async () => {
     const s = setup(randomModel({}, 31), randomRows(32, S, 128, 3), 4);
     const { logits, ids } = await s.runTree(4, 40, 4, [], 4);
-    for (let r = 0; r < 4; r++) expect(Array.from(ids.subarray(4 * r, 4 * r + 4)), `row ${r}`).toEqual(topCandidates(row(logits, r, s.V), 4));
+    for (let r = 0; r < 4; r++)
+      expect(Array.from(ids.subarray(4 * r, 4 * r + 4)), `row ${r}`).toEqual(topCandidates(row(logits, r, s.V), 4));
   });
 
   it('tree rows: each its own count at its own place; a row asking none writes one, as a plain row', async () => {
@@ -135,8 +141,26 @@ describe('head block-size invariance (bit-exact)', () => {
       return Float32Array.from(out.flatMap((a) => [...a]));
     };
     const whole = await logitsOf([[4, 60]]);
-    expect(bitDifferences(whole, await logitsOf([[1, 60], [1, 61], [1, 62], [1, 63]]))).toEqual([]);
-    expect(bitDifferences(whole, await logitsOf([[3, 60], [1, 63]]))).toEqual([]);
+    expect(
+      bitDifferences(
+        whole,
+        await logitsOf([
+          [1, 60],
+          [1, 61],
+          [1, 62],
+          [1, 63],
+        ]),
+      ),
+    ).toEqual([]);
+    expect(
+      bitDifferences(
+        whole,
+        await logitsOf([
+          [3, 60],
+          [1, 63],
+        ]),
+      ),
+    ).toEqual([]);
   });
 });
 
@@ -159,8 +183,21 @@ describe('drafts on the GPU', () => {
       eps,
     });
     const out = zeros(rig.device, d);
-    const gather = rig.kernels.embedding({ table: w.gpu.view('tok_emb.weight'), tokens: { buffer: tokens, positional: true }, out: { buffer: out }, d, vocab: V });
-    runBlocks(rig, [[1, pos0], [1, pos0 + 1]], (pass, block) => (block.slot === 0 ? head : gather).encode(pass, block));
+    const gather = rig.kernels.embedding({
+      table: w.gpu.view('tok_emb.weight'),
+      tokens: { buffer: tokens, positional: true },
+      out: { buffer: out },
+      d,
+      vocab: V,
+    });
+    runBlocks(
+      rig,
+      [
+        [1, pos0],
+        [1, pos0 + 1],
+      ],
+      (pass, block) => (block.slot === 0 ? head : gather).encode(pass, block),
+    );
     const a = rmsnorm(row(x, pos0, d), weights.tensor('norm.weight'), eps);
     const t = argmax(matvec(weights.tensor('tok_emb.weight'), a, V));
     expect((await readU32(rig.device, tokens))[pos0 + 1]).toBe(t);

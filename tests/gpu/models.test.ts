@@ -42,6 +42,7 @@ describe.each(MODELS)('$name on the GPU', (m) => {
   it("greedy output is the CPU reference's at depth 0 to 3, with the model's no-repeat rule", async () => {
     const options = (d: number) => ({ depth: d, maxTokens: 24, noRepeatNgram: m.decoding.noRepeatNgram, endOfText: m.tokenizer.endOfText });
     const want = await decode(new CpuEngine(reference), prompt, options(0));
-    for (const d of [0, 1, 2, 3]) expect((await decode(engines.get(m.name)!, prompt, options(d))).tokens, `depth ${d}`).toEqual(want.tokens);
+    for (const d of [0, 1, 2, 3])
+      expect((await decode(engines.get(m.name)!, prompt, options(d))).tokens, `depth ${d}`).toEqual(want.tokens);
   });
 });

@@ -49,7 +49,13 @@ const outputAfter = (s: ReturnType<typeof setup>, blocks: [number, number][]) =>
 };
 
 describe('mtp_input vs the CPU oracle', () => {
-  for (const [rows, pos0] of [[1, 0], [2, 49], [4, 100], [6, 200], [64, 0]])
+  for (const [rows, pos0] of [
+    [1, 0],
+    [2, 49],
+    [4, 100],
+    [6, 200],
+    [64, 0],
+  ])
     it(`block of ${rows} at pos0 ${pos0}`, async () => {
       const s = setup(rows + pos0);
       const got = await outputAfter(s, [[rows, pos0]]);
@@ -64,7 +70,23 @@ describe('mtp_input block-size invariance (bit-exact)', () => {
   it('a block of 5 equals 5 blocks of 1 and a 4 + 1 split', async () => {
     const s = setup(3);
     const whole = await outputAfter(s, [[5, 80]]);
-    expect(bitDifferences(whole, await outputAfter(s, Array.from({ length: 5 }, (_, r): [number, number] => [1, 80 + r])))).toEqual([]);
-    expect(bitDifferences(whole, await outputAfter(s, [[4, 80], [1, 84]]))).toEqual([]);
+    expect(
+      bitDifferences(
+        whole,
+        await outputAfter(
+          s,
+          Array.from({ length: 5 }, (_, r): [number, number] => [1, 80 + r]),
+        ),
+      ),
+    ).toEqual([]);
+    expect(
+      bitDifferences(
+        whole,
+        await outputAfter(s, [
+          [4, 80],
+          [1, 84],
+        ]),
+      ),
+    ).toEqual([]);
   });
 });

@@ -44,7 +44,7 @@ function setup(nHeads = 4, seed = 3) {
     rope(k, pos, nHeads, theta);
     // A rotated output mixes j and j + hd/2 of its head: its scale is both of theirs.
     const hd = d / nHeads;
-    const pair = (b: Float64Array) => b.map((_, i) => b[i] + b[Math.floor(i / hd) * hd + ((i % hd) + hd / 2) % hd]);
+    const pair = (b: Float64Array) => b.map((_, i) => b[i] + b[Math.floor(i / hd) * hd + (((i % hd) + hd / 2) % hd)]);
     return { want: Float32Array.from([...q, ...k, ...v]), bound: Float64Array.from([...pair(bq), ...pair(bk), ...bv]) };
   };
   return { d, use, reference };
@@ -56,7 +56,15 @@ async function cacheAfter(blocks: [number, number][], s: ReturnType<typeof setup
 }
 
 describe('qkv vs the CPU oracle', () => {
-  const cases: [rows: number, pos0: number][] = [[1, 0], [1, 200], [2, 37], [3, 100], [4, 252], [7, 10], [64, 0]];
+  const cases: [rows: number, pos0: number][] = [
+    [1, 0],
+    [1, 200],
+    [2, 37],
+    [3, 100],
+    [4, 252],
+    [7, 10],
+    [64, 0],
+  ];
   for (const [rows, pos0] of cases)
     it(`block of ${rows} at pos0 ${pos0}`, async () => {
       const s = setup();
@@ -84,8 +92,17 @@ describe('qkv block-size invariance (bit-exact)', () => {
   it('a block of 7 equals 7 blocks of 1 and a 3 + 4 split, at pos0 = 120', async () => {
     const s = setup();
     const whole = await cacheAfter([[7, 120]], s);
-    const singles = await cacheAfter(Array.from({ length: 7 }, (_, r): [number, number] => [1, 120 + r]), s);
-    const split = await cacheAfter([[3, 120], [4, 123]], s);
+    const singles = await cacheAfter(
+      Array.from({ length: 7 }, (_, r): [number, number] => [1, 120 + r]),
+      s,
+    );
+    const split = await cacheAfter(
+      [
+        [3, 120],
+        [4, 123],
+      ],
+      s,
+    );
     expect(bitDifferences(whole, singles)).toEqual([]);
     expect(bitDifferences(whole, split)).toEqual([]);
   });

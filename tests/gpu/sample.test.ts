@@ -95,7 +95,15 @@ describe('sample kernel', () => {
     const logits = upload(device, logitsRows(3, 4));
     const uniforms = upload(device, Float32Array.from([0.1, 0.4, 0.6, 0.9]));
     const results: [Float32Array, Uint32Array][] = [];
-    for (const blocks of [[[4, 0]], [[1, 0], [1, 1], [1, 2], [1, 3]]] as [number, number][][]) {
+    for (const blocks of [
+      [[4, 0]],
+      [
+        [1, 0],
+        [1, 1],
+        [1, 2],
+        [1, 3],
+      ],
+    ] as [number, number][][]) {
       const probs = zeros(device, 4 * V);
       const ids = zeros(device, 4);
       const s = kernels.sample({
@@ -118,8 +126,14 @@ describe('sample kernel', () => {
     const { device, kernels } = rig;
     const b = zeros(device, 4);
     const view = { buffer: b };
-    expect(() => kernels.sample({ logits: view, uniforms: view, probs: view, out: view, n: 4096, temperature: 1, topP: 1 })).toThrow(RangeError);
-    expect(() => kernels.sample({ logits: view, uniforms: view, probs: view, out: view, n: 4, temperature: 0, topP: 1 })).toThrow(RangeError);
-    expect(() => kernels.sample({ logits: view, uniforms: view, probs: view, out: view, n: 4, temperature: 1, topP: 0 })).toThrow(RangeError);
+    expect(() => kernels.sample({ logits: view, uniforms: view, probs: view, out: view, n: 4096, temperature: 1, topP: 1 })).toThrow(
+      RangeError,
+    );
+    expect(() => kernels.sample({ logits: view, uniforms: view, probs: view, out: view, n: 4, temperature: 0, topP: 1 })).toThrow(
+      RangeError,
+    );
+    expect(() => kernels.sample({ logits: view, uniforms: view, probs: view, out: view, n: 4, temperature: 1, topP: 0 })).toThrow(
+      RangeError,
+    );
   });
 });

@@ -35,7 +35,7 @@ const maxAbsDiff = (a: ArrayLike<number>, b: ArrayLike<number>) => {
 const setting = { temperature: 0.8, topP: 0.9 };
 
 describe('speculative sampling on the GPU engine', () => {
-  it('a sampling step draws the CPU engine\'s drafts at the same uniforms and reads back its p and q', async () => {
+  it("a sampling step draws the CPU engine's drafts at the same uniforms and reads back its p and q", async () => {
     const gpu = rig.engine;
     const cpu = new CpuEngine(model);
     const prompt = [tokenizer.endOfText, ...tokenizer.encode('The committee said that the new law would')];
@@ -66,7 +66,8 @@ describe('speculative sampling on the GPU engine', () => {
       gpu.commit(tokens);
       cpu.commit(tokens);
     }
-    if (process.env.SAMPLING_REPORT) console.log(`worst |p_gpu - p_cpu|, |q_gpu - q_cpu|: ${worst.toExponential(2)}; drafts rejected ${rejected} of 12`);
+    if (process.env.SAMPLING_REPORT)
+      console.log(`worst |p_gpu - p_cpu|, |q_gpu - q_cpu|: ${worst.toExponential(2)}; drafts rejected ${rejected} of 12`);
     expect(worst).toBeLessThan(PROB_TOLERANCE);
     expect(rejected).toBeGreaterThan(0);
     // Greedy steps after sampling ones are still greedy (the head without the sampling kernel).
@@ -94,7 +95,8 @@ describe('speculative sampling on the GPU engine', () => {
       firstTokens.add(g.tokens[0]);
       if (g.tokens.every((t, i) => t === c.tokens[i])) agree++;
     }
-    if (process.env.SAMPLING_REPORT) console.log(`GPU and CPU runs agree on ${agree} of ${seeds.length} seeds; ${firstTokens.size} distinct first tokens`);
+    if (process.env.SAMPLING_REPORT)
+      console.log(`GPU and CPU runs agree on ${agree} of ${seeds.length} seeds; ${firstTokens.size} distinct first tokens`);
     expect(agree).toBeGreaterThanOrEqual(seeds.length - 2);
     expect(firstTokens.size).toBeGreaterThan(2); // it samples: not one token every time
     const again = await decode(rig.engine, prompt, { depth: 2, maxTokens: 8, sampling: sampling(seeds[0]) });

@@ -49,7 +49,8 @@ describe('draft trees on the GPU engine', () => {
       const g = await gpu.treeStep(tree);
       const c = await cpu.treeStep(tree);
       expect(g).toEqual(c);
-      for (let n = 0; n <= tree.size; n++) expect(maxAbsDiff(await gpu.mainLogits(n), cpu.lastLogits.main[n]), `node ${n}`).toBeLessThan(LOGIT_TOLERANCE);
+      for (let n = 0; n <= tree.size; n++)
+        expect(maxAbsDiff(await gpu.mainLogits(n), cpu.lastLogits.main[n]), `node ${n}`).toBeLessThan(LOGIT_TOLERANCE);
       const { path, commit } = greedyPath(tree, g.tokens, g.verified);
       if (path.some((n, i) => n !== i + 1)) side++;
       gpu.commit(commit);

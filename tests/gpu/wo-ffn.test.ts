@@ -82,7 +82,8 @@ describe('wo_ffn vs the CPU oracle', () => {
         expect(worstError(row(got, pos0 + r, s.d), want, bound), `row ${r}`).toBeLessThanOrEqual(RTOL);
       }
       // The rows around the block are the stream as it was.
-      for (const pos of [pos0 - 1, pos0 + rows]) if (pos >= 0 && pos < S) expect(bitDifferences(row(got, pos, s.d), row(s.x, pos, s.d))).toEqual([]);
+      for (const pos of [pos0 - 1, pos0 + rows])
+        if (pos >= 0 && pos < S) expect(bitDifferences(row(got, pos, s.d), row(s.x, pos, s.d))).toEqual([]);
     });
 });
 
@@ -90,8 +91,27 @@ describe('wo_ffn block-size invariance (bit-exact)', () => {
   it('a block of 6 equals 6 blocks of 1 and a 4 + 2 split, at pos0 = 40', async () => {
     const s = setup(384, 7);
     const whole = await streamAfter([[6, 40]], s);
-    expect(bitDifferences(whole, await streamAfter(Array.from({ length: 6 }, (_, r): [number, number] => [1, 40 + r]), s))).toEqual([]);
-    expect(bitDifferences(whole, await streamAfter([[4, 40], [2, 44]], s))).toEqual([]);
+    expect(
+      bitDifferences(
+        whole,
+        await streamAfter(
+          Array.from({ length: 6 }, (_, r): [number, number] => [1, 40 + r]),
+          s,
+        ),
+      ),
+    ).toEqual([]);
+    expect(
+      bitDifferences(
+        whole,
+        await streamAfter(
+          [
+            [4, 40],
+            [2, 44],
+          ],
+          s,
+        ),
+      ),
+    ).toEqual([]);
   });
 });
 

@@ -216,7 +216,12 @@ describe('autoplay cycling models, fake controller', () => {
   }
 
   it("runs model A's prompts, then B's, then A's again, switching by selectModel before each model's first", async () => {
-    const { target, autoplay } = setup({ models: [{ model: 'a', prompts: ['a1', 'a2'] }, { model: 'b', prompts: ['b1'] }] });
+    const { target, autoplay } = setup({
+      models: [
+        { model: 'a', prompts: ['a1', 'a2'] },
+        { model: 'b', prompts: ['b1'] },
+      ],
+    });
     target.modelName = 'a';
     target.set('idle');
     expect(await cycle(target, 6)).toEqual(['a1', 'a2', 'b1', 'a1', 'a2', 'b1']);
@@ -237,7 +242,12 @@ describe('autoplay cycling models, fake controller', () => {
   });
 
   it('a model a visitor picked, if in the cycle, is carried on with from its first prompt', async () => {
-    const { target, autoplay } = setup({ models: [{ model: 'a', prompts: ['a1', 'a2'] }, { model: 'b', prompts: ['b1', 'b2'] }] });
+    const { target, autoplay } = setup({
+      models: [
+        { model: 'a', prompts: ['a1', 'a2'] },
+        { model: 'b', prompts: ['b1', 'b2'] },
+      ],
+    });
     target.modelName = 'a';
     target.set('idle');
     await vi.advanceTimersByTimeAsync(0);
@@ -251,7 +261,10 @@ describe('autoplay cycling models, fake controller', () => {
 
   it('a model a visitor picked from outside the cycle runs its own prompts once, then the cycle goes on', async () => {
     const { target, autoplay } = setup({
-      models: [{ model: 'a', prompts: ['a1', 'a2'] }, { model: 'b', prompts: ['b1'] }],
+      models: [
+        { model: 'a', prompts: ['a1', 'a2'] },
+        { model: 'b', prompts: ['b1'] },
+      ],
       promptsOf: (name) => (name === 'z' ? ['z1', 'z2'] : []),
     });
     target.modelName = 'a';
@@ -344,7 +357,8 @@ describe('autoplay, real race controller (CPU reference engine)', () => {
       onChange: () => {
         autoplay?.update();
         const v = controller.view();
-        if (v.phase === 'done' && v.result && done.at(-1) !== `${devices.length}:${v.result.prompt.text}`) done.push(`${devices.length}:${v.result.prompt.text}`);
+        if (v.phase === 'done' && v.result && done.at(-1) !== `${devices.length}:${v.result.prompt.text}`)
+          done.push(`${devices.length}:${v.result.prompt.text}`);
       },
     });
     const prompts = ['The jury said', 'In the years after the war', 'She stood at the window'];
@@ -363,7 +377,12 @@ describe('autoplay, real race controller (CPU reference engine)', () => {
     const running = controller.view().prompt?.text;
     devices[0].lose('The GPU device was lost (test).');
     await until(() => controller.currentPhase === 'error', 'the failed run');
-    expect(controller.view().deviceNotices.map((n) => n.text).join(' ')).toContain('was lost');
+    expect(
+      controller
+        .view()
+        .deviceNotices.map((n) => n.text)
+        .join(' '),
+    ).toContain('was lost');
     await until(() => done.some((d) => d.startsWith('2:')), 'a run on a new device');
     expect(devices).toHaveLength(2);
     expect(devices[0].disposed).toBe(true);

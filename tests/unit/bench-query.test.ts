@@ -7,7 +7,16 @@ import { OptionError } from '../../src/decode/run-options.ts';
 
 describe('bench query', () => {
   it('round-trips the options, prompts with any characters included', () => {
-    const options = { prompts: ['The old man & the sea?', 'Café «naïve» — 東京 🚀', 'a=b+c'], tokens: 8, depth: 1, tree: 12, runs: 3, costRepeats: 5, model: 'brown-mtp', noRepeatNgram: 4 };
+    const options = {
+      prompts: ['The old man & the sea?', 'Café «naïve» — 東京 🚀', 'a=b+c'],
+      tokens: 8,
+      depth: 1,
+      tree: 12,
+      runs: 3,
+      costRepeats: 5,
+      model: 'brown-mtp',
+      noRepeatNgram: 4,
+    };
     expect(parseBenchQuery(benchQueryString(options))).toEqual({ ...options, sampling: undefined, golden: false });
     // Trees are greedy only (a sampling query with one is refused, below).
     const sampled = { ...options, tree: undefined, sampling: { temperature: 0.8, topP: 0.95, seed: 12345 } };
@@ -20,7 +29,18 @@ describe('bench query', () => {
   });
 
   it("defaults: no prompts (the page uses the model's prompt file), model depth, the card's no-repeat rule, 48 tokens", () => {
-    expect(parseBenchQuery('')).toEqual({ prompts: [], tokens: 48, depth: undefined, tree: undefined, runs: 1, costRepeats: 10, model: DEFAULT_MODEL, noRepeatNgram: undefined, sampling: undefined, golden: false });
+    expect(parseBenchQuery('')).toEqual({
+      prompts: [],
+      tokens: 48,
+      depth: undefined,
+      tree: undefined,
+      runs: 1,
+      costRepeats: 10,
+      model: DEFAULT_MODEL,
+      noRepeatNgram: undefined,
+      sampling: undefined,
+      golden: false,
+    });
     expect(parseBenchQuery('?ngram=0').noRepeatNgram).toBe(0);
     expect(BENCH_DEFAULTS.tokens).toBe(48);
     expect(parseBenchQuery('?golden').golden).toBe(true);
@@ -28,7 +48,28 @@ describe('bench query', () => {
   });
 
   it('refuses bad numbers and model names', () => {
-    for (const bad of ['?model=no-such-model', '?tokens=1', '?tokens=abc', '?tokens=', '?depth=0', '?runs=2.5', '?cost=-1', '?model=../etc/passwd', '?temperature=-1', '?temperature=hot', '?temperature=1&top_p=0', '?temperature=1&top_p=1.5', '?temperature=1&seed=1.5', '?ngram=-1', '?ngram=2.5', '?tree=17', '?tree=-2', '?tree=x', '?tree=1', '?tree=8&temperature=1'])
+    for (const bad of [
+      '?model=no-such-model',
+      '?tokens=1',
+      '?tokens=abc',
+      '?tokens=',
+      '?depth=0',
+      '?runs=2.5',
+      '?cost=-1',
+      '?model=../etc/passwd',
+      '?temperature=-1',
+      '?temperature=hot',
+      '?temperature=1&top_p=0',
+      '?temperature=1&top_p=1.5',
+      '?temperature=1&seed=1.5',
+      '?ngram=-1',
+      '?ngram=2.5',
+      '?tree=17',
+      '?tree=-2',
+      '?tree=x',
+      '?tree=1',
+      '?tree=8&temperature=1',
+    ])
       expect(() => parseBenchQuery(bad), bad).toThrow(OptionError);
   });
 

@@ -15,7 +15,9 @@ describe('decodingSettings', () => {
   });
 
   it('coverage per depth "1", "2", ..: a rising list of shares', () => {
-    expect(decodingSettings(card({ validation: { top_k_coverage: { '1': [0.7, 0.9], '2': [0.6, 0.8] } } }), 'x.card.json').treeCoverage).toEqual([
+    expect(
+      decodingSettings(card({ validation: { top_k_coverage: { '1': [0.7, 0.9], '2': [0.6, 0.8] } } }), 'x.card.json').treeCoverage,
+    ).toEqual([
       [0.7, 0.9],
       [0.6, 0.8],
     ]);

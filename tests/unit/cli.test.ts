@@ -64,14 +64,26 @@ const CASES: [string, string[], RegExp][] = [
   ...BENCH_CASES.map(([args, want]) => ['bench', ['--model', 'brown-mtp', ...args], want] as [string, string[], RegExp]),
   ...BENCH_CASES.map(([args, want]) => ['bench:browser', ['--model', 'brown-mtp', ...args], want] as [string, string[], RegExp]),
   ['bench', ['--model', 'brown-mtp', '--prompts', FIFO], new RegExp(`^--prompts ${esc(FIFO)}: not a regular file$`)],
-  ['bench', ['--model', 'brown-mtp', '--prompts', BIG], new RegExp(`^--prompts ${esc(BIG)}: larger than \\d+ MiB \\(${TEXT_FILE_LIMIT} bytes\\)$`)],
-  ['bench', ['--model', 'brown-mtp', '--prompts', 'public/models/brown-mtp.safetensors'], /^--prompts public\/models\/brown-mtp\.safetensors: not UTF-8 text \(a NUL byte at offset \d+\)$/],
+  [
+    'bench',
+    ['--model', 'brown-mtp', '--prompts', BIG],
+    new RegExp(`^--prompts ${esc(BIG)}: larger than \\d+ MiB \\(${TEXT_FILE_LIMIT} bytes\\)$`),
+  ],
+  [
+    'bench',
+    ['--model', 'brown-mtp', '--prompts', 'public/models/brown-mtp.safetensors'],
+    /^--prompts public\/models\/brown-mtp\.safetensors: not UTF-8 text \(a NUL byte at offset \d+\)$/,
+  ],
   ['bench', ['--model', 'brown-mtp', '--json', '/dev/null'], /^--json \/dev\/null: not a regular file$/],
   ['bench', ['--model', 'brown-mtp', '--json', FILES], new RegExp(`^--json ${esc(FILES)}: is a folder$`)],
   ['bench', ['--model', 'brown-mtp', '--json', FIFO], new RegExp(`^--json ${esc(FIFO)}: not a regular file$`)],
   ['profile', ['--model', 'brown-mtp', '--json', '/dev/full'], /^--json \/dev\/full: not a regular file$/],
   ['eval', ['--model', 'brown-mtp', '--text', '/dev/zero'], /^--text \/dev\/zero: not a regular file$/],
-  ['eval', ['--model', 'brown-mtp', '--text', BINARY], new RegExp(`^--text ${esc(BINARY)}: not UTF-8 text \\(invalid byte at offset \\d+\\)$`)],
+  [
+    'eval',
+    ['--model', 'brown-mtp', '--text', BINARY],
+    new RegExp(`^--text ${esc(BINARY)}: not UTF-8 text \\(invalid byte at offset \\d+\\)$`),
+  ],
   ['eval', ['--model', 'brown-mtp', '--text', 'README.md', '--json', '/dev/full'], /^--json \/dev\/full: not a regular file$/],
   ['profile', ['--model', 'brown-mtp', '--depth', '9'], /^--depth must be an integer in 1\.\.2, got "9"$/],
   ['profile', ['--model', 'brown-mtp', '--steps', 'many'], /^--steps must be an integer in 1\.\.1000, got "many"$/],
@@ -101,12 +113,19 @@ describe('command-line tools: a mistake is one line and exit status 2', () => {
 
   for (const [tool, args, want] of CASES) {
     const key = `${tool} ${args.join(' ')}`;
-    it(key, async () => {
-      const { code, stderr } = await results.get(key)!;
-      const lines = stderr.trim().split('\n').filter((l) => !l.startsWith('(node:') && !l.includes('--trace-warnings'));
-      expect(lines, stderr).toHaveLength(1);
-      expect(lines[0]).toMatch(want);
-      expect(code).toBe(2);
-    }, 180_000);
+    it(
+      key,
+      async () => {
+        const { code, stderr } = await results.get(key)!;
+        const lines = stderr
+          .trim()
+          .split('\n')
+          .filter((l) => !l.startsWith('(node:') && !l.includes('--trace-warnings'));
+        expect(lines, stderr).toHaveLength(1);
+        expect(lines[0]).toMatch(want);
+        expect(code).toBe(2);
+      },
+      180_000,
+    );
   }
 });

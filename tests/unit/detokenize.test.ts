@@ -15,8 +15,8 @@ describe('stripTag', () => {
     ["''/''", "''"],
     ["'/'", "'"],
     ['--/--', '--'],
-    ['didn\'t/dod*', "didn't"],
-    ['you\'ll/ppss+md', "you'll"],
+    ["didn't/dod*", "didn't"],
+    ["you'll/ppss+md", "you'll"],
   ])('strips the tag from %s', (token, word) => expect(stripTag(token)).toBe(word));
 
   it.each([
@@ -38,22 +38,18 @@ describe('stripTag', () => {
 
 describe('detokenizeSentence', () => {
   it('joins words with single spaces and attaches punctuation to the word before', () => {
-    expect(detokenizeSentence(words('The jury said , in short , that it was fine .'))).toBe(
-      'The jury said, in short, that it was fine.',
-    );
+    expect(detokenizeSentence(words('The jury said , in short , that it was fine .'))).toBe('The jury said, in short, that it was fine.');
     expect(detokenizeSentence(words('Why ? Because ; as follows : yes !'))).toBe('Why? Because; as follows: yes!');
     expect(detokenizeSentence([])).toBe('');
     expect(detokenizeSentence(['Alone'])).toBe('Alone');
   });
 
-  it('turns `` and \'\' into straight double quotes, attached inward', () => {
+  it("turns `` and '' into straight double quotes, attached inward", () => {
     expect(detokenizeSentence(words("produced `` no evidence '' that any irregularities took place ."))).toBe(
       'produced "no evidence" that any irregularities took place.',
     );
     expect(detokenizeSentence(words("He said , `` Go home . ''"))).toBe('He said, "Go home."');
-    expect(detokenizeSentence(words("`` Only a relative handful '' , the jury said ."))).toBe(
-      '"Only a relative handful", the jury said.',
-    );
+    expect(detokenizeSentence(words("`` Only a relative handful '' , the jury said ."))).toBe('"Only a relative handful", the jury said.');
   });
 
   it('attaches brackets, currency and percent signs', () => {
@@ -78,7 +74,7 @@ describe('detokenizeSentence', () => {
     expect(detokenizeSentence(words("I didn't know it's Atlanta's ."))).toBe("I didn't know it's Atlanta's.");
   });
 
-  it("does not mistake a word starting with an apostrophe for a contraction", () => {
+  it('does not mistake a word starting with an apostrophe for a contraction', () => {
     expect(detokenizeSentence(['rock', "'n'", 'roll'])).toBe("rock 'n' roll");
     expect(detokenizeSentence(['the', "'sixties"])).toBe("the 'sixties");
   });
@@ -100,7 +96,7 @@ describe('detokenizeSentence', () => {
   // Brown writes the same token "'" for opening and closing single quotes (317 of them); the
   // detokenizer treats every one as closing (documented in detokenize.ts), which the shipped
   // tokenizer and weights were trained with. This pins that behaviour down.
-  it("treats every bare single quote as closing (known simplification)", () => {
+  it('treats every bare single quote as closing (known simplification)', () => {
     expect(detokenizeSentence(words("with the ' Met ' again"))).toBe("with the' Met' again");
   });
 });

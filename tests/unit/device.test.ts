@@ -59,7 +59,13 @@ describe('acquireDevice', () => {
     const got = await acquireDevice({ gpu });
     expect(calls[0].requiredFeatures).toEqual(['timestamp-query', 'subgroups']);
     expect(got.features).toEqual({ timestampQuery: true, shaderF16: false, subgroups: true });
-    expect(got.adapterInfo).toEqual({ vendor: 'acme', architecture: 'rdna9', device: '', description: 'Acme GPU', isFallbackAdapter: false });
+    expect(got.adapterInfo).toEqual({
+      vendor: 'acme',
+      architecture: 'rdna9',
+      device: '',
+      description: 'Acme GPU',
+      isFallbackAdapter: false,
+    });
     expect(got.limits.maxStorageBufferBindingSize).toBe(134217728);
   });
 
@@ -81,7 +87,8 @@ describe('acquireDevice', () => {
 
 describe('describeMissingWebGPU', () => {
   const linuxChrome = 'Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/156.0.0.0 Safari/537.36';
-  const winEdge = 'Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/130.0.0.0 Safari/537.36 Edg/130.0.0.0';
+  const winEdge =
+    'Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/130.0.0.0 Safari/537.36 Edg/130.0.0.0';
   const oldChrome = 'Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/110.0.0.0 Safari/537.36';
   const linuxFirefox = 'Mozilla/5.0 (X11; Linux x86_64; rv:140.0) Gecko/20100101 Firefox/140.0';
   const oldWinFirefox = 'Mozilla/5.0 (Windows NT 10.0; Win64; x64; rv:128.0) Gecko/20100101 Firefox/128.0';

@@ -6,7 +6,15 @@ import { topCandidates } from '../../src/model/ops.ts';
 /** Expected accepted drafts of a tree: the sum over nodes of the product of p along the path. */
 function expectedAccepted(tree: DraftTree, coverage: number[][]): number {
   const p = (d: number, r: number) => coverage[d - 1][r] - (r ? coverage[d - 1][r - 1] : 0);
-  return tree.parent.reduce((sum, _, i) => sum + tree.path(i + 1).slice(1).reduce((q, n) => q * p(tree.depthOf[n], tree.rank[n - 1]), 1), 0);
+  return tree.parent.reduce(
+    (sum, _, i) =>
+      sum +
+      tree
+        .path(i + 1)
+        .slice(1)
+        .reduce((q, n) => q * p(tree.depthOf[n], tree.rank[n - 1]), 1),
+    0,
+  );
 }
 
 describe('DraftTree', () => {
@@ -44,7 +52,17 @@ describe('DraftTree', () => {
   ];
 
   it('with a dominant argmax the budget of a chain is the chain', () => {
-    expect(DraftTree.fromCoverage([[0.99, 0.995], [0.99, 0.995], [0.99, 0.995]], 4, 3).isChain).toBe(true);
+    expect(
+      DraftTree.fromCoverage(
+        [
+          [0.99, 0.995],
+          [0.99, 0.995],
+          [0.99, 0.995],
+        ],
+        4,
+        3,
+      ).isChain,
+    ).toBe(true);
   });
 
   it('by coverage: no tree of the same rows and depth found by search expects more accepted drafts', () => {

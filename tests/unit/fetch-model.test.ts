@@ -41,9 +41,13 @@ describe('fetchModel against a broken server', () => {
     server.faults.set(`${MODEL}.safetensors`, { kind: 'stall', afterBytes: 1024 });
     const seen: number[] = [];
     const t0 = performance.now();
-    const e = await failure(fetchModel(`${server.base}/${MODEL}`, fetch, { stallMs: STALL_MS, onProgress: (received) => seen.push(received) }));
+    const e = await failure(
+      fetchModel(`${server.base}/${MODEL}`, fetch, { stallMs: STALL_MS, onProgress: (received) => seen.push(received) }),
+    );
     const ms = performance.now() - t0;
-    expect(e.message).toBe(`${server.base}/${MODEL}.safetensors: the download stalled (no data for ${STALL_MS / 1000} s, after 1024 bytes)`);
+    expect(e.message).toBe(
+      `${server.base}/${MODEL}.safetensors: the download stalled (no data for ${STALL_MS / 1000} s, after 1024 bytes)`,
+    );
     expect(Math.max(...seen)).toBe(1024);
     expect(ms).toBeGreaterThanOrEqual(STALL_MS - 5);
     expect(ms).toBeLessThan(STALL_MS + 3000);
@@ -63,7 +67,11 @@ describe('fetchModel against a broken server', () => {
     server.faults.clear();
     server.faults.set(`${MODEL}.safetensors`, { kind: 'stall', afterBytes: 1024 });
     const outer = new AbortController();
-    const load = fetchModel(`${server.base}/${MODEL}`, fetch, { stallMs: 10_000, signal: outer.signal, onProgress: (received) => received > 0 && outer.abort() });
+    const load = fetchModel(`${server.base}/${MODEL}`, fetch, {
+      stallMs: 10_000,
+      signal: outer.signal,
+      onProgress: (received) => received > 0 && outer.abort(),
+    });
     const e = await failure(load);
     expect(e.message).not.toContain('stalled');
     expect(outer.signal.aborted).toBe(true);

@@ -54,7 +54,7 @@ describe('greedy speculative decoding on the CPU engine', () => {
 
   it('stops when the context is full and says so', async () => {
     const max = model.config.max_seq_len;
-    const prompt = Array.from({ length: max - 3 }, (_, i) => (i * 7) % 200 + 32);
+    const prompt = Array.from({ length: max - 3 }, (_, i) => ((i * 7) % 200) + 32);
     const result = await decode(new CpuEngine(model), prompt, { depth: 2, maxTokens: 100 });
     expect(result.stop).toBe('context-full');
     expect(prompt.length + result.tokens.length).toBe(max + 1);

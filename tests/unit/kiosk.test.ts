@@ -14,14 +14,34 @@ function parse(search: string) {
 describe('kiosk query', () => {
   it('no query: nothing on, default hold', () => {
     expect(parse('')).toEqual({
-      options: { autoplay: false, prompts: [], models: [], depth: undefined, tree: undefined, tokens: undefined, temperature: undefined, holdMs: KIOSK_DEFAULTS.holdMs, large: false },
+      options: {
+        autoplay: false,
+        prompts: [],
+        models: [],
+        depth: undefined,
+        tree: undefined,
+        tokens: undefined,
+        temperature: undefined,
+        holdMs: KIOSK_DEFAULTS.holdMs,
+        large: false,
+      },
       warnings: [],
     });
   });
 
   it('reads every option, flags given bare or with a value', () => {
     const { options, warnings } = parse('?autoplay&prompt=The+jury+said&depth=1&tree=8&tokens=12&temperature=0.7&hold=5.5&large');
-    expect(options).toEqual({ autoplay: true, prompts: ['The jury said'], models: [], depth: 1, tree: 8, tokens: 12, temperature: 0.7, holdMs: 5500, large: true });
+    expect(options).toEqual({
+      autoplay: true,
+      prompts: ['The jury said'],
+      models: [],
+      depth: 1,
+      tree: 8,
+      tokens: 12,
+      temperature: 0.7,
+      holdMs: 5500,
+      large: true,
+    });
     expect(warnings).toEqual([]);
     expect(parse('?autoplay=1&large=true').options).toMatchObject({ autoplay: true, large: true });
     expect(parse('?autoplay=0&large=off').options).toMatchObject({ autoplay: false, large: false });
@@ -36,7 +56,27 @@ describe('kiosk query', () => {
   });
 
   it('ignores bad values with a warning each, keeping the defaults', () => {
-    for (const bad of ['depth=0', 'depth=1.5', 'depth=two', 'depth=', 'depth=17', 'tree=17', 'tree=-1', 'tree=eight', 'tokens=0', 'tokens=-3', 'tokens=1e9', 'tokens=NaN', 'tokens=Infinity', 'hold=-1', 'hold=soon', 'hold=99999', 'temperature=-0.1', 'temperature=3', 'temperature=hot']) {
+    for (const bad of [
+      'depth=0',
+      'depth=1.5',
+      'depth=two',
+      'depth=',
+      'depth=17',
+      'tree=17',
+      'tree=-1',
+      'tree=eight',
+      'tokens=0',
+      'tokens=-3',
+      'tokens=1e9',
+      'tokens=NaN',
+      'tokens=Infinity',
+      'hold=-1',
+      'hold=soon',
+      'hold=99999',
+      'temperature=-0.1',
+      'temperature=3',
+      'temperature=hot',
+    ]) {
       const { options, warnings } = parse(`?autoplay&${bad}`);
       expect(warnings, bad).toHaveLength(1);
       expect(warnings[0], bad).toContain(bad.split('=')[0]);
@@ -96,10 +136,11 @@ describe('kiosk query', () => {
     expect(warnings[0]).toContain(`expected one of ${[a, b, c].join(', ')}`);
     expect(parse(`?model=${b}`)).toEqual({ options: expect.objectContaining({ models: [b], autoplay: false }), warnings: [] });
     // Names are exact: no case folding, no paths, no suffixes.
-    for (const bad of [a.toUpperCase(), `${a}.safetensors`, `/models/${a}`, ` ${a}`]) expect(parse(`?model=${encodeURIComponent(bad)}`).options.models, bad).toEqual([]);
+    for (const bad of [a.toUpperCase(), `${a}.safetensors`, `/models/${a}`, ` ${a}`])
+      expect(parse(`?model=${encodeURIComponent(bad)}`).options.models, bad).toEqual([]);
   });
 
-  it('the page loads the first model given, else the catalogue\'s first', () => {
+  it("the page loads the first model given, else the catalogue's first", () => {
     expect(kioskModel({ models: [] })).toBe(MODELS[0].name);
     expect(kioskModel({ models: [MODELS[2].name, MODELS[0].name] })).toBe(MODELS[2].name);
   });

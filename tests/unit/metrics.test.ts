@@ -16,7 +16,15 @@ const step = (n: number, a: number, p: number, ms: number): StepEvent => ({
 describe('RunMetrics', () => {
   it('starts empty: no rates, zeroed histogram', () => {
     const s = new RunMetrics(2).snapshot();
-    expect(s).toMatchObject({ depth: 2, steps: 0, tokens: 0, decodeMs: 0, tokensPerSecond: null, msPerStep: null, meanTokensPerStep: null });
+    expect(s).toMatchObject({
+      depth: 2,
+      steps: 0,
+      tokens: 0,
+      decodeMs: 0,
+      tokensPerSecond: null,
+      msPerStep: null,
+      meanTokensPerStep: null,
+    });
     expect(s.acceptance).toEqual([
       { position: 1, accepted: 0, judged: 0, rate: null },
       { position: 2, accepted: 0, judged: 0, rate: null },

@@ -50,8 +50,7 @@ describe('greedy decoding with the rule, on the CPU engine', () => {
   const prompts = ['The President told a news conference yesterday that the United States would', 'She stood at the window', ''];
   it.each(prompts)('%j: no repeated 3-gram, and depth 1 and 2 reproduce the baseline', async (text) => {
     const prompt = [tokenizer.endOfText, ...tokenizer.encode(text)];
-    const run = (depth: number, noRepeatNgram: number) =>
-      decode(new CpuEngine(model), prompt, { depth, maxTokens: 48, noRepeatNgram });
+    const run = (depth: number, noRepeatNgram: number) => decode(new CpuEngine(model), prompt, { depth, maxTokens: 48, noRepeatNgram });
     const base = await run(0, 3);
     expect(hasRepeatedNgram([...prompt, ...base.tokens], 3)).toBe(false);
     for (const depth of [1, 2]) expect((await run(depth, 3)).tokens, `depth ${depth}`).toEqual(base.tokens);

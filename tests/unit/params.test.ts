@@ -27,7 +27,7 @@ describe('kernel Params: params.ts and the shaders agree', () => {
     expect(paramsLayout(kernel).bytes % 16).toBe(0);
   });
 
-  it('no shader declares the prelude itself, nor rows.wgsl\'s bindings where it builds on it', () => {
+  it("no shader declares the prelude itself, nor rows.wgsl's bindings where it builds on it", () => {
     for (const [kernel, source] of Object.entries(kernelSources)) expect(source, kernel).not.toMatch(/struct\s+Block\b|@binding\(0\)/);
     for (const kernel of ['mtp_input', 'qkv', 'wo_ffn', 'head'] as const) {
       expect(kernelSources[kernel], kernel).not.toMatch(/@binding\([23]\)/);
@@ -41,7 +41,7 @@ describe('kernel Params: params.ts and the shaders agree', () => {
   });
 });
 
-describe('the fused kernels\' group of rows', () => {
+describe("the fused kernels' group of rows", () => {
   it('rows.wgsl GROUP is the FUSED_GROUP_ROWS the grids are sized by', () => {
     const group = /const GROUP: u32 = (\d+)u;/.exec(rowsSource)?.[1];
     expect(Number(group)).toBe(FUSED_GROUP_ROWS);
@@ -50,7 +50,23 @@ describe('the fused kernels\' group of rows', () => {
 
 describe('packParams', () => {
   it('writes u32 and f32 fields at their places, pads zero', () => {
-    const values = { n: 7, inv_temp: 0.5, top_p: 0.9, x_base: 1, x_stride: 2, x_pos: 1, u_base: 3, u_stride: 1, u_pos: 0, p_base: 4, p_stride: 5, p_pos: 0, o_base: 6, o_stride: 1, o_pos: 1 };
+    const values = {
+      n: 7,
+      inv_temp: 0.5,
+      top_p: 0.9,
+      x_base: 1,
+      x_stride: 2,
+      x_pos: 1,
+      u_base: 3,
+      u_stride: 1,
+      u_pos: 0,
+      p_base: 4,
+      p_stride: 5,
+      p_pos: 0,
+      o_base: 6,
+      o_stride: 1,
+      o_pos: 1,
+    };
     const data = packParams('sample', values);
     const u = new Uint32Array(data);
     const f = new Float32Array(data);
@@ -62,7 +78,21 @@ describe('packParams', () => {
   });
 
   it('refuses a missing or an unknown field, naming it', () => {
-    const ffn = { d: 128, hidden: 384, eps: 1e-5, x_base: 0, x_stride: 128, x_pos: 1, o_base: 0, o_stride: 128, o_pos: 0, wo_base: 0, g_base: 16384, w13_base: 16512, w2_base: 114816 };
+    const ffn = {
+      d: 128,
+      hidden: 384,
+      eps: 1e-5,
+      x_base: 0,
+      x_stride: 128,
+      x_pos: 1,
+      o_base: 0,
+      o_stride: 128,
+      o_pos: 0,
+      wo_base: 0,
+      g_base: 16384,
+      w13_base: 16512,
+      w2_base: 114816,
+    };
     expect(() => packParams('wo_ffn', { ...ffn, hidden: undefined as unknown as number })).toThrow('wo_ffn Params: no value for hidden');
     expect(() => packParams('wo_ffn', { ...ffn, heads: 4 })).toThrow('wo_ffn Params has no field heads');
     expect(Object.keys(PARAMS).sort()).toEqual(Object.keys(kernelSources).sort());

@@ -21,6 +21,10 @@ describe('prompt files', () => {
     for (const m of MODELS) expect(promptLines(m.benchPrompts).length, m.name).toBeGreaterThanOrEqual(6);
     const code = MODELS.filter((m) => m.domain === 'code');
     expect(code.length).toBeGreaterThan(0);
-    for (const m of code) expect(promptLines(m.benchPrompts).every((p) => p.includes('\n')), m.name).toBe(true);
+    for (const m of code)
+      expect(
+        promptLines(m.benchPrompts).every((p) => p.includes('\n')),
+        m.name,
+      ).toBe(true);
   });
 });

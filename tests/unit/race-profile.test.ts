@@ -24,7 +24,13 @@ function fakeStep(position: number, depth: number): ProfiledStep {
     accepted: 0,
     costCurveMs: { '1': 1, '2': 1, '3': 1, '4': 1 },
     dispatches: { mtp: 1, baseline: 1 },
-    profile: { source: 'wall-clock', byKernel: { head: 1 }, byPhase: { verify: 1 }, totalMs: 1, ops: [{ label: 'main norm+head+argmax', kernel: 'head', phase: 'verify', rows: 1, startMs: 0, ms: 1 }] },
+    profile: {
+      source: 'wall-clock',
+      byKernel: { head: 1 },
+      byPhase: { verify: 1 },
+      totalMs: 1,
+      ops: [{ label: 'main norm+head+argmax', kernel: 'head', phase: 'verify', rows: 1, startMs: 0, ms: 1 }],
+    },
   };
 }
 
@@ -71,14 +77,18 @@ describe('RaceController.profileStep', () => {
     expect(controller.view().profiler.steps).toHaveLength(0);
   });
 
-  it('before any run profiles the model\'s first preset at full depth; after a run, that run\'s prompt and depth; steps accumulate', async () => {
+  it("before any run profiles the model's first preset at full depth; after a run, that run's prompt and depth; steps accumulate", async () => {
     const { controller, calls } = setup('webgpu');
     expect(controller.view().profiler.available).toBe(false); // not loaded yet
     await controller.start();
     expect(controller.view().profiler.available).toBe(true);
     await controller.profileStep();
     const preset = modelEntry(name)!.presets[0].text;
-    expect(calls[0]).toEqual({ prompt: [tokenizer.endOfText, ...tokenizer.encode(preset)], depth: weights.config.mtp_depth, during: 'idle' });
+    expect(calls[0]).toEqual({
+      prompt: [tokenizer.endOfText, ...tokenizer.encode(preset)],
+      depth: weights.config.mtp_depth,
+      during: 'idle',
+    });
     await controller.run({ text: 'The jury said', depth: 1, maxTokens: 6 });
     await controller.profileStep();
     expect(calls[1]).toEqual({ prompt: [tokenizer.endOfText, ...tokenizer.encode('The jury said')], depth: 1, during: 'done' });
@@ -157,4 +167,3 @@ describe('RaceController.profileStep', () => {
     expect(s.controller.view().phase).toBe('done');
   });
 });
-

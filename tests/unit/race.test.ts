@@ -14,7 +14,13 @@ import { VisibleClock, type VisibilitySource } from '../../src/app/visible-clock
 import { decode } from '../../src/decode/decode-run.ts';
 import { modelEntry } from '../../src/model/catalogue.ts';
 import { CpuEngine } from '../../src/model/cpu-engine.ts';
-import { type DecodeEngine, type PrefillSampling, type StepResult, type StepSampling, type TreeStepResult } from '../../src/model/decode-engine.ts';
+import {
+  type DecodeEngine,
+  type PrefillSampling,
+  type StepResult,
+  type StepSampling,
+  type TreeStepResult,
+} from '../../src/model/decode-engine.ts';
 import type { DraftTree } from '../../src/model/draft-tree.ts';
 import { ReferenceModel } from '../../src/model/reference.ts';
 import { MODELS_DIR, readModel } from '../../scripts/node_model.ts';
@@ -130,7 +136,9 @@ function setup(costs = { baseline: 10, mtp: 25 }, yieldTask?: () => Promise<void
         label: `fake device ${backends.length}`,
         baseline: new TimedEngine(rig, 'baseline', costs.baseline),
         mtp: new TimedEngine(rig, 'mtp', costs.mtp),
-        report: { adapterInfo: { vendor: 'fake', architecture: '', device: '', description: 'fake', isFallbackAdapter: false } } as Backend['report'],
+        report: {
+          adapterInfo: { vendor: 'fake', architecture: '', device: '', description: 'fake', isFallbackAdapter: false },
+        } as Backend['report'],
         lost,
         dispose: () => (record.disposed = true),
       };
@@ -217,7 +225,10 @@ describe('RaceController', () => {
     expect(result.temperature).toBe(0.8);
     expect(result.seed).toBe(7);
     const prompt = [tokenizer.endOfText, ...tokenizer.encode('The jury said')];
-    for (const [side, depth] of [['baseline', 0], ['mtp', 2]] as const) {
+    for (const [side, depth] of [
+      ['baseline', 0],
+      ['mtp', 2],
+    ] as const) {
       const expected = await decode(new CpuEngine(model), prompt, {
         depth,
         maxTokens: 16,
@@ -441,15 +452,27 @@ describe('RaceController on the CPU fallback', () => {
   it('says why: no WebGPU, or an engine that would not build (with its error, a WGSL one say)', async () => {
     const none = controllerWith({ reason: 'no-adapter', message: 'no adapter' });
     await none.start();
-    expect(none.view().deviceNotices.map((n) => n.text).join(' ')).toMatch(/^WebGPU is unavailable here .* CPU reference engine instead/);
-    const broken = controllerWith({ reason: 'engine', message: 'The WebGPU engine could not be built on this device: expected ")" for function declaration.' });
+    expect(
+      none
+        .view()
+        .deviceNotices.map((n) => n.text)
+        .join(' '),
+    ).toMatch(/^WebGPU is unavailable here .* CPU reference engine instead/);
+    const broken = controllerWith({
+      reason: 'engine',
+      message: 'The WebGPU engine could not be built on this device: expected ")" for function declaration.',
+    });
     await broken.start();
-    expect(broken.view().deviceNotices.map((n) => n.text).join(' ')).toMatch(
+    expect(
+      broken
+        .view()
+        .deviceNotices.map((n) => n.text)
+        .join(' '),
+    ).toMatch(
       /^The WebGPU engine could not be built on this device: expected "\)" for function declaration \(a shader error, say\)\. The race runs on the CPU reference engine instead/,
     );
   });
 });
-
 
 describe('RaceController.selectModel (models fetched over HTTP, as the page loads them)', () => {
   let server: ModelServer;
@@ -524,7 +547,14 @@ describe('RaceController.selectModel (models fetched over HTTP, as the page load
     await switched;
 
     // At once, before the old step had finished: nothing of the old model on show.
-    expect(atSwitch).toMatchObject({ phase: 'loading', selectedModel: 'python-mtp', model: undefined, baseline: undefined, mtp: undefined, result: undefined });
+    expect(atSwitch).toMatchObject({
+      phase: 'loading',
+      selectedModel: 'python-mtp',
+      model: undefined,
+      baseline: undefined,
+      mtp: undefined,
+      result: undefined,
+    });
     expect(atSwitch!.loading).toMatchObject({ name: 'python-mtp', title: modelEntry('python-mtp')!.title });
     // The step in flight finished; no step of the old engines after it; they were disposed before the new ones were built.
     expect(s.rig.log[inFlight].side.startsWith('0/')).toBe(true);
@@ -548,7 +578,13 @@ describe('RaceController.selectModel (models fetched over HTTP, as the page load
     });
     expect(view.model!.maxDepth).toBe(3);
     expect(view.loading).toBeUndefined();
-    expect([view.baseline, view.mtp, view.result, view.prompt, view.depth]).toEqual([undefined, undefined, undefined, undefined, undefined]);
+    expect([view.baseline, view.mtp, view.result, view.prompt, view.depth]).toEqual([
+      undefined,
+      undefined,
+      undefined,
+      undefined,
+      undefined,
+    ]);
     // The weights' progress: from 0 to their size (the server sends content-length).
     const python = s.progress.filter((p) => p.name === 'python-mtp');
     expect(python[0]).toMatchObject({ received: 0 });
@@ -595,7 +631,12 @@ describe('RaceController.selectModel (models fetched over HTTP, as the page load
     expect(s.backends[0].disposed).toBe(true);
     // A run now says why it cannot.
     await s.controller.run(request('The jury said', 4));
-    expect(s.controller.view().runNotices.map((n) => n.text).join(' ')).toMatch(/not loaded/);
+    expect(
+      s.controller
+        .view()
+        .runNotices.map((n) => n.text)
+        .join(' '),
+    ).toMatch(/not loaded/);
 
     await s.controller.selectModel('brown-mtp');
     view = s.controller.view();
@@ -669,7 +710,9 @@ describe('RaceController.selectModel (models fetched over HTTP, as the page load
     }
     let view = s.controller.view();
     expect(view.phase).toBe('error');
-    expect(view.runNotices.map((n) => n.text).join(' ')).toContain(`Could not load the model kjv-mtp: ${server.base}/kjv-mtp.safetensors: the download stalled (no data for 0.3 s, after 1024 bytes).`);
+    expect(view.runNotices.map((n) => n.text).join(' ')).toContain(
+      `Could not load the model kjv-mtp: ${server.base}/kjv-mtp.safetensors: the download stalled (no data for 0.3 s, after 1024 bytes).`,
+    );
     await s.controller.selectModel('kjv-mtp');
     view = s.controller.view();
     expect(view.phase).toBe('idle');

@@ -7,8 +7,10 @@ describe('run options', () => {
     for (const [name, spec] of Object.entries(RUN_OPTIONS) as [RunOptionName, (typeof RUN_OPTIONS)[RunOptionName]][]) {
       if (!('minExclusive' in spec)) expect(parseOption(name, String(spec.min)), name).toBe(spec.min);
       expect(parseOption(name, String(spec.max)), name).toBe(spec.max);
-      if (Number.isSafeInteger(spec.max + 1)) expect(() => parseOption(name, String(spec.max + 1)), name).toThrow(new RegExp(`^${name} must be`));
-      for (const bad of ['', ' ', 'abc', 'NaN', '1e400', 'Infinity']) expect(() => parseOption(name, bad), `${name}=${bad}`).toThrow(OptionError);
+      if (Number.isSafeInteger(spec.max + 1))
+        expect(() => parseOption(name, String(spec.max + 1)), name).toThrow(new RegExp(`^${name} must be`));
+      for (const bad of ['', ' ', 'abc', 'NaN', '1e400', 'Infinity'])
+        expect(() => parseOption(name, bad), `${name}=${bad}`).toThrow(OptionError);
     }
   });
 

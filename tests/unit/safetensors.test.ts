@@ -161,13 +161,13 @@ describe('parseSafetensors: malformed files', () => {
 
   it('rejects a header length above the bound', () => {
     expect(parseError(rawSafetensors({}, undefined, { headerLength: 2n ** 64n - 1n }))).toMatch(/above the .* limit/);
-    expect(parseError(rawSafetensors({}, undefined, { headerLength: BigInt(MAX_HEADER_BYTES + 1) }))).toMatch(
-      /above the .* limit/,
-    );
+    expect(parseError(rawSafetensors({}, undefined, { headerLength: BigInt(MAX_HEADER_BYTES + 1) }))).toMatch(/above the .* limit/);
   });
 
   it('rejects a header length beyond the end of the file', () => {
-    expect(parseError(rawSafetensors({}, undefined, { headerLength: 3n }))).toMatch(/header length 3 goes past the end of the 10-byte file/);
+    expect(parseError(rawSafetensors({}, undefined, { headerLength: 3n }))).toMatch(
+      /header length 3 goes past the end of the 10-byte file/,
+    );
     expect(parseError(rawSafetensors({}, undefined, { headerLength: 1000n }))).toMatch(/header length 1000 goes past the end/);
   });
 
@@ -250,9 +250,7 @@ describe('parseSafetensors: malformed files', () => {
     expect(parseError(withEntry({ twin: { dtype: 'F32', shape: [2, 3], data_offsets: [0, 24] } }, data))).toMatch(
       /"twin".*overlaps.*"w"|"w".*overlaps.*"twin"/,
     );
-    expect(parseError(withEntry({ inner: { dtype: 'F32', shape: [1], data_offsets: [8, 12] } }, data))).toMatch(
-      /"inner".*overlaps.*"w"/,
-    );
+    expect(parseError(withEntry({ inner: { dtype: 'F32', shape: [1], data_offsets: [8, 12] } }, data))).toMatch(/"inner".*overlaps.*"w"/);
   });
 
   it('rejects every truncation of a valid file', () => {
@@ -337,17 +335,16 @@ function modelFile(options: ModelFileOptions = {}): ArrayBuffer {
   }
   const tensors: Record<string, TensorToWrite> = {};
   for (const [name, shape] of shapes) {
-    const values = valuesFor(name, shape.reduce((p, n) => p * n, 1));
+    const values = valuesFor(
+      name,
+      shape.reduce((p, n) => p * n, 1),
+    );
     if (options.poison?.name === name) values[options.poison.index] = options.poison.value;
     tensors[name] =
-      options.dtype === 'F16'
-        ? { dtype: 'F16', shape, data: u16Bytes(Array.from(values, floatToHalfTruncated)) }
-        : { shape, data: values };
+      options.dtype === 'F16' ? { dtype: 'F16', shape, data: u16Bytes(Array.from(values, floatToHalfTruncated)) } : { shape, data: values };
   }
   const metadata =
-    options.metadata === null
-      ? undefined
-      : { format: 'pt', config: JSON.stringify(options.config ?? TINY), ...(options.metadata ?? {}) };
+    options.metadata === null ? undefined : { format: 'pt', config: JSON.stringify(options.config ?? TINY), ...(options.metadata ?? {}) };
   return writeSafetensors(tensors, { metadata });
 }
 
@@ -372,7 +369,12 @@ describe('loadWeights', () => {
     expect(new Set(w.tensors.keys())).toEqual(new Set(expected.keys()));
     for (const [name, shape] of expected) {
       expect(w.tensors.get(name)!.shape).toEqual(shape);
-      expect(w.tensor(name)).toEqual(valuesFor(name, shape.reduce((p, n) => p * n, 1)));
+      expect(w.tensor(name)).toEqual(
+        valuesFor(
+          name,
+          shape.reduce((p, n) => p * n, 1),
+        ),
+      );
     }
     expect(() => w.tensor('no.such.weight')).toThrow(/no tensor named "no.such.weight"/);
   });
@@ -404,21 +406,25 @@ describe('loadWeights', () => {
   });
 
   it('rejects a config that is not JSON or not a valid config, naming the field', () => {
-    expect(loadError(writeSafetensors({}, { metadata: { config: '{"vocab_size": ' } }))).toMatch(
-      /"config" is not valid JSON/,
-    );
+    expect(loadError(writeSafetensors({}, { metadata: { config: '{"vocab_size": ' } }))).toMatch(/"config" is not valid JSON/);
     expect(loadError(modelFile({ config: { ...TINY, n_heads: 0 } }))).toMatch(/"n_heads" must be an integer in 1\.\.256, got 0/);
     expect(loadError(modelFile({ config: { ...TINY, norm_eps: undefined } }))).toMatch(/"norm_eps"/);
-    expect(loadError(modelFile({ config: { ...TINY, mtp_layers: undefined } }))).toMatch(/"mtp_layers" must be an integer in 1\.\.16, got undefined/);
+    expect(loadError(modelFile({ config: { ...TINY, mtp_layers: undefined } }))).toMatch(
+      /"mtp_layers" must be an integer in 1\.\.16, got undefined/,
+    );
     expect(loadError(modelFile({ config: [1, 2] }))).toMatch(/config/);
   });
 
   it('rejects a config outside sane bounds before sizing anything from it, naming the field', () => {
     // A context of 1e9 positions once reached the engine as "Invalid typed array length".
-    expect(loadError(modelFile({ config: { ...TINY, max_seq_len: 1e9 } }))).toMatch(/"max_seq_len" must be an integer in 4\.\.8192, got 1000000000/);
+    expect(loadError(modelFile({ config: { ...TINY, max_seq_len: 1e9 } }))).toMatch(
+      /"max_seq_len" must be an integer in 4\.\.8192, got 1000000000/,
+    );
     // Two positions cannot hold a prompt and a draft (eval printed NaN for it).
     expect(loadError(modelFile({ config: { ...TINY, max_seq_len: 2 } }))).toMatch(/"max_seq_len" must be an integer in 4\.\./);
-    expect(loadError(modelFile({ config: { ...TINY, max_seq_len: 4, mtp_depth: 3 } }))).toMatch(/"max_seq_len" \(4\) must hold a token and "mtp_depth" \(3\) drafts/);
+    expect(loadError(modelFile({ config: { ...TINY, max_seq_len: 4, mtp_depth: 3 } }))).toMatch(
+      /"max_seq_len" \(4\) must hold a token and "mtp_depth" \(3\) drafts/,
+    );
     expect(loadError(modelFile({ config: { ...TINY, d_model: 1e6 } }))).toMatch(/"d_model" must be an integer in 2\.\.4096/);
     expect(loadError(modelFile({ config: { ...TINY, mtp_depth: 99 } }))).toMatch(/"mtp_depth" must be an integer in 0\.\.8/);
     expect(loadError(modelFile({ config: { ...TINY, n_heads: 3 } }))).toMatch(/"d_model" \(8\) must split into "n_heads" \(3\)/);
@@ -446,9 +452,7 @@ describe('loadWeights', () => {
     expect(loadError(modelFile({ shapes: { 'mtp.0.blocks.1.ffn.w1.weight': [16, 8] } }))).toMatch(
       /tensor "mtp\.0\.blocks\.1\.ffn\.w1\.weight" has shape \[16,8\], expected \[24,8\]/,
     );
-    expect(loadError(modelFile({ shapes: { 'norm.weight': [1, 8] } }))).toMatch(
-      /tensor "norm\.weight" has shape \[1,8\], expected \[8\]/,
-    );
+    expect(loadError(modelFile({ shapes: { 'norm.weight': [1, 8] } }))).toMatch(/tensor "norm\.weight" has shape \[1,8\], expected \[8\]/);
   });
 
   it('rejects an unexpected extra tensor, naming it', () => {

@@ -33,7 +33,10 @@ function expectDistributed<K>(counts: Map<K, number>, probs: Map<K, number>, n: 
   }
   expect(worst, `${what}: worst cell, in sigmas`).toBeLessThanOrEqual(4.5);
   const chi = chiSquareFit(counts, probs, n);
-  if (process.env.SAMPLING_REPORT) console.log(`${what}: worst cell ${worst.toFixed(2)} sigma; chi-square ${chi.statistic.toFixed(1)}, df ${chi.df}, 1e-5 critical ${chiSquareCritical(chi.df, '1e-5').toFixed(1)}`);
+  if (process.env.SAMPLING_REPORT)
+    console.log(
+      `${what}: worst cell ${worst.toFixed(2)} sigma; chi-square ${chi.statistic.toFixed(1)}, df ${chi.df}, 1e-5 critical ${chiSquareCritical(chi.df, '1e-5').toFixed(1)}`,
+    );
   expect(chi.statistic, `${what}: chi-square (${chi.cells} cells)`).toBeLessThanOrEqual(chiSquareCritical(chi.df, '1e-5'));
 }
 
@@ -77,7 +80,7 @@ describe('speculative sampling rule: committed tokens follow p whatever q is', (
     expectDistributed(tokens, asMap(p), N, name);
     // P(accept) = sum_x min(p(x), q(x)) = 1 - TV(p, q).
     const a = overlap(p, q);
-    const sigma = Math.sqrt((N * a * (1 - a)) || 1);
+    const sigma = Math.sqrt(N * a * (1 - a) || 1);
     if (process.env.SAMPLING_REPORT) console.log(`${name}: acceptance ${(accepted / N).toFixed(4)}, expected ${a.toFixed(4)}`);
     expect(Math.abs(accepted - N * a) / sigma, `${name}: acceptance ${accepted / N} vs ${a}`).toBeLessThanOrEqual(4.5);
   });

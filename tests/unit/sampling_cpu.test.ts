@@ -73,7 +73,8 @@ describe('speculative sampling on the CPU engine', () => {
     const metrics = new RunMetrics(2);
     const spec = await sampleRuns(2, range(0, 2000), metrics);
     const plain = await sampleRuns(0, range(1_000_000, 1200));
-    const fit = (runs: number[][], key: (t: number[]) => string, probs: Map<string, number>) => chiSquareFit(tally(runs.map(key)), probs, runs.length);
+    const fit = (runs: number[][], key: (t: number[]) => string, probs: Map<string, number>) =>
+      chiSquareFit(tally(runs.map(key)), probs, runs.length);
     const pair12 = (t: number[]) => `${t[0]},${t[1]}`;
     const pair23 = (t: number[]) => `${t[1]},${t[2]}`;
     const all3 = (t: number[]) => t.join(',');
@@ -87,10 +88,15 @@ describe('speculative sampling on the CPU engine', () => {
     ] as const;
     for (const [what, chi] of checks) {
       expect(chi.df, `${what}: cells`).toBeGreaterThanOrEqual(10);
-      expect(chi.statistic, `${what}: chi-square ${chi.statistic.toFixed(1)}, df ${chi.df}`).toBeLessThanOrEqual(chiSquareCritical(chi.df, '1e-4'));
+      expect(chi.statistic, `${what}: chi-square ${chi.statistic.toFixed(1)}, df ${chi.df}`).toBeLessThanOrEqual(
+        chiSquareCritical(chi.df, '1e-4'),
+      );
     }
     if (process.env.SAMPLING_REPORT) {
-      for (const [what, chi] of checks) console.log(`${what}: chi-square ${chi.statistic.toFixed(1)} df ${chi.df} (1e-4 critical ${chiSquareCritical(chi.df, '1e-4').toFixed(1)})`);
+      for (const [what, chi] of checks)
+        console.log(
+          `${what}: chi-square ${chi.statistic.toFixed(1)} df ${chi.df} (1e-4 critical ${chiSquareCritical(chi.df, '1e-4').toFixed(1)})`,
+        );
       const tv = (runs: number[][]) => totalVariation(frequencies(tally(runs.map(pair12))), exact.first).toFixed(3);
       console.log(`TV from exact (t1, t2): depth 2 ${tv(spec)}, depth 0 ${tv(plain)}; acceptance`, metrics.snapshot().acceptance);
     }

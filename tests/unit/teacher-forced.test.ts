@@ -9,7 +9,10 @@ import { readModel } from '../../scripts/node_model.ts';
 
 const { weights, tokenizer } = readModel('kjv-mtp');
 const model = new ReferenceModel(weights);
-const ids = [tokenizer.endOfText, ...tokenizer.encode('In the beginning God created the heaven and the earth. And the earth was without form, and void;')];
+const ids = [
+  tokenizer.endOfText,
+  ...tokenizer.encode('In the beginning God created the heaven and the earth. And the earth was without form, and void;'),
+];
 
 /** Position of `token` when the logits are sorted largest first, ties by index. */
 function sortedRank(logits: Float32Array, token: number): number {

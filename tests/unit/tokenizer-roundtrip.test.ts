@@ -38,9 +38,49 @@ const printable = fc.string({ unit: 'grapheme-ascii', maxLength: 60 });
 
 /** Python-ish lines: indentation of spaces or tabs, code tokens, and every newline style. */
 const codeToken = fc.constantFrom(
-  'def', 'class', 'return', 'self', 'self.items', 'import', 'os', 'for', 'in', 'if', 'else:', 'elif', 'None', 'True',
-  '(', ')', '[]', '{}', ':', ',', '.', '=', '==', '+=', '->', '**kwargs', '*args', '#', '# a comment', '"""Doc."""',
-  "'s'", '"x"', 'f"{x!r}"', '0', '42', '3.14', '0x1F', '1_000', 'print', '__init__', 'lambda', '\\', '@decorator',
+  'def',
+  'class',
+  'return',
+  'self',
+  'self.items',
+  'import',
+  'os',
+  'for',
+  'in',
+  'if',
+  'else:',
+  'elif',
+  'None',
+  'True',
+  '(',
+  ')',
+  '[]',
+  '{}',
+  ':',
+  ',',
+  '.',
+  '=',
+  '==',
+  '+=',
+  '->',
+  '**kwargs',
+  '*args',
+  '#',
+  '# a comment',
+  '"""Doc."""',
+  "'s'",
+  '"x"',
+  'f"{x!r}"',
+  '0',
+  '42',
+  '3.14',
+  '0x1F',
+  '1_000',
+  'print',
+  '__init__',
+  'lambda',
+  '\\',
+  '@decorator',
 );
 const indent = fc.oneof(
   fc.nat(4).map((n) => '    '.repeat(n)),
@@ -57,19 +97,69 @@ const code = fc.array(codeLine, { maxLength: 8 }).map((lines) => lines.join(''))
 /** Multi-byte UTF-8 pieces: 2, 3 and 4 bytes, and the joiners and marks that glue them. */
 const multibyte = fc.constantFrom(
   // CJK, kana, hangul, fullwidth punctuation
-  '日本語', 'のテキスト', '中文文本。', '한국어', '、', '（全角）', '\u3000',
+  '日本語',
+  'のテキスト',
+  '中文文本。',
+  '한국어',
+  '、',
+  '（全角）',
+  '\u3000',
   // emoji, skin tones, ZWJ sequences, flags, keycaps, tags
-  '😀', '🎉', '👍🏽', '👨‍👩‍👧‍👦', '👩🏽‍💻', '🏳️‍🌈', '🇯🇵', '🇺🇸', '1️⃣', '🏴󠁧󠁢󠁳󠁣󠁴󠁿',
+  '😀',
+  '🎉',
+  '👍🏽',
+  '👨‍👩‍👧‍👦',
+  '👩🏽‍💻',
+  '🏳️‍🌈',
+  '🇯🇵',
+  '🇺🇸',
+  '1️⃣',
+  '🏴󠁧󠁢󠁳󠁣󠁴󠁿',
   // combining marks (alone, stacked, after a letter), precomposed vs decomposed
-  '\u0301', 'e\u0301', 'a\u0300\u0301\u0302', 'Z\u0351\u0352\u0353', '\u00e9', 'n\u0303',
+  '\u0301',
+  'e\u0301',
+  'a\u0300\u0301\u0302',
+  'Z\u0351\u0352\u0353',
+  '\u00e9',
+  'n\u0303',
   // RTL scripts and bidi controls
-  'שלום', 'עולם', 'مرحبا', 'بالعالم', '\u202E', '\u202C', '\u200F', '\u200E', '\u2067', '\u2069',
+  'שלום',
+  'עולם',
+  'مرحبا',
+  'بالعالم',
+  '\u202E',
+  '\u202C',
+  '\u200F',
+  '\u200E',
+  '\u2067',
+  '\u2069',
   // zero-width joiner / non-joiner / space, word joiner, BOM, variation selectors
-  '\u200D', '\u200C', '\u200B', '\u2060', '\uFEFF', '\uFE0F', '\uFE0E',
+  '\u200D',
+  '\u200C',
+  '\u200B',
+  '\u2060',
+  '\uFEFF',
+  '\uFE0F',
+  '\uFE0E',
   // other scripts, astral letters and digits, math, private use, noncharacters, U+FFFD itself
-  'नमस्ते', 'สวัสดี', '𝔘𝔫𝔦', '𝟙𝟚', '𐍈', '٣٤٥', '\uE000', '\u{10FFFF}', '\uFFFF', '\uFFFD',
+  'नमस्ते',
+  'สวัสดี',
+  '𝔘𝔫𝔦',
+  '𝟙𝟚',
+  '𐍈',
+  '٣٤٥',
+  '\uE000',
+  '\u{10FFFF}',
+  '\uFFFF',
+  '\uFFFD',
   // Latin-1 and other two-byte characters, unusual spaces
-  'ß', 'ø', 'Ω', 'Ж', '\u00A0', '\u2003', '\u0085',
+  'ß',
+  'ø',
+  'Ω',
+  'Ж',
+  '\u00A0',
+  '\u2003',
+  '\u0085',
 );
 const glue = fc.constantFrom(' ', '', '', '\n', '\t', '.', ',', 'a', 'the', "'s", '1');
 const multibyteText = fc.array(fc.tuple(multibyte, glue), { maxLength: 12 }).map((xs) => xs.map(([a, b]) => a + b).join(''));
@@ -114,7 +204,7 @@ function checkRoundTrip(tok: Tokenizer, s: string): void {
   }
 }
 
-it('the shipped tokenizers are the catalogue models\' (all three are tested)', () => {
+it("the shipped tokenizers are the catalogue models' (all three are tested)", () => {
   expect(SHIPPED).toEqual(MODELS.map((m) => m.name).sort());
   expect(SHIPPED).toHaveLength(3);
 });

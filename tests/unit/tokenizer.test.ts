@@ -6,9 +6,7 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { Tokenizer, validateTokenizerJSON, type TokenizerJSON } from '../../src/model/tokenizer.ts';
 
-const json: TokenizerJSON = JSON.parse(
-  readFileSync(new URL('../../public/models/brown-mtp.tokenizer.json', import.meta.url), 'utf8'),
-);
+const json: TokenizerJSON = JSON.parse(readFileSync(new URL('../../public/models/brown-mtp.tokenizer.json', import.meta.url), 'utf8'));
 const tok = new Tokenizer(json);
 const EOT = tok.endOfText;
 const utf8 = new TextEncoder();
@@ -16,7 +14,6 @@ const utf8 = new TextEncoder();
 const LONE_SURROGATE = /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/;
 /** What a string becomes after a trip through UTF-8: each lone surrogate turns into U+FFFD. */
 const wellFormed = (s: string) => s.replace(new RegExp(LONE_SURROGATE.source, 'g'), '\uFFFD');
-
 
 /** Decodes one id at a time, as the demo's decode loop does. */
 function streamOneByOne(ids: readonly number[]): { chunks: string[]; tail: string } {
@@ -107,7 +104,7 @@ describe('Tokenizer: round trips', () => {
     ['noncharacters and private use', '\uFDD0\uFFFE\uFFFF\uE000\u{10FFFF}'],
     ['long whitespace runs', `a${' '.repeat(1000)}b\n\n\n\t\t  \r\n${'\n'.repeat(300)}${' '.repeat(77)}`],
     ['only whitespace', '   \n\t  '],
-    ['the boundary token\'s name is plain text', '<|endoftext|>'],
+    ["the boundary token's name is plain text", '<|endoftext|>'],
   ])('round-trips %s', (_, s) => checkText(s));
 
   // A leading U+FEFF is text, not a byte-order mark (found by the round-trip property).
@@ -139,9 +136,51 @@ describe('Tokenizer: round trips', () => {
 
   it('round-trips mixtures of the tricky pieces (property)', () => {
     const piece = fc.constantFrom(
-      ' ', '  ', '\n', '\n\n', '\t', '\r\n', '\u00a0', 'the', ' the', 'The', ' of', "'s", "'", "n't", "'ll", 'ing', 'a',
-      '.', ',', '...', '--', '"', '(', ')', '1', '23', ' 4', '٣', 'é', 'e\u0301', '\u0301', '中', '文', 'ש', 'م',
-      '😀', '👍🏽', '👨‍👩‍👧', '🇯🇵', '\u200d', '\ufe0f', '\u{1F3F4}', '\u{E0067}', '\uFEFF', '\u0000',
+      ' ',
+      '  ',
+      '\n',
+      '\n\n',
+      '\t',
+      '\r\n',
+      '\u00a0',
+      'the',
+      ' the',
+      'The',
+      ' of',
+      "'s",
+      "'",
+      "n't",
+      "'ll",
+      'ing',
+      'a',
+      '.',
+      ',',
+      '...',
+      '--',
+      '"',
+      '(',
+      ')',
+      '1',
+      '23',
+      ' 4',
+      '٣',
+      'é',
+      'e\u0301',
+      '\u0301',
+      '中',
+      '文',
+      'ש',
+      'م',
+      '😀',
+      '👍🏽',
+      '👨‍👩‍👧',
+      '🇯🇵',
+      '\u200d',
+      '\ufe0f',
+      '\u{1F3F4}',
+      '\u{E0067}',
+      '\uFEFF',
+      '\u0000',
     );
     fc.assert(fc.property(fc.string({ unit: piece, maxLength: 30 }), checkText), { numRuns: 500 });
   });
@@ -152,10 +191,9 @@ describe('Tokenizer: round trips', () => {
     // trips are only possible for well-formed strings.
     expect(tok.decode(tok.encode('a\uD800b'))).toBe('a\uFFFDb');
     expect(tok.decode(tok.encode('\uDC00\uD83D'))).toBe('\uFFFD\uFFFD');
-    const codeUnit = fc.oneof(
-      fc.integer({ min: 0xd800, max: 0xdfff }),
-      fc.integer({ min: 0, max: 0xffff }),
-    ).map((u) => String.fromCharCode(u));
+    const codeUnit = fc
+      .oneof(fc.integer({ min: 0xd800, max: 0xdfff }), fc.integer({ min: 0, max: 0xffff }))
+      .map((u) => String.fromCharCode(u));
     fc.assert(
       fc.property(fc.string({ unit: codeUnit, maxLength: 30 }), (s) => {
         const ids = tok.encode(s);
@@ -266,8 +304,7 @@ describe('Tokenizer: BPE merges', () => {
         expect(pieces.join('')).toBe(s); // the pre-tokenizer covers the whole text
         const perPiece = pieces.map((p) => tok.encode(p));
         expect(tok.encode(s)).toEqual(perPiece.flat());
-        for (const ids of perPiece)
-          for (let i = 0; i + 1 < ids.length; i++) expect(mergeable.has(`${ids[i]},${ids[i + 1]}`)).toBe(false);
+        for (const ids of perPiece) for (let i = 0; i + 1 < ids.length; i++) expect(mergeable.has(`${ids[i]},${ids[i + 1]}`)).toBe(false);
       }),
       { numRuns: 200 },
     );
@@ -284,7 +321,17 @@ describe('validateTokenizerJSON', () => {
     ['pattern not a string', bad({ pattern: 42 }), /"pattern" must be a string/],
     ['pattern not a regular expression', bad({ pattern: '(unclosed' }), /"pattern" is not a valid regular expression/],
     ['merges not an array', bad({ merges: {} }), /"merges" must be an array/],
-    ['a merge referring to a later id', bad({ merges: [[32, 116], [256, 258], [1, 2]] }), /merge 1 must be a pair of earlier ids, got \[256,258\]/],
+    [
+      'a merge referring to a later id',
+      bad({
+        merges: [
+          [32, 116],
+          [256, 258],
+          [1, 2],
+        ],
+      }),
+      /merge 1 must be a pair of earlier ids, got \[256,258\]/,
+    ],
     ['a merge referring to itself', bad({ merges: [[256, 1]] }), /merge 0 must be a pair of earlier ids/],
     ['a merge that is not a pair', bad({ merges: [[1, 2, 3]] }), /merge 0 must be a pair/],
     ['a merge with a non-integer id', bad({ merges: [[1.5, 2]] }), /merge 0 must be a pair/],

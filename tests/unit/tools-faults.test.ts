@@ -18,7 +18,8 @@ const NAME = 'brown-mtp';
 
 function damagedCopy(file: string, bytes: Uint8Array | string): string {
   const dir = mkdtempSync(join(tmpdir(), 'models-')) + '/';
-  for (const suffix of ['.safetensors', '.tokenizer.json', '.card.json']) copyFileSync(`${MODELS_DIR}${NAME}${suffix}`, `${dir}${NAME}${suffix}`);
+  for (const suffix of ['.safetensors', '.tokenizer.json', '.card.json'])
+    copyFileSync(`${MODELS_DIR}${NAME}${suffix}`, `${dir}${NAME}${suffix}`);
   writeFileSync(`${dir}${NAME}${file}`, bytes);
   return dir;
 }
@@ -86,14 +87,18 @@ describe('readTextFile', () => {
     expect(() => read(file('bad.txt', Buffer.concat([Buffer.from(prefix), Buffer.from([0xff]), Buffer.from(' more\n')])))).toThrow(
       new UsageError(`--prompts ${dir}/bad.txt: not UTF-8 text (invalid byte at offset ${at})`),
     );
-    expect(() => read(file('nul.txt', `${prefix}\u0000 more\n`))).toThrow(new UsageError(`--prompts ${dir}/nul.txt: not UTF-8 text (a NUL byte at offset ${at})`));
+    expect(() => read(file('nul.txt', `${prefix}\u0000 more\n`))).toThrow(
+      new UsageError(`--prompts ${dir}/nul.txt: not UTF-8 text (a NUL byte at offset ${at})`),
+    );
     expect(() => read(file('cut.txt', Buffer.from('é').subarray(0, 1)))).toThrow(/: not UTF-8 text \(a character cut short at the end\)$/);
     // eval's corpus files separate documents with NUL: allowed there.
     expect(read(`${dir}/nul.txt`, true)).toBe(`${prefix}\u0000 more\n`);
   });
 
   it('refuses binary files: seeded random bytes and a real .safetensors', () => {
-    expect(() => read(file('random.bin', seededBytes(200_000, 12345)))).toThrow(/random\.bin: not UTF-8 text \((invalid byte|a NUL byte) at offset \d+\)$/);
+    expect(() => read(file('random.bin', seededBytes(200_000, 12345)))).toThrow(
+      /random\.bin: not UTF-8 text \((invalid byte|a NUL byte) at offset \d+\)$/,
+    );
     expect(() => read(`${MODELS_DIR}${NAME}.safetensors`)).toThrow(/brown-mtp\.safetensors: not UTF-8 text \(/);
   });
 });
@@ -116,7 +121,8 @@ describe('--json', () => {
   const dir = mkdtempSync(join(tmpdir(), 'json-'));
 
   it('checkJsonPath refuses a device, a folder and a FIFO, and takes a new or existing file', () => {
-    for (const device of ['/dev/full', '/dev/null']) expect(() => checkJsonPath(device)).toThrow(new UsageError(`--json ${device}: not a regular file`));
+    for (const device of ['/dev/full', '/dev/null'])
+      expect(() => checkJsonPath(device)).toThrow(new UsageError(`--json ${device}: not a regular file`));
     expect(() => checkJsonPath(dir)).toThrow(new UsageError(`--json ${dir}: is a folder`));
     const fifo = join(dir, 'fifo');
     execFileSync('mkfifo', [fifo]);
@@ -137,19 +143,26 @@ describe('--json', () => {
 
   // A full disk, without root: a 4 KiB tmpfs, filled, in a user and mount namespace of the tool's own.
   const canUnshare = spawnSync('unshare', ['--user', '--map-root-user', '--mount', 'true']).status === 0;
-  it.skipIf(!canUnshare)('a write that fails on a full disk is one line and exit 1, and leaves the old file as it was', () => {
-    const full = mkdtempSync(join(tmpdir(), 'full-'));
-    const script = [
-      'mount -t tmpfs -o size=4k tmpfs "$1" || exit 99',
-      'printf old > "$1/out.json"; head -c 65536 /dev/zero > "$1/fill" 2>/dev/null',
-      'node_modules/.bin/vite-node scripts/eval.ts -- --model brown-mtp --text README.md --max-tokens 8 --json "$1/out.json" >/dev/null',
-      'code=$?; echo "files: $(ls -A "$1" | tr "\\n" " ")"; echo "out.json: $(cat "$1/out.json")"; exit $code',
-    ].join('\n');
-    const r = spawnSync('unshare', ['--user', '--map-root-user', '--mount', 'sh', '-c', script, 'sh', full], { encoding: 'utf8', timeout: 120_000 });
-    const lines = r.stderr.split(/[\r\n]/).filter((l) => l.trim() !== '' && !/^\d+ \/ \d+ tokens$/.test(l));
-    expect(lines, r.stderr).toEqual([`--json ${full}/out.json: not written (ENOSPC: no space left on device)`]);
-    expect(r.status).toBe(1);
-    expect(r.stdout).toContain('files: fill out.json \n');
-    expect(r.stdout).toContain('out.json: old\n');
-  }, 180_000);
+  it.skipIf(!canUnshare)(
+    'a write that fails on a full disk is one line and exit 1, and leaves the old file as it was',
+    () => {
+      const full = mkdtempSync(join(tmpdir(), 'full-'));
+      const script = [
+        'mount -t tmpfs -o size=4k tmpfs "$1" || exit 99',
+        'printf old > "$1/out.json"; head -c 65536 /dev/zero > "$1/fill" 2>/dev/null',
+        'node_modules/.bin/vite-node scripts/eval.ts -- --model brown-mtp --text README.md --max-tokens 8 --json "$1/out.json" >/dev/null',
+        'code=$?; echo "files: $(ls -A "$1" | tr "\\n" " ")"; echo "out.json: $(cat "$1/out.json")"; exit $code',
+      ].join('\n');
+      const r = spawnSync('unshare', ['--user', '--map-root-user', '--mount', 'sh', '-c', script, 'sh', full], {
+        encoding: 'utf8',
+        timeout: 120_000,
+      });
+      const lines = r.stderr.split(/[\r\n]/).filter((l) => l.trim() !== '' && !/^\d+ \/ \d+ tokens$/.test(l));
+      expect(lines, r.stderr).toEqual([`--json ${full}/out.json: not written (ENOSPC: no space left on device)`]);
+      expect(r.status).toBe(1);
+      expect(r.stdout).toContain('files: fill out.json \n');
+      expect(r.stdout).toContain('out.json: old\n');
+    },
+    180_000,
+  );
 });

@@ -14,7 +14,9 @@ const DEADLINE_MS = 5_000;
 /** A process, by pid and start time (a pid may be reused), or undefined once it is gone or a zombie. */
 function stat(pid: number): { ppid: number; start: string } | undefined {
   try {
-    const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').replace(/^.*\) /s, '').split(' ');
+    const fields = readFileSync(`/proc/${pid}/stat`, 'utf8')
+      .replace(/^.*\) /s, '')
+      .split(' ');
     return fields[0] === 'Z' ? undefined : { ppid: Number(fields[1]), start: fields[19] };
   } catch {
     return undefined;
@@ -23,9 +25,11 @@ function stat(pid: number): { ppid: number; start: string } | undefined {
 
 /** Adds every descendant of `root` now running to `tree` (pid -> start time). */
 function collect(root: number, tree: Map<number, string>): void {
-  const all = readdirSync('/proc').filter((d) => /^\d+$/.test(d)).map(Number);
+  const all = readdirSync('/proc')
+    .filter((d) => /^\d+$/.test(d))
+    .map(Number);
   tree.set(root, tree.get(root) ?? stat(root)?.start ?? '');
-  for (let grew = true; grew; ) {
+  for (let grew = true; grew;) {
     grew = false;
     for (const pid of all) {
       const s = stat(pid);
@@ -56,7 +60,9 @@ async function stop(tool: string, args: string[], signal: NodeJS.Signals, starte
   let output = '';
   npm.stdout.on('data', (d) => (output += d));
   npm.stderr.on('data', (d) => (output += d));
-  const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) => npm.on('exit', (code, sig) => resolve({ code, signal: sig })));
+  const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) =>
+    npm.on('exit', (code, sig) => resolve({ code, signal: sig })),
+  );
   const tree = new Map<number, string>();
   try {
     for (;;) {
@@ -89,18 +95,33 @@ describe('a signal to npm run TOOL ends its whole tree', () => {
   const text = join(dir, 'long.txt');
   writeFileSync(text, Array(20).fill(readFileSync('README.md', 'utf8')).join('\u0000'));
 
-  it.each(['SIGTERM', 'SIGINT'] as const)('eval, %s while it evaluates', async (signal) => {
-    // Started: it has written its progress after the first window.
-    const { exit, left, output } = await stop('eval', ['--model', 'brown-mtp', '--text', text], signal, (out) => /\d+ \/ \d+ tokens/.test(out));
-    expect(left, output).toEqual([]);
-    expect(stoppedBy(signal)).toContain(how(exit));
-  }, 120_000);
+  it.each(['SIGTERM', 'SIGINT'] as const)(
+    'eval, %s while it evaluates',
+    async (signal) => {
+      // Started: it has written its progress after the first window.
+      const { exit, left, output } = await stop('eval', ['--model', 'brown-mtp', '--text', text], signal, (out) =>
+        /\d+ \/ \d+ tokens/.test(out),
+      );
+      expect(left, output).toEqual([]);
+      expect(stoppedBy(signal)).toContain(how(exit));
+    },
+    120_000,
+  );
 
-  it.each(['SIGTERM', 'SIGINT'] as const)('bench:browser, %s once Chromium runs the benchmark', async (signal) => {
-    // Started: Chromium is in the tree and the page has logged (the benchmark's first line).
-    const chromium = (tree: Map<number, string>) => [...tree.keys()].some((pid) => cmdline(pid).includes('chromium'));
-    const { exit, left, output } = await stop('bench:browser', ['--model', 'brown-mtp', '--runs', '3'], signal, (out, t) => chromium(t) && /adapter/.test(out));
-    expect(left, output).toEqual([]);
-    expect(stoppedBy(signal)).toContain(how(exit));
-  }, 180_000);
+  it.each(['SIGTERM', 'SIGINT'] as const)(
+    'bench:browser, %s once Chromium runs the benchmark',
+    async (signal) => {
+      // Started: Chromium is in the tree and the page has logged (the benchmark's first line).
+      const chromium = (tree: Map<number, string>) => [...tree.keys()].some((pid) => cmdline(pid).includes('chromium'));
+      const { exit, left, output } = await stop(
+        'bench:browser',
+        ['--model', 'brown-mtp', '--runs', '3'],
+        signal,
+        (out, t) => chromium(t) && /adapter/.test(out),
+      );
+      expect(left, output).toEqual([]);
+      expect(stoppedBy(signal)).toContain(how(exit));
+    },
+    180_000,
+  );
 });

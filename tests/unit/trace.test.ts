@@ -9,7 +9,10 @@ import { profileTrace, type RecordedStep, type TraceEvent } from '../../src/app/
 type Op = StepProfile['ops'][number];
 
 /** A profile from ops laid end to end (with gaps), as the profiler records them. */
-function profileOf(ops: { label: string; kernel: string; phase: StepPhase; rows: number; ms: number; gap: number }[], source: StepProfile['source'] = 'wall-clock'): StepProfile {
+function profileOf(
+  ops: { label: string; kernel: string; phase: StepPhase; rows: number; ms: number; gap: number }[],
+  source: StepProfile['source'] = 'wall-clock',
+): StepProfile {
   let t = 0;
   const laid: Op[] = ops.map(({ gap, ...op }) => {
     const startMs = t + gap;
@@ -39,7 +42,8 @@ const STEP: RecordedStep = {
   ]),
 };
 
-const complete = (events: TraceEvent[], cat?: string) => events.filter((e) => e.ph === 'X' && (cat === undefined || e.cat.split(',')[0] === cat));
+const complete = (events: TraceEvent[], cat?: string) =>
+  events.filter((e) => e.ph === 'X' && (cat === undefined || e.cat.split(',')[0] === cat));
 
 function checkStructure(json: unknown): TraceEvent[] {
   expect(json).toBeTypeOf('object');
@@ -63,7 +67,8 @@ function checkStructure(json: unknown): TraceEvent[] {
 
 /** Every kernel lies inside one phase span and one step span (ns resolution). */
 function checkNesting(events: TraceEvent[]): void {
-  const inside = (inner: TraceEvent, outer: TraceEvent) => inner.ts >= outer.ts - 1e-6 && inner.ts + inner.dur! <= outer.ts + outer.dur! + 1e-6;
+  const inside = (inner: TraceEvent, outer: TraceEvent) =>
+    inner.ts >= outer.ts - 1e-6 && inner.ts + inner.dur! <= outer.ts + outer.dur! + 1e-6;
   for (const k of complete(events, 'kernel')) {
     expect(complete(events, 'phase').filter((p) => p.args.phase === k.args.phase && inside(k, p))).toHaveLength(1);
     expect(complete(events, 'step').filter((s) => inside(k, s))).toHaveLength(1);
@@ -84,7 +89,7 @@ describe('profileTrace', () => {
     checkNesting(events);
   });
 
-  it('kernel timestamps and durations are the profile\'s, in microseconds', () => {
+  it("kernel timestamps and durations are the profile's, in microseconds", () => {
     const kernels = complete(profileTrace([STEP]).traceEvents, 'kernel');
     STEP.profile.ops.forEach((op, i) => {
       expect(kernels[i].ts).toBeCloseTo((STEP.atMs + op.startMs) * 1000, 3);

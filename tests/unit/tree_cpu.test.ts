@@ -27,7 +27,11 @@ describe('draft trees on the CPU engine', () => {
     for (let s = 0; s < 6; s++) {
       const { tokens, verified } = await engine.treeStep(tree);
       const L = committed.length;
-      const branch = (n: number) => tree.path(n).slice(1).map((m) => tokens[m - 1]);
+      const branch = (n: number) =>
+        tree
+          .path(n)
+          .slice(1)
+          .map((m) => tokens[m - 1]);
       for (let n = 0; n <= tree.size; n++) {
         const fresh = forwardWindow(model, [...committed, ...branch(n)]);
         const j = tree.depthOf[n];
@@ -59,7 +63,15 @@ describe('draft trees on the CPU engine', () => {
     const base = await decode(new CpuEngine(model), prompt, { depth: 0, maxTokens: 40, noRepeatNgram });
     expect(base.tokens).toHaveLength(40);
     for (const rows of [4, 8, 16]) {
-      const shape = DraftTree.fromCoverage([[0.72, 0.86, 0.91, 0.94], [0.71, 0.85, 0.9, 0.93], [0.71, 0.85, 0.9, 0.93]], rows, 3);
+      const shape = DraftTree.fromCoverage(
+        [
+          [0.72, 0.86, 0.91, 0.94],
+          [0.71, 0.85, 0.9, 0.93],
+          [0.71, 0.85, 0.9, 0.93],
+        ],
+        rows,
+        3,
+      );
       const spec = await decode(new CpuEngine(model), prompt, { depth: 3, tree: shape, maxTokens: 40, noRepeatNgram });
       expect(spec.tokens).toEqual(base.tokens);
       expect(spec.steps).toBeLessThan(base.steps);
@@ -70,7 +82,15 @@ describe('draft trees on the CPU engine', () => {
     const model = new ReferenceModel(kjv.weights);
     const max = model.config.max_seq_len;
     const prompt = Array.from({ length: max - 24 }, (_, i) => ((i * 7) % 300) + 40);
-    const shape = DraftTree.fromCoverage([[0.72, 0.86, 0.91, 0.94], [0.71, 0.85, 0.9, 0.93], [0.71, 0.85, 0.9, 0.93]], 16, 3);
+    const shape = DraftTree.fromCoverage(
+      [
+        [0.72, 0.86, 0.91, 0.94],
+        [0.71, 0.85, 0.9, 0.93],
+        [0.71, 0.85, 0.9, 0.93],
+      ],
+      16,
+      3,
+    );
     const rows: number[] = [];
     const base = await decode(new CpuEngine(model), prompt, { depth: 0, maxTokens: 100 });
     const run = await decode(new CpuEngine(model), prompt, { depth: 3, tree: shape, maxTokens: 100, onStep: (e) => rows.push(e.rows) });

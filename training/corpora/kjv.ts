@@ -32,7 +32,7 @@ export function prepareKjv(): PreparedCorpus {
       package: 'bible-kjv',
       version,
       licence: 'public domain (King James Version, 1769 text as shipped by Debian)',
-      extraction: "`bible -f gen1:1-rev22:21`; one document per chapter, one verse per line, verse references removed",
+      extraction: '`bible -f gen1:1-rev22:21`; one document per chapter, one verse per line, verse references removed',
       split: `every ${HOLDOUT_EVERY}th chapter (in canonical order) held out whole: ${val.length} of ${docs.length}`,
     },
   };

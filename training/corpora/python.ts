@@ -17,10 +17,17 @@ const ROOT = '/usr/lib/python3.11';
 
 const RULES: [string, (path: string) => boolean][] = [
   ['test suites', (p) => /(^|\/)(test|tests|idle_test)\//.test(p)],
-  ['codec tables and codec wrappers (encodings/)', (p) => p.startsWith('encodings/') && p !== 'encodings/__init__.py' && p !== 'encodings/aliases.py'],
-  ['generated data and tables', (p) =>
-    ['pydoc_data/topics.py', 'html/entities.py', 're/_casefix.py', 'stringprep.py', '_compat_pickle.py'].includes(p) ||
-    /^_sysconfigdata_.*\.py$/.test(p) || p.startsWith('__phello__/')],
+  [
+    'codec tables and codec wrappers (encodings/)',
+    (p) => p.startsWith('encodings/') && p !== 'encodings/__init__.py' && p !== 'encodings/aliases.py',
+  ],
+  [
+    'generated data and tables',
+    (p) =>
+      ['pydoc_data/topics.py', 'html/entities.py', 're/_casefix.py', 'stringprep.py', '_compat_pickle.py'].includes(p) ||
+      /^_sysconfigdata_.*\.py$/.test(p) ||
+      p.startsWith('__phello__/'),
+  ],
   ['not the standard library', (p) => /^(site-packages|dist-packages)\//.test(p)],
 ];
 

@@ -48,9 +48,7 @@ export function rawSafetensors(
 
 function assemble(header: unknown, data: Uint8Array, dataStartMod8?: number, headerLength?: bigint): ArrayBuffer {
   let headerBytes =
-    header instanceof Uint8Array
-      ? header
-      : new TextEncoder().encode(typeof header === 'string' ? header : JSON.stringify(header));
+    header instanceof Uint8Array ? header : new TextEncoder().encode(typeof header === 'string' ? header : JSON.stringify(header));
   if (dataStartMod8 !== undefined) {
     const pad = (((dataStartMod8 - 8 - headerBytes.length) % 8) + 8) % 8;
     headerBytes = concat([headerBytes, new TextEncoder().encode(' '.repeat(pad))]);

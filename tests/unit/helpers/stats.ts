@@ -2,7 +2,7 @@
 // probabilities or between two samples, with sparse cells pooled, and its critical value.
 
 /** Upper quantile of the standard normal for the tail probabilities the tests use. */
-const Z: Record<string, number> = { '1e-3': 3.0902, '1e-4': 3.7190, '1e-5': 4.2649, '1e-6': 4.7534 };
+const Z: Record<string, number> = { '1e-3': 3.0902, '1e-4': 3.719, '1e-5': 4.2649, '1e-6': 4.7534 };
 
 /**
  * Critical value of chi-square with `df` degrees of freedom at upper-tail probability `alpha`
