@@ -1,5 +1,5 @@
-// The layering of src/ (README "Layout"), checked by `npm run lint:deps` in `npm test`:
-// ui -> app -> decode | gpu -> model. The engine never imports Lit; the UI never touches a GPU
+// The layering of src/ (docs/architecture.md), checked by `npm run lint`:
+// ui -> app -> decode | gpu -> model, and bench/ (the benchmark and its page) beside ui, over app. The engine never imports Lit; the UI never touches a GPU
 // object (it may import the plain data types that describe a device); scripts/ use the layers
 // below the page's controller, and of src/app/ only the profiled step the page's profiler takes.
 /** @type {import('dependency-cruiser').IConfiguration} */
@@ -15,6 +15,13 @@ module.exports = {
     { name: 'gpu-is-below-decode-app-ui', severity: 'error', from: { path: '^src/gpu/' }, to: { path: '^src/(decode|app|ui)/' } },
     { name: 'decode-is-below-gpu-app-ui', severity: 'error', from: { path: '^src/decode/' }, to: { path: '^src/(gpu|app|ui)/' } },
     { name: 'app-imports-no-ui', severity: 'error', from: { path: '^src/app/' }, to: { path: '^src/ui/' } },
+    {
+      name: 'nothing-below-imports-bench',
+      severity: 'error',
+      from: { path: '^src/(model|gpu|decode|app|ui)/' },
+      to: { path: '^src/bench/' },
+    },
+    { name: 'bench-imports-no-ui', severity: 'error', from: { path: '^src/bench/' }, to: { path: '^src/ui/' } },
     {
       name: 'ui-imports-no-gpu-code',
       comment: 'The UI gets plain data; type-only imports of the device report types are allowed.',

@@ -12,11 +12,11 @@
 // the JSON). --no-repeat-ngram N (default: the model card's; 0 off): greedy runs never repeat an
 // n-gram (src/decode/no-repeat.ts), the same rule on both sides, as in the page. A mistake (a bad
 // value, a missing file, an unwritable --json) exits with status 2 before the run.
-import { formatReport, runBench } from '../src/decode/bench.ts';
+import { formatReport, runBench } from '../src/bench/bench.ts';
 import { GpuEngine } from '../src/gpu/engine.ts';
-import { BENCH_FLAGS, readBenchOptions } from './bench_options.ts';
-import { runCli, writeJsonFile } from './cli_options.ts';
-import { openNodeGpu } from './node_gpu.ts';
+import { BENCH_FLAGS, readBenchOptions } from './bench-options.ts';
+import { runCli, writeJsonFile } from './cli-options.ts';
+import { openNodeGpu } from './node-gpu.ts';
 
 await runCli(async () => {
   const { model, options, json } = readBenchOptions(`npm run bench -- ${BENCH_FLAGS}`);

@@ -1,4 +1,4 @@
-// Browser rig, shared by the e2e tests and scripts/bench_browser.ts: the Vite dev server, started
+// Browser rig, shared by the e2e tests and scripts/bench-browser.ts: the Vite dev server, started
 // in-process on a free port, and Debian's headless Chromium driven by playwright-core (Playwright's
 // own browser download is not used).
 //

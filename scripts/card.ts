@@ -14,14 +14,14 @@
 import { readFileSync } from 'node:fs';
 import { setImmediate as turn } from 'node:timers/promises';
 import { DecodeRun } from '../src/decode/decode-run.ts';
-import { acceptanceOf } from '../src/decode/bench.ts';
+import { acceptanceOf } from '../src/bench/bench.ts';
 import { RunMetrics } from '../src/decode/metrics.ts';
 import { CpuEngine } from '../src/model/cpu-engine.ts';
 import { promptLines } from '../src/model/prompt-file.ts';
 import { ReferenceModel } from '../src/model/reference.ts';
 import { narrowed } from '../src/decode/run-options.ts';
-import { option, parseToolArgs, runCli, UsageError, writeFileAtomically } from './cli_options.ts';
-import { DEFAULT_MODEL, MODELS_DIR, readModel } from './node_model.ts';
+import { option, parseToolArgs, runCli, UsageError, writeFileAtomically } from './cli-options.ts';
+import { DEFAULT_MODEL, MODELS_DIR, readModel } from './node-model.ts';
 
 const USAGE = 'npm run card -- --model NAME [--no-repeat-ngram N --why TEXT] [--sweep] [--tokens N]';
 const SWEEP = [0, 3, 4, 6, 8, 12, 16];

@@ -12,9 +12,9 @@
 // model card. A mistake exits with status 2.
 import { setImmediate as turn } from 'node:timers/promises';
 import { ReferenceModel } from '../src/model/reference.ts';
-import { emptyTotals, evaluateWindow, report } from '../src/model/teacher_forced.ts';
-import { checkJsonPath, option, parseToolArgs, readTextFile, runCli, UsageError, writeJsonFile } from './cli_options.ts';
-import { DEFAULT_MODEL, readModel } from './node_model.ts';
+import { emptyTotals, evaluateWindow, report } from '../src/model/teacher-forced.ts';
+import { checkJsonPath, option, parseToolArgs, readTextFile, runCli, UsageError, writeJsonFile } from './cli-options.ts';
+import { DEFAULT_MODEL, readModel } from './node-model.ts';
 
 const USAGE = 'npm run eval -- --text FILE [--model NAME] [--json OUT] [--max-tokens N]';
 

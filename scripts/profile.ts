@@ -14,10 +14,10 @@ import { GpuEngine } from '../src/gpu/engine.ts';
 import { median } from '../src/model/median.ts';
 import { Profiler } from '../src/gpu/profiler.ts';
 import { modelEntry } from '../src/model/catalogue.ts';
-import { DEFAULT_MODEL, readModel } from './node_model.ts';
-import { openNodeGpu } from './node_gpu.ts';
+import { DEFAULT_MODEL, readModel } from './node-model.ts';
+import { openNodeGpu } from './node-gpu.ts';
 import { narrowed } from '../src/decode/run-options.ts';
-import { checkJsonPath, option, parseToolArgs, runCli, treeOption, writeJsonFile } from './cli_options.ts';
+import { checkJsonPath, option, parseToolArgs, runCli, treeOption, writeJsonFile } from './cli-options.ts';
 import { draftTreeFor } from '../src/model/draft-tree.ts';
 
 const USAGE = 'npm run profile -- [--model NAME] [--prompt TEXT] [--depth D] [--tree N] [--steps N] [--json OUT]';

@@ -25,7 +25,7 @@
 // finished, 2 for a bad option, 130/143 when interrupted.
 import type { Browser, CDPSession, Page } from 'playwright-core';
 import { launchChromium, startDevServer, type DevServer } from './browser.ts';
-import { checkJsonPath, parseToolArgs, runCli, treeOption, UsageError, writeJsonFile } from './cli_options.ts';
+import { checkJsonPath, parseToolArgs, runCli, treeOption, UsageError, writeJsonFile } from './cli-options.ts';
 
 const USAGE = 'npm run soak -- [--minutes M] [--tree N] [--json OUT]';
 /** Longest soak: a day. */

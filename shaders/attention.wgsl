@@ -14,7 +14,7 @@
 // fused version with the output projection (one workgroup of 64 a row, all heads) was 2x slower at
 // 4 rows than this kernel and the projection apart (1.5 ms against 3 ms). On a GPU a decode block
 // is a handful of workgroups either way (launch latency, not arithmetic), and a prefill of 256 rows
-// still gives 1024 workgroups. The output projection and the residual add open wo_ffn.wgsl.
+// still gives 1024 workgroups. The output projection and the residual add open wo-ffn.wgsl.
 //
 // Fixed reduction order per (row, head), independent of M: each dot product is a sequential fma
 // chain over the head's dimensions; each lane runs over its keys in order (e = lane, lane + 4, ..,

@@ -12,7 +12,7 @@ export const BLOCK_BYTES = 32;
 export const FUSED_GROUP_ROWS = 4;
 /** Widest model the fused kernels take (shaders/rows.wgsl MAX_D4: a group's rows sit in workgroup memory). */
 export const FUSED_MAX_D = 256;
-/** Widest SwiGLU hidden layer wo_ffn.wgsl takes (MAX_H4: a group's activations sit in workgroup memory). */
+/** Widest SwiGLU hidden layer wo-ffn.wgsl takes (MAX_H4: a group's activations sit in workgroup memory). */
 export const FFN_MAX_HIDDEN = 512;
 /** Largest head attention.wgsl takes (two Parts of 32 dims in registers; and lane_out's room). */
 export const ATTENTION_MAX_HEAD_DIM = 64;

@@ -230,7 +230,7 @@ export class Kernels {
   }
 
   /**
-   * MTP module k's input (mtp_input.wgsl): out[r] = [norm(x[r]) * hnorm ; norm(E[token r]) * enorm]
+   * MTP module k's input (mtp-input.wgsl): out[r] = [norm(x[r]) * hnorm ; norm(E[token r]) * enorm]
    * projected by `proj` ([d, 2d]). `x` is the previous model's stream, `tokens` the token buffer seen
    * k positions ahead (a positional view at base k).
    */
@@ -325,7 +325,7 @@ export class Kernels {
   }
 
   /**
-   * The rest of a block (wo_ffn.wgsl): x += Wo att, then x += W2 (silu(W1 a) * W3 a) with
+   * The rest of a block (wo-ffn.wgsl): x += Wo att, then x += W2 (silu(W1 a) * W3 a) with
    * a = norm(x); `w13` is [W1; W3] as one product.
    */
   woFfn(o: {

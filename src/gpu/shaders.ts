@@ -10,10 +10,10 @@ import attention from '../../shaders/attention.wgsl?raw';
 import compact from '../../shaders/compact.wgsl?raw';
 import embedding from '../../shaders/embedding.wgsl?raw';
 import head from '../../shaders/head.wgsl?raw';
-import mtp_input from '../../shaders/mtp_input.wgsl?raw';
+import mtp_input from '../../shaders/mtp-input.wgsl?raw';
 import qkv from '../../shaders/qkv.wgsl?raw';
 import sample from '../../shaders/sample.wgsl?raw';
-import wo_ffn from '../../shaders/wo_ffn.wgsl?raw';
+import wo_ffn from '../../shaders/wo-ffn.wgsl?raw';
 
 /** Each kernel's own source, as in its file, and whether it builds on rows.wgsl. */
 const kernels = {

@@ -14,7 +14,7 @@ export const VERIFY_MAX_ROWS = TREE_MAX_ROWS;
 
 /** One model's stack of dispatches for a block of rows (main model or an MTP module). */
 export interface Stack {
-  /** Input of the block rows: the embedding gather (main) or the MTP input (mtp_input.wgsl). */
+  /** Input of the block rows: the embedding gather (main) or the MTP input (mtp-input.wgsl). */
   input: Dispatch;
   /** The transformer blocks, three dispatches each: qkv, attention, wo_ffn. */
   layers: Dispatch[];

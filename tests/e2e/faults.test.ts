@@ -7,10 +7,10 @@
 // than the page renders end on the last one.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Page } from 'playwright-core';
-import { useServerAndChromium } from './rig.ts';
+import { useServerAndChromium } from '../helpers/rig.ts';
 import { DEFAULT_MODEL, MODELS } from '../../src/model/catalogue.ts';
 import { DOWNLOAD_STALL_MS } from '../../src/app/backend.ts';
-import { startModelServer, type Fault, type ModelServer } from '../unit/helpers/model-server.ts';
+import { startModelServer, type Fault, type ModelServer } from '../helpers/model-server.ts';
 import { WEBGPU_REQUEST_DEADLINE_MS } from '../../src/gpu/device.ts';
 
 const rig = useServerAndChromium();

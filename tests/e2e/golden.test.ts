@@ -1,7 +1,7 @@
 // The GPU engine in real headless Chromium (WebGPU; SwiftShader without a GPU) against the
 // PyTorch goldens that training/export.py wrote: the same check as tests/unit/reference.test.ts
 // makes of the CPU reference, on the browser's WebGPU. The page is bench.html in golden mode,
-// which exposes the engine probes of src/app/bench-engine.ts on window.__golden.
+// which exposes the engine probes of src/bench/bench-engine.ts on window.__golden.
 //
 // Rows available from the engine (each probe costs a prefill):
 // - a prefill of ids[0..p] gives the main model's argmax and logits at position p;
@@ -17,7 +17,7 @@
 import { readFileSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Browser, Page } from 'playwright-core';
-import type { PrefillProbe, StepProbe } from '../../src/app/bench-engine.ts';
+import type { PrefillProbe, StepProbe } from '../../src/bench/bench-engine.ts';
 import { launchChromium, startDevServer, type DevServer } from '../../scripts/browser.ts';
 
 interface GoldenHead {

@@ -7,8 +7,8 @@ import { statSync, utimesSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import type { Page } from 'playwright-core';
-import { useServerAndChromium } from './rig.ts';
-import { recordDevices } from './devices.ts';
+import { useServerAndChromium } from '../helpers/rig.ts';
+import { recordDevices } from '../helpers/devices.ts';
 
 const ROOT = fileURLToPath(new URL('../../', import.meta.url));
 

@@ -10,7 +10,7 @@ import type { Browser, CDPSession, Page } from 'playwright-core';
 import type { RaceResult } from '../../src/app/race-types.ts';
 import { DEFAULT_MODEL, modelEntry } from '../../src/model/catalogue.ts';
 import { launchChromium, startDevServer, type DevServer } from '../../scripts/browser.ts';
-import { recordDevices, destroyDevice, deviceCount } from './devices.ts';
+import { recordDevices, destroyDevice, deviceCount } from '../helpers/devices.ts';
 
 /** The runs the memory test watches; the heap is measured at run 2 and at the last one. */
 const RUNS = 8;

@@ -7,8 +7,8 @@ import { mkdirSync, readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import type { Page } from 'playwright-core';
 import type { TraceEvent } from '../../src/app/trace.ts';
-import { readModel } from '../../scripts/node_model.ts';
-import { useServerAndChromium } from './rig.ts';
+import { readModel } from '../../scripts/node-model.ts';
+import { useServerAndChromium } from '../helpers/rig.ts';
 
 const rig = useServerAndChromium();
 

@@ -12,9 +12,9 @@ import { MODELS, modelEntry } from '../../src/model/catalogue.ts';
 import { CpuEngine } from '../../src/model/cpu-engine.ts';
 import { ReferenceModel } from '../../src/model/reference.ts';
 import { formatPercent, formatRate, formatRatio } from '../../src/ui/format.ts';
-import { readModel } from '../../scripts/node_model.ts';
+import { readModel } from '../../scripts/node-model.ts';
 import { launchChromium, startDevServer, type DevServer } from '../../scripts/browser.ts';
-import { recordDevices, destroyDevice, deviceCount } from './devices.ts';
+import { recordDevices, destroyDevice, deviceCount } from '../helpers/devices.ts';
 
 const { weights, tokenizer } = readModel();
 const reference = new ReferenceModel(weights);

@@ -15,8 +15,8 @@ import {
   worstError,
   zeros,
   type KernelRig,
-} from './dawn.ts';
-import { row } from './fused.ts';
+} from '../helpers/dawn.ts';
+import { row } from '../helpers/fused.ts';
 
 const [D, LEN] = [128, 256];
 const rigs = { 32: useKernels(['attention'], 32), 64: useKernels(['attention'], 64), 16: useKernels(['attention'], 16) };

@@ -1,5 +1,5 @@
 // acquireDevice on real WebGPU: Dawn in Node (SwiftShader when there is no GPU).
-// The device is acquired in beforeAll, never in a test body (see tests/gpu/dawn.ts).
+// The device is acquired in beforeAll, never in a test body (see tests/helpers/dawn.ts).
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { create, globals } from 'webgpu';
 import { acquireDevice, WebGPUUnavailableError, type AcquiredDevice } from '../../src/gpu/device.ts';

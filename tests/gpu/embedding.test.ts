@@ -1,7 +1,7 @@
 // embedding.wgsl: rows of the real-size table (1024 x 128) gathered for token ids read from a GPU
 // buffer at an element offset. A gather is a copy: results are compared bit for bit.
 import { describe, expect, it } from 'vitest';
-import { readF32, randomF32, rng, runBlocks, upload, useKernels, zeros } from './dawn.ts';
+import { readF32, randomF32, rng, runBlocks, upload, useKernels, zeros } from '../helpers/dawn.ts';
 
 const rig = useKernels(['embedding']);
 const [V, D] = [1024, 128];

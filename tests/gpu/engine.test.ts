@@ -8,9 +8,9 @@ import { expectedTensors, type ModelConfig } from '../../src/model/config.ts';
 import { ReferenceModel } from '../../src/model/reference.ts';
 import type { Weights } from '../../src/model/weights.ts';
 import { decode } from '../../src/decode/decode-run.ts';
-import { readModel } from '../../scripts/node_model.ts';
-import { useGpu } from './dawn.ts';
-import { expectSameSteps } from './same-steps.ts';
+import { readModel } from '../../scripts/node-model.ts';
+import { useGpu } from '../helpers/dawn.ts';
+import { expectSameSteps } from '../helpers/same-steps.ts';
 
 const { weights, tokenizer } = readModel('brown-mtp');
 const model = new ReferenceModel(weights);

@@ -4,8 +4,8 @@
 // the next gather, a draft tree's candidates (ops.topCandidates), and bit-exact block-size invariance.
 import { describe, expect, it } from 'vitest';
 import { argmax, matvec, rmsnorm, topCandidates } from '../../src/model/ops.ts';
-import { bitDifferences, readF32, readU32, runBlocks, runPass, upload, useKernels, worstError, zeros } from './dawn.ts';
-import { gpuWeights, productScale, randomModel, randomRows, row } from './fused.ts';
+import { bitDifferences, readF32, readU32, runBlocks, runPass, upload, useKernels, worstError, zeros } from '../helpers/dawn.ts';
+import { gpuWeights, productScale, randomModel, randomRows, row } from '../helpers/fused.ts';
 import type { Weights } from '../../src/model/weights.ts';
 
 const rig = useKernels(['head', 'embedding']);

@@ -8,9 +8,9 @@ import { GpuEngine } from '../../src/gpu/engine.ts';
 import { modelEntry } from '../../src/model/catalogue.ts';
 import { CpuEngine } from '../../src/model/cpu-engine.ts';
 import { ReferenceModel } from '../../src/model/reference.ts';
-import { readModel } from '../../scripts/node_model.ts';
-import { useGpu } from './dawn.ts';
-import { expectSameSteps } from './same-steps.ts';
+import { readModel } from '../../scripts/node-model.ts';
+import { useGpu } from '../helpers/dawn.ts';
+import { expectSameSteps } from '../helpers/same-steps.ts';
 
 const MODELS = ['kjv-mtp', 'python-mtp'].map((name) => readModel(name));
 const engines = new Map<string, GpuEngine>();

@@ -1,10 +1,10 @@
-// mtp_input.wgsl (the embedding k positions ahead, both norms, their concatenation, the projection)
+// mtp-input.wgsl (the embedding k positions ahead, both norms, their concatenation, the projection)
 // against the CPU oracle (ReferenceModel.mtp's first lines: ops.rmsnorm, ops.matvec), token ids
 // read by position from the token buffer (ids >= vocab clamped), and bit-exact block-size invariance.
 import { describe, expect, it } from 'vitest';
 import { matvec, rmsnorm } from '../../src/model/ops.ts';
-import { bitDifferences, upload, useKernels, worstError, zeros } from './dawn.ts';
-import { gpuWeights, productScale, randomModel, randomRows, row, runOn } from './fused.ts';
+import { bitDifferences, upload, useKernels, worstError, zeros } from '../helpers/dawn.ts';
+import { gpuWeights, productScale, randomModel, randomRows, row, runOn } from '../helpers/fused.ts';
 
 const rig = useKernels(['mtp_input']);
 const S = 256;

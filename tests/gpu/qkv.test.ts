@@ -3,8 +3,8 @@
 // invariance: a row's cache entry is the same bits whatever block it was computed in.
 import { describe, expect, it } from 'vitest';
 import { matvec, rmsnorm, rope } from '../../src/model/ops.ts';
-import { bitDifferences, upload, useKernels, worstError, zeros } from './dawn.ts';
-import { gpuWeights, productScale, randomModel, randomRows, row, runOn } from './fused.ts';
+import { bitDifferences, upload, useKernels, worstError, zeros } from '../helpers/dawn.ts';
+import { gpuWeights, productScale, randomModel, randomRows, row, runOn } from '../helpers/fused.ts';
 
 const rig = useKernels(['qkv']);
 const S = 256;

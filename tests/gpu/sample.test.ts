@@ -2,7 +2,7 @@
 // (src/model/ops.ts samplingDistribution + sampleIndex), over rows of 1024 logits.
 import { describe, expect, it } from 'vitest';
 import { sampleIndex, samplingDistribution } from '../../src/model/ops.ts';
-import { bitDifferences, randomF32, readF32, readU32, rng, runBlocks, upload, useKernels, zeros } from './dawn.ts';
+import { bitDifferences, randomF32, readF32, readU32, rng, runBlocks, upload, useKernels, zeros } from '../helpers/dawn.ts';
 
 const rig = useKernels(['sample']);
 const V = 1024;

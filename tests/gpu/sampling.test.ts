@@ -2,7 +2,7 @@
 // inside the step's one submission, p and q read back with it, the rule on the CPU. A smoke check,
 // kept to a few dozen short runs (a step takes ~0.1-0.3 s here): it runs, it samples from p, it
 // reproduces with the same seed, and it agrees with the CPU engine. The distributional test of the
-// rule on the real model is tests/unit/sampling_cpu.test.ts (CPU engine, thousands of runs).
+// rule on the real model is tests/unit/decode-run-sampling.test.ts (CPU engine, thousands of runs).
 //
 // CPU and GPU agree up to float rounding: the engines' probabilities differ by ~1e-6 (measured on
 // SwiftShader: 1.1e-6 at most over the steps below), so a draw or an accept test flips only when its
@@ -15,8 +15,8 @@ import { ReferenceModel } from '../../src/model/reference.ts';
 import { samplingDistribution } from '../../src/model/ops.ts';
 import { decode } from '../../src/decode/decode-run.ts';
 import { acceptOrResample, drawStepUniforms, Rng } from '../../src/decode/sampling.ts';
-import { readModel } from '../../scripts/node_model.ts';
-import { useGpu } from './dawn.ts';
+import { readModel } from '../../scripts/node-model.ts';
+import { useGpu } from '../helpers/dawn.ts';
 
 const { weights, tokenizer } = readModel('brown-mtp');
 const model = new ReferenceModel(weights);

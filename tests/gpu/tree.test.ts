@@ -9,9 +9,9 @@ import { CpuEngine } from '../../src/model/cpu-engine.ts';
 import { ReferenceModel } from '../../src/model/reference.ts';
 import { DraftTree } from '../../src/model/draft-tree.ts';
 import { acceptedPath, decode } from '../../src/decode/decode-run.ts';
-import { readModel } from '../../scripts/node_model.ts';
-import { useGpu } from './dawn.ts';
-import { LOGIT_TOLERANCE, maxAbsDiff } from './same-steps.ts';
+import { readModel } from '../../scripts/node-model.ts';
+import { useGpu } from '../helpers/dawn.ts';
+import { LOGIT_TOLERANCE, maxAbsDiff } from '../helpers/same-steps.ts';
 
 const python = readModel('python-mtp');
 const kjv = readModel('kjv-mtp');

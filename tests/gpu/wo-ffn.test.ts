@@ -1,10 +1,10 @@
-// wo_ffn.wgsl (Wo and its residual, then norm, SwiGLU, W2 and its residual) against the CPU oracle
+// wo-ffn.wgsl (Wo and its residual, then norm, SwiGLU, W2 and its residual) against the CPU oracle
 // (ops.matvec, ops.rmsnorm, ops.siluMul) at decode and prefill block sizes and at hidden widths
 // that use one or both halves of its activation memory, and its bit-exact block-size invariance.
 import { describe, expect, it } from 'vitest';
 import { addInPlace, matvec, rmsnorm, siluMul } from '../../src/model/ops.ts';
-import { bitDifferences, upload, useKernels, worstError, zeros } from './dawn.ts';
-import { gpuWeights, productScale, randomModel, randomRows, row, runOn } from './fused.ts';
+import { bitDifferences, upload, useKernels, worstError, zeros } from '../helpers/dawn.ts';
+import { gpuWeights, productScale, randomModel, randomRows, row, runOn } from '../helpers/fused.ts';
 
 const rig = useKernels(['wo_ffn']);
 const S = 256;

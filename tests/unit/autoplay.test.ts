@@ -11,7 +11,7 @@ import { VisibleClock, type VisibilitySource } from '../../src/app/visible-clock
 import { CpuEngine } from '../../src/model/cpu-engine.ts';
 import { type DecodeEngine, type StepResult } from '../../src/model/decode-engine.ts';
 import { ReferenceModel } from '../../src/model/reference.ts';
-import { readModel } from '../../scripts/node_model.ts';
+import { readModel } from '../../scripts/node-model.ts';
 
 class FakeTarget implements AutoplayTarget {
   currentPhase: RacePhase = 'loading';

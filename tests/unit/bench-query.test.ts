@@ -1,8 +1,8 @@
-// The browser benchmark page's options in its address (src/decode/bench-query.ts): what
-// scripts/bench_browser.ts writes, the page reads back; bad values are refused with a message.
+// The browser benchmark page's options in its address (src/bench/bench-query.ts): what
+// scripts/bench-browser.ts writes, the page reads back; bad values are refused with a message.
 import { describe, expect, it } from 'vitest';
 import { DEFAULT_MODEL } from '../../src/model/catalogue.ts';
-import { BENCH_DEFAULTS, benchQueryString, parseBenchQuery } from '../../src/decode/bench-query.ts';
+import { BENCH_DEFAULTS, benchQueryString, parseBenchQuery } from '../../src/bench/bench-query.ts';
 import { OptionError } from '../../src/decode/run-options.ts';
 
 describe('bench query', () => {

@@ -1,7 +1,7 @@
 // The decoding part of a model card: the no-repeat rule's n and the coverage draft trees are shaped by.
 import { describe, expect, it } from 'vitest';
 import { decodingSettings, ModelCardError } from '../../src/model/card.ts';
-import { readModel } from '../../scripts/node_model.ts';
+import { readModel } from '../../scripts/node-model.ts';
 
 const card = (extra: object) => ({ decoding: { no_repeat_ngram: 3 }, ...extra });
 

@@ -7,12 +7,12 @@ import { mkdtempSync, truncateSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { TEXT_FILE_LIMIT } from '../../scripts/cli_options.ts';
-import { seededBytes } from './helpers/random-bytes.ts';
+import { TEXT_FILE_LIMIT } from '../../scripts/cli-options.ts';
+import { seededBytes } from '../helpers/random-bytes.ts';
 
 const TOOLS: Record<string, string> = {
   bench: 'scripts/bench.ts',
-  'bench:browser': 'scripts/bench_browser.ts',
+  'bench:browser': 'scripts/bench-browser.ts',
   profile: 'scripts/profile.ts',
   eval: 'scripts/eval.ts',
   card: 'scripts/card.ts',

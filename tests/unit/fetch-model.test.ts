@@ -3,7 +3,7 @@
 // one that arrives slowly. Each failure names the file; a slow download that moves is never cut.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { fetchModel, ModelFileError } from '../../src/app/backend.ts';
-import { startModelServer, type ModelServer } from './helpers/model-server.ts';
+import { startModelServer, type ModelServer } from '../helpers/model-server.ts';
 
 const MODEL = 'brown-mtp';
 /** Short, so that a stall is seen quickly; the trickle below sends well within it. */

@@ -9,7 +9,7 @@ import { RaceController } from '../../src/app/race.ts';
 import { VisibleClock, type VisibilitySource } from '../../src/app/visible-clock.ts';
 import { CpuEngine } from '../../src/model/cpu-engine.ts';
 import { ReferenceModel } from '../../src/model/reference.ts';
-import { readModel } from '../../scripts/node_model.ts';
+import { readModel } from '../../scripts/node-model.ts';
 import { modelEntry } from '../../src/model/catalogue.ts';
 
 const { name, weights, tokenizer, decoding } = readModel();

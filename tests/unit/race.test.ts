@@ -23,8 +23,8 @@ import {
 } from '../../src/model/decode-engine.ts';
 import type { DraftTree } from '../../src/model/draft-tree.ts';
 import { ReferenceModel } from '../../src/model/reference.ts';
-import { MODELS_DIR, readModel } from '../../scripts/node_model.ts';
-import { startModelServer, type ModelServer } from './helpers/model-server.ts';
+import { MODELS_DIR, readModel } from '../../scripts/node-model.ts';
+import { startModelServer, type ModelServer } from '../helpers/model-server.ts';
 
 const loaded = readModel();
 const { weights, tokenizer, decoding } = loaded;

@@ -4,8 +4,8 @@ import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { argmax } from '../../src/model/ops.ts';
 import { ReferenceModel } from '../../src/model/reference.ts';
-import { forwardWindow } from '../../src/model/teacher_forced.ts';
-import { readModel } from '../../scripts/node_model.ts';
+import { forwardWindow } from '../../src/model/teacher-forced.ts';
+import { readModel } from '../../scripts/node-model.ts';
 import { MODELS } from '../../src/model/catalogue.ts';
 
 interface GoldenHead {

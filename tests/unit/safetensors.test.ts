@@ -8,7 +8,7 @@ import { ReferenceModel } from '../../src/model/reference.ts';
 import type { Weights } from '../../src/model/weights.ts';
 import { halfToFloat, MAX_HEADER_BYTES, parseSafetensors, WeightsFormatError } from '../../src/model/safetensors.ts';
 import { loadWeights } from '../../src/model/weights.ts';
-import { f32Bytes, rawSafetensors, u16Bytes, writeSafetensors, type TensorToWrite } from './helpers/safetensors_writer.ts';
+import { f32Bytes, rawSafetensors, u16Bytes, writeSafetensors, type TensorToWrite } from '../helpers/safetensors-writer.ts';
 
 /** Runs fn and returns the WeightsFormatError it throws (failing the test if it throws anything else). */
 function formatError(fn: () => unknown): WeightsFormatError {

@@ -13,7 +13,7 @@
 import { describe, expect, it } from 'vitest';
 import { acceptOrResample, drawStepUniforms, residualDraw, Rng } from '../../src/decode/sampling.ts';
 import { sampleIndex, samplingDistribution } from '../../src/model/ops.ts';
-import { chiSquareCritical, chiSquareFit, tally } from './helpers/stats.ts';
+import { chiSquareCritical, chiSquareFit, tally } from '../helpers/stats.ts';
 
 const N = 200_000;
 

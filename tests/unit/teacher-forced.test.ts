@@ -4,8 +4,8 @@
 import { describe, expect, it } from 'vitest';
 import { argmax } from '../../src/model/ops.ts';
 import { ReferenceModel } from '../../src/model/reference.ts';
-import { COVERAGE_RANKS, emptyTotals, evaluateWindow, forwardWindow, rankOf, report } from '../../src/model/teacher_forced.ts';
-import { readModel } from '../../scripts/node_model.ts';
+import { COVERAGE_RANKS, emptyTotals, evaluateWindow, forwardWindow, rankOf, report } from '../../src/model/teacher-forced.ts';
+import { readModel } from '../../scripts/node-model.ts';
 
 const { weights, tokenizer } = readModel('kjv-mtp');
 const model = new ReferenceModel(weights);

@@ -7,12 +7,12 @@ import { copyFileSync, mkdtempSync, readdirSync, readFileSync, symlinkSync, trun
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { MODELS_DIR, readModel } from '../../scripts/node_model.ts';
-import { checkJsonPath, readTextFile, TEXT_FILE_LIMIT, UsageError, writeJsonFile } from '../../scripts/cli_options.ts';
-import { runBench } from '../../src/decode/bench.ts';
+import { MODELS_DIR, readModel } from '../../scripts/node-model.ts';
+import { checkJsonPath, readTextFile, TEXT_FILE_LIMIT, UsageError, writeJsonFile } from '../../scripts/cli-options.ts';
+import { runBench } from '../../src/bench/bench.ts';
 import { CpuEngine } from '../../src/model/cpu-engine.ts';
 import { ReferenceModel } from '../../src/model/reference.ts';
-import { seededBytes } from './helpers/random-bytes.ts';
+import { seededBytes } from '../helpers/random-bytes.ts';
 
 const NAME = 'brown-mtp';
 

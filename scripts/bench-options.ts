@@ -2,8 +2,8 @@
 // once, so both take the same flags with the same limits and defaults.
 import { narrowed } from '../src/decode/run-options.ts';
 import { draftTreeFor } from '../src/model/draft-tree.ts';
-import { DEFAULT_MODEL, readModel } from './node_model.ts';
-import { checkJsonPath, option, parseToolArgs, readPrompts, treeOption } from './cli_options.ts';
+import { DEFAULT_MODEL, readModel } from './node-model.ts';
+import { checkJsonPath, option, parseToolArgs, readPrompts, treeOption } from './cli-options.ts';
 
 export const BENCH_FLAGS =
   '[--model NAME] [--prompts FILE] [--tokens N] [--depth D] [--tree N] [--runs R] [--temperature T] [--top-p P] [--seed S] [--no-repeat-ngram N] [--json OUT]';

@@ -9,7 +9,7 @@
 import { createHash } from 'node:crypto';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
-import { DOC_SEPARATOR } from './corpus_format.ts';
+import { DOC_SEPARATOR } from './corpus-format.ts';
 import { prepareBrown } from './corpora/brown.ts';
 import { preparePython } from './corpora/python.ts';
 import { prepareKjv } from './corpora/kjv.ts';

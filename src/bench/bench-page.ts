@@ -1,18 +1,18 @@
-// The browser benchmark page (bench.html): the measurement of `npm run bench` (src/decode/bench.ts)
-// on navigator.gpu, with its options from the address (src/decode/bench-query.ts).
+// The browser benchmark page (bench.html): the measurement of `npm run bench` (src/bench/bench.ts)
+// on navigator.gpu, with its options from the address (src/bench/bench-query.ts).
 //
 // For tools and tests: #status[data-state] is loading | running | done | error (or ready, in
 // golden mode); when done, the BenchReport is on window.__benchReport and in <pre id="json">;
 // on failure the message is on window.__benchError. With `?golden`, no benchmark runs: the page
-// exposes window.__golden (the engine probes of src/app/bench-engine.ts) once data-state is ready.
-import { draftTreeFor } from './model/draft-tree.ts';
-import { fetchModel } from './app/backend.ts';
-import { openBenchEngine, probePrefill, probeStep, type PrefillProbe, type StepProbe } from './app/bench-engine.ts';
-import { parseBenchQuery } from './decode/bench-query.ts';
-import { errorMessage } from './model/errors.ts';
-import { modelEntry } from './model/catalogue.ts';
-import { promptLines } from './model/prompt-file.ts';
-import { formatReport, runBench, type BenchReport } from './decode/bench.ts';
+// exposes window.__golden (the engine probes of src/bench/bench-engine.ts) once data-state is ready.
+import { draftTreeFor } from '../model/draft-tree.ts';
+import { fetchModel } from '../app/backend.ts';
+import { openBenchEngine, probePrefill, probeStep, type PrefillProbe, type StepProbe } from './bench-engine.ts';
+import { parseBenchQuery } from './bench-query.ts';
+import { errorMessage } from '../model/errors.ts';
+import { modelEntry } from '../model/catalogue.ts';
+import { promptLines } from '../model/prompt-file.ts';
+import { formatReport, runBench, type BenchReport } from './bench.ts';
 
 declare global {
   interface Window {

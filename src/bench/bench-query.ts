@@ -1,12 +1,12 @@
 // The browser benchmark page's options (bench.html), carried in its URL query (pure): the same
-// options as `npm run bench`, so scripts/bench_browser.ts can pass its flags through.
+// options as `npm run bench`, so scripts/bench-browser.ts can pass its flags through.
 //
 //   bench.html?prompt=The+old+man&prompt=She+looked&tokens=48&depth=2&runs=1&cost=10&model=kjv-mtp
 //   bench.html?...&temperature=0.8&top_p=0.95&seed=1   (speculative sampling instead of greedy)
 //   bench.html?...&ngram=3       (greedy: the no-repeat n-gram rule's n, 0 off; default: the model card's)
 //   bench.html?...&tree=16       (greedy: the MTP side drafts a tree of 16 verify rows; 0 or absent: the chain)
 //   bench.html?golden            (no benchmark: the page exposes window.__golden for the e2e test)
-import { OptionError, parseOption, parseTreeRows, type RunOptionName } from './run-options.ts';
+import { OptionError, parseOption, parseTreeRows, type RunOptionName } from '../decode/run-options.ts';
 import { DEFAULT_MODEL, modelEntry, unknownModelMessage } from '../model/catalogue.ts';
 
 export interface BenchQuery {

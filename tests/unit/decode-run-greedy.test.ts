@@ -5,8 +5,8 @@ import { CpuEngine } from '../../src/model/cpu-engine.ts';
 import { ReferenceModel } from '../../src/model/reference.ts';
 import { acceptedPrefix, decode } from '../../src/decode/decode-run.ts';
 import { argmax } from '../../src/model/ops.ts';
-import { forwardWindow } from '../../src/model/teacher_forced.ts';
-import { readModel } from '../../scripts/node_model.ts';
+import { forwardWindow } from '../../src/model/teacher-forced.ts';
+import { readModel } from '../../scripts/node-model.ts';
 
 const { weights, tokenizer } = readModel('brown-mtp');
 const model = new ReferenceModel(weights);

@@ -6,7 +6,7 @@ import { allowedArgmax, bannedNext } from '../../src/decode/no-repeat.ts';
 import { decode } from '../../src/decode/decode-run.ts';
 import { CpuEngine } from '../../src/model/cpu-engine.ts';
 import { ReferenceModel } from '../../src/model/reference.ts';
-import { readModel } from '../../scripts/node_model.ts';
+import { readModel } from '../../scripts/node-model.ts';
 
 const { weights, tokenizer } = readModel('brown-mtp');
 const model = new ReferenceModel(weights);

@@ -7,8 +7,8 @@ import { ReferenceModel } from '../../src/model/reference.ts';
 import { acceptedPath, decode } from '../../src/decode/decode-run.ts';
 import { DraftTree } from '../../src/model/draft-tree.ts';
 import { argmax, topCandidates } from '../../src/model/ops.ts';
-import { forwardWindow } from '../../src/model/teacher_forced.ts';
-import { readModel } from '../../scripts/node_model.ts';
+import { forwardWindow } from '../../src/model/teacher-forced.ts';
+import { readModel } from '../../scripts/node-model.ts';
 
 const python = readModel('python-mtp');
 const kjv = readModel('kjv-mtp');

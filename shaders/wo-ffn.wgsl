@@ -1,4 +1,4 @@
-// wo_ffn.wgsl: the rest of a transformer block after attention, for a block of rows, in one
+// wo-ffn.wgsl: the rest of a transformer block after attention, for a block of rows, in one
 // dispatch: the output projection and its residual add, then the SwiGLU feed-forward part and its:
 //   x' = x + o Wo^T,   a = x' / sqrt(mean(x'^2) + eps) * g,   x = x' + (silu(a W1^T) * (a W3^T)) W2^T
 // with silu(z) = z / (1 + exp(-z)); o is the attention's output (attention.wgsl).

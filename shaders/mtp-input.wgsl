@@ -1,4 +1,4 @@
-// mtp_input.wgsl: MTP module k's input for a block of rows, in one dispatch (DeepSeek-V3 section
+// mtp-input.wgsl: MTP module k's input for a block of rows, in one dispatch (DeepSeek-V3 section
 // 2.2): the embedding of the token k positions ahead, both RMSNorms, their concatenation and the
 // projection, at every row (pos = pos0 + r):
 //   e = E[token[pos + k]],   a = [norm(h) * gh ; norm(e) * ge]   (2d wide),   y = a P^T   (P: [d, 2d])

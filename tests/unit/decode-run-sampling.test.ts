@@ -20,8 +20,8 @@ import { ReferenceModel } from '../../src/model/reference.ts';
 import { samplingDistribution } from '../../src/model/ops.ts';
 import { decode } from '../../src/decode/decode-run.ts';
 import { RunMetrics } from '../../src/decode/metrics.ts';
-import { readModel } from '../../scripts/node_model.ts';
-import { chiSquareCritical, chiSquareFit, chiSquareTwoSample, frequencies, tally, totalVariation } from './helpers/stats.ts';
+import { readModel } from '../../scripts/node-model.ts';
+import { chiSquareCritical, chiSquareFit, chiSquareTwoSample, frequencies, tally, totalVariation } from '../helpers/stats.ts';
 
 const { weights, tokenizer } = readModel('brown-mtp');
 const model = new ReferenceModel(weights);

@@ -8,7 +8,7 @@ import { createReadStream, existsSync, readFileSync, statSync } from 'node:fs';
 import { createServer, type Server, type ServerResponse } from 'node:http';
 import { fileURLToPath } from 'node:url';
 
-const MODELS_DIR = fileURLToPath(new URL('../../../public/models/', import.meta.url));
+const MODELS_DIR = fileURLToPath(new URL('../../public/models/', import.meta.url));
 
 /** How the server breaks one file's answer (full headers, content-length included, in every case). */
 export type Fault =

@@ -1,6 +1,6 @@
 // The GPU side of the browser benchmark page (bench.html): one WebGPU device and one engine, and
 // the probes its golden mode offers the e2e test (tests/e2e/golden.test.ts). The page itself
-// (src/bench-page.ts) only parses its query and shows what comes back.
+// (src/bench/bench-page.ts) only parses its query and shows what comes back.
 import { acquireDevice, type DeviceReport } from '../gpu/device.ts';
 import { GpuEngine } from '../gpu/engine.ts';
 import type { LoadedWeights } from '../model/weights.ts';

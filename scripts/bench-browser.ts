@@ -1,4 +1,4 @@
-// The benchmark in headless Chromium: the measurement of `npm run bench` (src/decode/bench.ts),
+// The benchmark in headless Chromium: the measurement of `npm run bench` (src/bench/bench.ts),
 // run by the page bench.html on the browser's WebGPU (SwiftShader on a machine without a GPU),
 // served by the Vite dev server. Prints the same table and writes the same JSON.
 //
@@ -7,12 +7,12 @@
 //
 // The options, their defaults and their checks are those of `npm run bench` (scripts/bench.ts); a
 // mistake exits with status 2 before the browser starts.
-import { benchQueryString } from '../src/decode/bench-query.ts';
-import { formatReport, type BenchReport } from '../src/decode/bench.ts';
-import { BENCH_FLAGS, readBenchOptions } from './bench_options.ts';
+import { benchQueryString } from '../src/bench/bench-query.ts';
+import { formatReport, type BenchReport } from '../src/bench/bench.ts';
+import { BENCH_FLAGS, readBenchOptions } from './bench-options.ts';
 import type { Browser } from 'playwright-core';
 import { launchChromium, startDevServer } from './browser.ts';
-import { closeOnSignal, runCli, writeJsonFile } from './cli_options.ts';
+import { closeOnSignal, runCli, writeJsonFile } from './cli-options.ts';
 
 await runCli(async () => {
   const { model, options, json, values } = readBenchOptions(`npm run bench:browser -- ${BENCH_FLAGS} [--browser-arg FLAG ...]`, {

@@ -12,8 +12,8 @@
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { Tokenizer } from '../src/model/tokenizer.ts';
-import { trainBPE } from './bpe_train.ts';
-import { DOC_SEPARATOR } from './corpus_format.ts';
+import { trainBPE } from './bpe-train.ts';
+import { DOC_SEPARATOR } from './corpus-format.ts';
 
 const VOCAB_SIZE = 1024;
 const model = process.argv.slice(2).filter((a) => a !== '--')[0];

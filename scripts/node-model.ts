@@ -6,7 +6,7 @@ import { decodingSettings } from '../src/model/card.ts';
 import { DEFAULT_MODEL, modelEntry, unknownModelMessage } from '../src/model/catalogue.ts';
 import { Tokenizer } from '../src/model/tokenizer.ts';
 import { loadWeights } from '../src/model/weights.ts';
-import { UsageError } from './cli_options.ts';
+import { UsageError } from './cli-options.ts';
 
 export const MODELS_DIR = fileURLToPath(new URL('../public/models/', import.meta.url));
 export { DEFAULT_MODEL };

@@ -12,10 +12,10 @@
 import type { DecodeEngine } from '../model/decode-engine.ts';
 import type { DraftTree } from '../model/draft-tree.ts';
 import type { Tokenizer } from '../model/tokenizer.ts';
-import { DecodeRun, type DecodeOptions, type SamplingOptions } from './decode-run.ts';
-import { RunMetrics, type MetricsSnapshot } from './metrics.ts';
+import { DecodeRun, type DecodeOptions, type SamplingOptions } from '../decode/decode-run.ts';
+import { RunMetrics, type MetricsSnapshot } from '../decode/metrics.ts';
 import { median } from '../model/median.ts';
-import { preparePrompt } from './prompt.ts';
+import { preparePrompt } from '../decode/prompt.ts';
 
 export interface BenchOptions {
   prompts: string[];
