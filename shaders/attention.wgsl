@@ -26,7 +26,7 @@
 //   1 uniform Params (static): n_heads, scale, the cache's layout, view of out (HEAD_DIM: below)
 //   2 C:   storage read f32, the Q | K | V cache: position t's q at q_base + t * c_stride, k at
 //          k_base + t * c_stride, v at v_base + t * c_stride; head h at + h * head_dim
-//   3 out: storage rw   f32, row r at o_base + (o_pos * pos0 + r) * o_stride
+//   3 out: storage rw   f32, row r at o_base + (o_positional * pos0 + r) * o_stride
 //   8 nodes: storage read Node, the tree rows (prelude.wgsl)
 //
 // Workgroup layout: 4 invocations per (head, row); dispatch (n_heads, M, 1).
@@ -36,7 +36,7 @@
 struct Params {
   n_heads: u32, scale: f32,
   c_stride: u32, q_base: u32, k_base: u32, v_base: u32,
-  o_base: u32, o_stride: u32, o_pos: u32,
+  o_base: u32, o_stride: u32, o_positional: u32,
   _pad0: u32, _pad1: u32, _pad2: u32,
 }
 
@@ -142,7 +142,7 @@ fn main(@builtin(workgroup_id) wg: vec3<u32>, @builtin(local_invocation_index) l
   let n0 = min(hd4, 8u);      // vec4s of the head in part 0
   let n1 = hd4 - n0;          // and in part 1
   let hoff = h * hd;
-  let qrow = p.q_base + (blk.pos0 + r) * p.c_stride + hoff;
+  let qrow = p.q_base + (batch.pos0 + r) * p.c_stride + hoff;
   let q0 = ld_part(qrow, n0);
   let q1 = ld_part(qrow + 32u, n1);
 
@@ -165,7 +165,7 @@ fn main(@builtin(workgroup_id) wg: vec3<u32>, @builtin(local_invocation_index) l
   let s2 = exp(lane_max[2] - mx);
   let s3 = exp(lane_max[3] - mx);
   let total = fma(s3, lane_sum[3], fma(s2, lane_sum[2], fma(s1, lane_sum[1], s0 * lane_sum[0])));
-  let orow = view_row(p.o_base, p.o_stride, p.o_pos, r) + hoff;
+  let orow = view_row(p.o_base, p.o_stride, p.o_positional, r) + hoff;
   for (var i = l; i < hd4; i += LANES) {
     let o = fma(vec4<f32>(s3), lane_out[48u + i], fma(vec4<f32>(s2), lane_out[32u + i], fma(vec4<f32>(s1), lane_out[16u + i], vec4<f32>(s0) * lane_out[i]))) / total;
     O[orow + 4u * i] = o.x;

@@ -30,8 +30,8 @@ struct Params {
 fn main(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) groups: vec3<u32>) {
   let cache_columns = p.layers * p.c_width;
   for (var g = gid.x; g < cache_columns + p.d; g += groups.x * WG) {
-    for (var i = 0u; i < blk.rows; i++) {
-      let mv = nodes[blk.nodes + i];
+    for (var i = 0u; i < batch.rows; i++) {
+      let mv = nodes[batch.nodes + i];
       if (g < cache_columns) {
         let at = (g / p.c_width) * p.c_layer + g % p.c_width;
         C[at + mv.pos * p.c_width] = C[at + mv.src * p.c_width];

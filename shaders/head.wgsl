@@ -5,17 +5,17 @@
 // are written at a view of a u32 buffer, so a module's draft lands straight in the token buffer the
 // next gather reads; the logits stay for the sampling kernel and the readback.
 // A draft tree's drafter writes its best `count` ids, best first (ops.topCandidates: larger first,
-// ties to the lower index, NaNs never, 0 past the last non-NaN): a plain row blk.top of them at
+// ties to the lower index, NaNs never, 0 past the last non-NaN): a sequence row batch.top of them at
 // its view's row and the ids after it, a tree row (prelude.wgsl Node) its n_out at ids[out ..]
-// (n_out 0: one, as a plain row). Candidate c is the best logit ranked after candidate c - 1.
+// (n_out 0: one, as a sequence row). Candidate c is the best logit ranked after candidate c - 1.
 //
 // Bindings (group 0):
 //   0 uniform Block  (dynamic offset, prelude.wgsl): rows M, pos0, tree rows, top
 //   1 uniform Params (static): d, n (vocabulary), eps, view of X, g_base, e_base, views of L and ids
-//   2 X:   the residual stream (rows.wgsl), row r at x_base + (x_pos * pos0 + r) * x_stride
+//   2 X:   the residual stream (rows.wgsl), row r at x_base + (x_positional * pos0 + r) * x_stride
 //   3 W:   the weights buffer (rows.wgsl): g at float g_base, E transposed ([d, n]) at e_base
-//   4 L:   storage rw   f32, logits of row r at l_base + (l_pos * pos0 + r) * l_stride
-//   5 ids: storage rw   u32, id of row r at o_base + (o_pos * pos0 + r) * o_stride
+//   4 L:   storage rw   f32, logits of row r at l_base + (l_positional * pos0 + r) * l_stride
+//   5 ids: storage rw   u32, id of row r at o_base + (o_positional * pos0 + r) * o_stride
 //   8 nodes: storage read Node, the tree rows (prelude.wgsl)
 //
 // Workgroup layout: one workgroup of 64 per group of up to 4 rows (rows.wgsl GROUP); dispatch
@@ -31,10 +31,10 @@
 
 struct Params {
   d: u32, n: u32, eps: f32,
-  x_base: u32, x_stride: u32, x_pos: u32,
+  x_base: u32, x_stride: u32, x_positional: u32,
   g_base: u32, e_base: u32,
-  l_base: u32, l_stride: u32, l_pos: u32,
-  o_base: u32, o_stride: u32, o_pos: u32,
+  l_base: u32, l_stride: u32, l_positional: u32,
+  o_base: u32, o_stride: u32, o_positional: u32,
   _pad0: u32, _pad1: u32,
 }
 
@@ -75,14 +75,14 @@ fn consider(b: Best, v: vec4<f32>, first: u32, rescan: bool, last: Best) -> Best
 
 // Row r's logits of columns 4c .. 4c + 3, as put_logits wrote them.
 fn get_logits(r: u32, c: u32) -> vec4<f32> {
-  let e = view_row(p.l_base, p.l_stride, p.l_pos, r) + 4u * c;
+  let e = view_row(p.l_base, p.l_stride, p.l_positional, r) + 4u * c;
   return vec4<f32>(L[e], L[e + 1u], L[e + 2u], L[e + 3u]);
 }
 
 // Where row r's candidate c goes, and how many it writes.
 fn candidates(r: u32) -> u32 {
   if (is_tree_row(r)) { return max(node_of(r).n_out, 1u); }
-  return blk.top;
+  return batch.top;
 }
 
 fn put_id(r: u32, c: u32, id: u32) {
@@ -93,7 +93,7 @@ fn put_id(r: u32, c: u32, id: u32) {
       return;
     }
   }
-  ids[view_row(p.o_base, p.o_stride, p.o_pos, r) + c] = id;
+  ids[view_row(p.o_base, p.o_stride, p.o_positional, r) + c] = id;
 }
 
 // Lane j < m merges row j's 64 lane bests into the row's next candidate, writes it, keeps it in last_*.
@@ -114,7 +114,7 @@ fn merge(j: u32, m: u32, r0: u32, c: u32) {
 
 // Row r's logits of columns 4c .. 4c + 3.
 fn put_logits(r: u32, c: u32, v: vec4<f32>) {
-  let e = view_row(p.l_base, p.l_stride, p.l_pos, r) + 4u * c;
+  let e = view_row(p.l_base, p.l_stride, p.l_positional, r) + 4u * c;
   L[e] = v.x;
   L[e + 1u] = v.y;
   L[e + 2u] = v.z;
@@ -129,9 +129,9 @@ fn share(j: u32, t: u32, b: Best) {
 @compute @workgroup_size(WG)
 fn main(@builtin(workgroup_id) wg: vec3<u32>, @builtin(local_invocation_index) t: u32) {
   let r0 = wg.x * GROUP;
-  let m = min(blk.rows - r0, GROUP);
+  let m = min(batch.rows - r0, GROUP);
   let d4 = p.d / 4u;
-  stage_stream(t, r0, m, d4, p.x_base, p.x_stride, p.x_pos);
+  stage_stream(t, r0, m, d4, p.x_base, p.x_stride, p.x_positional);
   normalise(&xs, t, m, d4, p.eps, p.g_base);
 
   // Lane t: columns 4c .. 4c + 3 for c = t, t + 64, .., in order, so a lane's ties keep the lowest index.
@@ -155,9 +155,9 @@ fn main(@builtin(workgroup_id) wg: vec3<u32>, @builtin(local_invocation_index) t
   workgroupBarrier();
   merge(t, m, r0, 0u);
 
-  // Further candidates (a draft tree's drafters): blk.top rounds for plain rows, or the most any of
+  // Further candidates (a draft tree's drafters): batch.top rounds for sequence rows, or the most any of
   // the block's tree rows asks for (Block.top holds it then too).
-  for (var round = 1u; round < blk.top; round++) {
+  for (var round = 1u; round < batch.top; round++) {
     workgroupBarrier(); // last_* written
     let l0 = Best(last_v[0], last_i[0]);
     let l1 = Best(last_v[1], last_i[1]);

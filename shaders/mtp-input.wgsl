@@ -10,11 +10,11 @@
 // Bindings (group 0):
 //   0 uniform Block  (dynamic offset, prelude.wgsl): rows M, pos0, tree rows
 //   1 uniform Params (static): d, vocab, eps, views of X, tokens and Y, e_base, gh_base, ge_base, w_base
-//   2 X:      the previous model's stream (rows.wgsl), row r at x_base + (x_pos * pos0 + r) * x_stride
+//   2 X:      the previous model's stream (rows.wgsl), row r at x_base + (x_positional * pos0 + r) * x_stride
 //   3 W:      the weights buffer (rows.wgsl): E row v at float e_base + v * d, gh at gh_base, ge at
 //             ge_base, P transposed ([2d, d]) at w_base
-//   4 tokens: storage read u32, id of row r at tok_base + (tok_pos * pos0 + r) * tok_stride
-//   5 Y:      storage rw   f32, row r at y_base + (y_pos * pos0 + r) * y_stride (module k's stream)
+//   4 tokens: storage read u32, id of row r at tok_base + (tok_positional * pos0 + r) * tok_stride
+//   5 Y:      storage rw   f32, row r at y_base + (y_positional * pos0 + r) * y_stride (module k's stream)
 //   8 nodes:  storage read Node, the tree rows (prelude.wgsl)
 //
 // Workgroup layout: 64 invocations, four output columns each for a group of up to 4 rows (rows.wgsl
@@ -23,10 +23,10 @@
 
 struct Params {
   d: u32, vocab: u32, eps: f32,
-  x_base: u32, x_stride: u32, x_pos: u32,
-  tok_base: u32, tok_stride: u32, tok_pos: u32,
+  x_base: u32, x_stride: u32, x_positional: u32,
+  tok_base: u32, tok_stride: u32, tok_positional: u32,
   e_base: u32, gh_base: u32, ge_base: u32, w_base: u32,
-  y_base: u32, y_stride: u32, y_pos: u32,
+  y_base: u32, y_stride: u32, y_positional: u32,
 }
 
 @group(0) @binding(1) var<uniform> p: Params;
@@ -37,7 +37,7 @@ var<workgroup> es: Rows; // the group's embeddings, normalised
 
 // Row r's outputs 4c .. 4c + 3 into module k's stream.
 fn put(r: u32, c: u32, v: vec4<f32>) {
-  let e = view_row(p.y_base, p.y_stride, p.y_pos, r) + 4u * c;
+  let e = view_row(p.y_base, p.y_stride, p.y_positional, r) + 4u * c;
   Y[e] = v.x;
   Y[e + 1u] = v.y;
   Y[e + 2u] = v.z;
@@ -47,18 +47,18 @@ fn put(r: u32, c: u32, v: vec4<f32>) {
 // Where row r's h starts in X, and its input token.
 fn h_row(r: u32) -> u32 {
   if (is_tree_row(r)) { return p.x_base + node_of(r).src * p.x_stride; }
-  return view_row(p.x_base, p.x_stride, p.x_pos, r);
+  return view_row(p.x_base, p.x_stride, p.x_positional, r);
 }
 
 fn token_of(r: u32) -> u32 {
   if (is_tree_row(r)) { return tokens[node_of(r).tok]; }
-  return tokens[view_row(p.tok_base, p.tok_stride, p.tok_pos, r)];
+  return tokens[view_row(p.tok_base, p.tok_stride, p.tok_positional, r)];
 }
 
 @compute @workgroup_size(WG)
 fn main(@builtin(workgroup_id) wg: vec3<u32>, @builtin(local_invocation_index) t: u32) {
   let r0 = wg.y * GROUP;
-  let m = min(blk.rows - r0, GROUP);
+  let m = min(batch.rows - r0, GROUP);
   let d4 = p.d / 4u;
   for (var j = 0u; j < m; j++) {
     let xr = h_row(r0 + j);

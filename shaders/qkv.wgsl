@@ -11,10 +11,10 @@
 // Bindings (group 0):
 //   0 uniform Block  (dynamic offset, prelude.wgsl): rows M, pos0, tree rows
 //   1 uniform Params (static): d, n_heads, head_dim, eps, view of X, g_base, w_base, view of C
-//   2 X:     the residual stream (rows.wgsl), row r at x_base + (x_pos * pos0 + r) * x_stride
+//   2 X:     the residual stream (rows.wgsl), row r at x_base + (x_positional * pos0 + r) * x_stride
 //   3 W:     the weights buffer (rows.wgsl): g at float g_base, W transposed ([d, 3d]) at w_base
 //   4 table: storage read vec2<f32>, (cos, sin) of (pos, j) at pos * (head_dim / 2) + j
-//   5 C:     storage rw   f32, row r at c_base + (c_pos * pos0 + r) * c_stride (the Q | K | V cache)
+//   5 C:     storage rw   f32, row r at c_base + (c_positional * pos0 + r) * c_stride (the Q | K | V cache)
 //   8 nodes: storage read Node, the tree rows' positions (prelude.wgsl)
 //
 // Workgroup layout: 64 invocations, each eight output columns of a group of up to 4 rows (rows.wgsl
@@ -27,9 +27,9 @@
 
 struct Params {
   d: u32, n_heads: u32, head_dim: u32, eps: f32,
-  x_base: u32, x_stride: u32, x_pos: u32,
+  x_base: u32, x_stride: u32, x_positional: u32,
   g_base: u32, w_base: u32,
-  c_base: u32, c_stride: u32, c_pos: u32,
+  c_base: u32, c_stride: u32, c_positional: u32,
 }
 
 @group(0) @binding(1) var<uniform> p: Params;
@@ -39,7 +39,7 @@ struct Params {
 // Row r's eight columns into the cache: lo .. lo + 3 and hi .. hi + 3, turned by RoPE when `rotated`
 // (j0 = lo's pair index within its head, so cos/sin of (pos, j0 + i) sit at table[pos * half + j0 + i]).
 fn put(r: u32, lo: u32, hi: u32, a: vec4<f32>, b: vec4<f32>, rotated: bool, half: u32, j0: u32) {
-  let row = view_row(p.c_base, p.c_stride, p.c_pos, r);
+  let row = view_row(p.c_base, p.c_stride, p.c_positional, r);
   var x = a;
   var y = b;
   if (rotated) {
@@ -66,9 +66,9 @@ fn put(r: u32, lo: u32, hi: u32, a: vec4<f32>, b: vec4<f32>, rotated: bool, half
 @compute @workgroup_size(WG)
 fn main(@builtin(workgroup_id) wg: vec3<u32>, @builtin(local_invocation_index) t: u32) {
   let r0 = wg.y * GROUP;
-  let m = min(blk.rows - r0, GROUP);
+  let m = min(batch.rows - r0, GROUP);
   let d4 = p.d / 4u;
-  stage_stream(t, r0, m, d4, p.x_base, p.x_stride, p.x_pos);
+  stage_stream(t, r0, m, d4, p.x_base, p.x_stride, p.x_positional);
   normalise(&xs, t, m, d4, p.eps, p.g_base);
 
   // Unit u: Q's (or K's) columns lo = 4c .. 4c + 3 of a head's first half and their partners

@@ -20,10 +20,10 @@
 // Bindings (group 0):
 //   0 uniform Block  (dynamic offset, declared in prelude.wgsl): rows M, pos0
 //   1 uniform Params (static, rewritten when the setting changes): n, inv_temp, top_p, views of X, U, P, ids
-//   2 X:   storage read f32 logits,   row r at x_base + (x_pos * pos0 + r) * x_stride
-//   3 U:   storage read f32 uniform,  row r's at u_base + (u_pos * pos0 + r) * u_stride
-//   4 P:   storage rw   f32 distribution, row r at p_base + (p_pos * pos0 + r) * p_stride
-//   5 ids: storage rw   u32 drawn token, row r's at o_base + (o_pos * pos0 + r) * o_stride
+//   2 X:   storage read f32 logits,   row r at x_base + (x_positional * pos0 + r) * x_stride
+//   3 U:   storage read f32 uniform,  row r's at u_base + (u_positional * pos0 + r) * u_stride
+//   4 P:   storage rw   f32 distribution, row r at p_base + (p_positional * pos0 + r) * p_stride
+//   5 ids: storage rw   u32 drawn token, row r's at o_base + (o_positional * pos0 + r) * o_stride
 //
 // Workgroup layout: 64 invocations per row, n <= 2048 (the row's e values live in workgroup memory);
 // dispatch (M, 1, 1). Few invocations because on SwiftShader (a CPU) every barrier switches between all
@@ -34,10 +34,10 @@
 
 struct Params {
   n: u32, inv_temp: f32, top_p: f32,
-  x_base: u32, x_stride: u32, x_pos: u32,
-  u_base: u32, u_stride: u32, u_pos: u32,
-  p_base: u32, p_stride: u32, p_pos: u32,
-  o_base: u32, o_stride: u32, o_pos: u32,
+  x_base: u32, x_stride: u32, x_positional: u32,
+  u_base: u32, u_stride: u32, u_positional: u32,
+  p_base: u32, p_stride: u32, p_positional: u32,
+  o_base: u32, o_stride: u32, o_positional: u32,
   _pad0: u32,
 }
 
@@ -93,7 +93,7 @@ fn wg_max(t: u32, v: f32) -> f32 {
 @compute @workgroup_size(64)
 fn main(@builtin(workgroup_id) wg: vec3<u32>, @builtin(local_invocation_index) t: u32) {
   let r = wg.x;
-  let xb = view_row(p.x_base, p.x_stride, p.x_pos, r);
+  let xb = view_row(p.x_base, p.x_stride, p.x_positional, r);
   let c = (p.n + WG - 1u) / WG;
   let start = min(t * c, p.n);
   let end = min(start + c, p.n);
@@ -174,8 +174,8 @@ fn main(@builtin(workgroup_id) wg: vec3<u32>, @builtin(local_invocation_index) t
   if (t % GROUPS > 0u) { run += red[t - 1u].y; }
 
   // Write the distribution; find the first running sum past u * Z in this chunk.
-  let cut = U[view_row(p.u_base, p.u_stride, p.u_pos, r)] * z;
-  let pb = view_row(p.p_base, p.p_stride, p.p_pos, r);
+  let cut = U[view_row(p.u_base, p.u_stride, p.u_positional, r)] * z;
+  let pb = view_row(p.p_base, p.p_stride, p.p_positional, r);
   var hit = NONE;
   var last = NONE;
   for (var i = start; i < end; i++) {
@@ -193,6 +193,6 @@ fn main(@builtin(workgroup_id) wg: vec3<u32>, @builtin(local_invocation_index) t
   if (t == 0u) {
     var id = atomicLoad(&first_hit);
     if (id == NONE) { id = atomicLoad(&last_positive); }
-    ids[view_row(p.o_base, p.o_stride, p.o_pos, r)] = id;
+    ids[view_row(p.o_base, p.o_stride, p.o_positional, r)] = id;
   }
 }

@@ -6,12 +6,12 @@
 // Bindings (group 0):
 //   0 uniform Block  (dynamic offset, prelude.wgsl): rows M, pos0
 //   1 uniform Params (static): d, hidden, eps, views of X and O, wo_base, g_base, w13_base, w2_base
-//   2 X: the residual stream (rows.wgsl), row r at x_base + (x_pos * pos0 + r) * x_stride: read,
+//   2 X: the residual stream (rows.wgsl), row r at x_base + (x_positional * pos0 + r) * x_stride: read,
 //        then written once (only this workgroup touches its rows)
 //   3 W: the weights buffer (rows.wgsl), matrices transposed: Wo as [d, d] at float wo_base, g at
 //        g_base, [W1; W3] as one [d, 2 hidden] at w13_base (W1's outputs in columns 0 .. hidden - 1),
 //        W2 as [hidden, d] at w2_base
-//   4 O: storage read f32, row r at o_base + (o_pos * pos0 + r) * o_stride (the attention output)
+//   4 O: storage read f32, row r at o_base + (o_positional * pos0 + r) * o_stride (the attention output)
 //
 // Workgroup layout: one workgroup of 64 per group of up to 4 rows (rows.wgsl GROUP); dispatch
 // (ceil(M / 4), 1, 1). W2 needs every hidden unit of its row and WebGPU has no barrier across
@@ -27,8 +27,8 @@
 
 struct Params {
   d: u32, hidden: u32, eps: f32,
-  x_base: u32, x_stride: u32, x_pos: u32,
-  o_base: u32, o_stride: u32, o_pos: u32,
+  x_base: u32, x_stride: u32, x_positional: u32,
+  o_base: u32, o_stride: u32, o_positional: u32,
   wo_base: u32, g_base: u32, w13_base: u32, w2_base: u32,
   _pad0: u32, _pad1: u32, _pad2: u32,
 }
@@ -51,16 +51,16 @@ fn silu_mul(g: vec4<f32>, u: vec4<f32>) -> vec4<f32> { return g / (1.0 + exp(-g)
 @compute @workgroup_size(WG)
 fn main(@builtin(workgroup_id) wg: vec3<u32>, @builtin(local_invocation_index) t: u32) {
   let r0 = wg.x * GROUP;
-  let m = min(blk.rows - r0, GROUP);
+  let m = min(batch.rows - r0, GROUP);
   let d4 = p.d / 4u;
   let h4 = p.hidden / 4u;
   let mine = t < d4;
-  let x0 = view_row(p.x_base, p.x_stride, p.x_pos, r0) + 4u * t; // this lane's columns of row 0
+  let x0 = view_row(p.x_base, p.x_stride, p.x_positional, r0) + 4u * t; // this lane's columns of row 0
   let xs1 = p.x_stride;
 
   if (mine) {
     for (var j = 0u; j < m; j++) {
-      let e = view_row(p.o_base, p.o_stride, p.o_pos, r0 + j) + 4u * t;
+      let e = view_row(p.o_base, p.o_stride, p.o_positional, r0 + j) + 4u * t;
       xs[j * MAX_D4 + t] = vec4<f32>(O[e], O[e + 1u], O[e + 2u], O[e + 3u]);
     }
   }

@@ -26,7 +26,7 @@ import type { RacePhase, RunRequest } from './race-types.ts';
 export interface AutoplayTarget {
   readonly currentPhase: RacePhase;
   /** The model's number of MTP modules, once loaded. */
-  readonly modelDepth: number | undefined;
+  readonly mtpDepth: number | undefined;
   /** The model loaded (undefined while one loads, or after a load failed). */
   readonly modelName: string | undefined;
   run(request: RunRequest): Promise<void>;
@@ -169,7 +169,7 @@ export class Autoplay {
         }
       }
     }
-    const depth = this.target.modelDepth;
+    const depth = this.target.mtpDepth;
     if (depth === undefined) {
       // The model never loaded (start failed): try again from the start.
       void this.target.start().finally(() => this.settled());
@@ -199,7 +199,7 @@ export class Autoplay {
    * autoplay's last run), if that is what is loaded; false when the cycle's own turn has come.
    */
   private visiting(loaded: string | undefined): boolean {
-    const depth = this.target.modelDepth;
+    const depth = this.target.mtpDepth;
     if (loaded === undefined || depth === undefined || !this.options.models?.length) return false;
     const picked = loaded !== this.lastModel && this.visit?.model !== loaded && !this.items.some((i) => i.model === loaded);
     if (picked) {

@@ -109,7 +109,7 @@ export interface ModelView {
   title: string;
   domain: ModelEntry['domain'];
   /** Its number of MTP modules D: the deepest draft. */
-  maxDepth: number;
+  mtpDepth: number;
   maxSeqLen: number;
   /** Greedy runs' no-repeat n-gram rule (0: off), from the model card. */
   noRepeatNgram: number;

@@ -35,7 +35,7 @@ import type {
   TreeSetting,
 } from './race-types.ts';
 import type { DraftTree } from '../model/draft-tree.ts';
-import { freshSeed, runDepth, runTemperature, runTreeRows } from './run-settings.ts';
+import { freshSeed, runDepth, runTemperature, runTreeRows } from '../decode/run-options.ts';
 import { TaskChain } from './task-chain.ts';
 
 /** A macrotask: the CPU engine's steps never await anything real, and the page must still paint. */
@@ -225,7 +225,7 @@ export class RaceController {
             name: model.name,
             title: titleOf(model.name),
             domain: modelEntry(model.name)?.domain ?? 'prose',
-            maxDepth: model.weights.config.mtp_depth,
+            mtpDepth: model.weights.config.mtp_depth,
             maxSeqLen: model.weights.config.max_seq_len,
             noRepeatNgram: model.decoding.noRepeatNgram,
           }
@@ -304,7 +304,7 @@ export class RaceController {
   }
 
   /** The model's number of MTP modules, once it is loaded. */
-  get modelDepth(): number | undefined {
+  get mtpDepth(): number | undefined {
     return this.model?.weights.config.mtp_depth;
   }
 

@@ -3,7 +3,8 @@
 // address (/?name=...) all check a value here, so a limit is the same everywhere; what each does
 // with a bad value is its own (a tool exits 2 with the message, bench.html reports it, the kiosk
 // warns and keeps the default). Limits that depend on the model (depth up to D, tokens up to what
-// the context leaves) narrow these at run time.
+// the context leaves) narrow these at run time. Below the table, the lenient rules the page's
+// controls and controller apply (a value out of range is clamped there, not refused).
 import { MAX_NO_REPEAT_NGRAM } from '../model/card.ts';
 import { TREE_MAX_ROWS } from '../model/draft-tree.ts';
 
@@ -85,4 +86,35 @@ export function parseTreeRows(raw: string, sampling: boolean, label = 'tree'): n
 /** RUN_OPTIONS[name] with its maximum lowered to `max` (what the model allows). */
 export function narrowed(name: RunOptionName, max: number): OptionSpec {
   return { ...RUN_OPTIONS[name], max: Math.min(RUN_OPTIONS[name].max, max) };
+}
+
+// The page's rules: a setting typed anywhere in the page (the controls, the kiosk's address) becomes one a run can take.
+
+/** The run's temperature: 0 (greedy) for absent, non-finite or non-positive; else at most MAX_TEMPERATURE. */
+export function runTemperature(t: number | undefined): number {
+  return t !== undefined && Number.isFinite(t) && t > 0 ? Math.min(t, MAX_TEMPERATURE) : 0;
+}
+
+/**
+ * The draft depth a run uses for a requested one: a whole number from 1 to the model's D (a
+ * missing or non-numeric request is 1); 0 only for a model without MTP modules.
+ */
+export function runDepth(requested: number, mtpDepth: number): number {
+  if (mtpDepth === 0) return 0;
+  const whole = Math.floor(requested) || 1;
+  return Math.min(mtpDepth, Math.max(1, whole));
+}
+
+/** The draft tree's verify rows a run uses for a requested number: 0 (the chain) for absent, non-numeric
+ * or below 2 (one row verifies no draft); else a whole number up to TREE_MAX_ROWS. */
+export function runTreeRows(requested: number | undefined): number {
+  const whole = Math.floor(requested ?? 0) || 0;
+  return whole < 2 ? 0 : Math.min(whole, TREE_MAX_ROWS);
+}
+
+/** A fresh 32-bit seed (crypto where there is one). */
+export function freshSeed(): number {
+  return globalThis.crypto?.getRandomValues
+    ? globalThis.crypto.getRandomValues(new Uint32Array(1))[0]
+    : Math.floor(Math.random() * 2 ** 32);
 }

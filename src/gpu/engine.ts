@@ -7,11 +7,11 @@
 // last block it holds h^0, resp. h^k, at every position, which is what the next MTP module reads),
 // a Q | K | V cache per block, and every kernel use with its bind group: per model an input, three
 // fused kernels a block and a head (src/gpu/kernels.ts). A step only writes the new tokens and the
-// block slots (rows, pos0), encodes and submits.
+// row batch slots (rows, pos0), encodes and submits.
 //
 // Drafts never leave the GPU inside a step: module k's argmax at the newest position writes
 // its token into the token buffer at the position it predicts; module k+1 and the main
-// model's verify block read it from there. `commit` later overwrites those slots with the
+// model's verify batch read it from there. `commit` later overwrites those slots with the
 // true tokens. One small copy (verify argmax, drafts, the verify rows' logits) goes to a staging
 // buffer at the end.
 //
@@ -19,7 +19,7 @@
 // kernel (shaders/sample.wgsl), which overwrites the head's argmax: it draws the draft from the module's distribution q_k
 // (temperature, top-p) by inverse CDF at a uniform the decode loop drew on the CPU, and writes it into
 // the token buffer as argmax would. The uniforms go up in one small writeBuffer per step. The verify
-// block runs the head (its argmax) and the sampling kernel (for p_j; its own draws are unused), and the copy also
+// batch runs the head (its argmax) and the sampling kernel (for p_j; its own draws are unused), and the copy also
 // takes p (depth + 1 rows) and q (depth rows) of V floats each: still one submit and one mapAsync.
 // The accept / resample decision is the CPU's (src/decode/sampling.ts).
 //
@@ -43,9 +43,10 @@ import { DecodeState } from '../model/decode-state.ts';
 import type { DraftTree } from '../model/draft-tree.ts';
 import type { Weights } from '../model/weights.ts';
 import type { ModelConfig } from '../model/config.ts';
-import type { Block, Dispatch } from './dispatch.ts';
+import { checkKernelLimits, type Dispatch, type RowBatch } from './dispatch.ts';
 import { Kernels } from './kernels.ts';
 import { ReadbackLayout } from './readback.ts';
+import { stepSlots, type StepSlots } from './step-slots.ts';
 import { allocate, buildStacks, VERIFY_MAX_ROWS, type Buffers, type MainStack, type Stack } from './stacks.ts';
 import { treeLayout, type NodeRecord } from './tree-rows.ts';
 import { WeightBuffer } from './weight-buffer.ts';
@@ -54,14 +55,10 @@ import { median } from '../model/median.ts';
 /** The parts of a step, for profiles: a tree path's compaction, MTP catch-up (and drafting) per module, verify. */
 export type StepPhase = 'prefill' | 'compact' | `mtp${number}` | 'verify';
 
-/** Block slots a step may set: compaction, two per module (rows, head), the verify block. */
-const BLOCK_SLOTS = 12;
-const COMPACT_SLOT = BLOCK_SLOTS - 1;
-
-/** One kernel use on one block of rows: what a step is made of. */
+/** One kernel use on one row batch: what a step is made of. */
 export interface Op {
   dispatch: Dispatch;
-  block: Block;
+  batch: RowBatch;
   phase: StepPhase;
 }
 
@@ -71,7 +68,7 @@ export type OpRunner = (device: GPUDevice, encoder: GPUCommandEncoder, ops: Op[]
 
 export const fusedRunner: OpRunner = (_device, encoder, ops) => {
   const pass = encoder.beginComputePass({ label: 'decode step' });
-  for (const op of ops) op.dispatch.encode(pass, op.block);
+  for (const op of ops) op.dispatch.encode(pass, op.batch);
   pass.end();
 };
 
@@ -80,7 +77,7 @@ export class GpuEngine implements DecodeEngine {
   private readonly state: DecodeState;
   private uploadedTokens = 0;
   private lost = false;
-  /** Compute dispatches the last step encoded: its ops on blocks of at least one row. */
+  /** Compute dispatches the last step encoded: its ops on row batches of at least one row. */
   lastStepDispatches = 0;
   /** The sampling setting the sampling kernels' uniforms hold now ('' until the first). */
   private setting = '';
@@ -90,6 +87,8 @@ export class GpuEngine implements DecodeEngine {
   private readonly uniformWords: Float32Array<ArrayBuffer>;
   /** The last commit's path moves (a side branch of a tree), for the next submission's compaction. */
   private pendingMoves: NodeRecord[] = [];
+  /** Which slot each row batch of a submission takes. */
+  private readonly slots: StepSlots;
 
   private constructor(
     readonly name: string,
@@ -104,11 +103,14 @@ export class GpuEngine implements DecodeEngine {
     this.config = config;
     this.state = new DecodeState(config.mtp_depth, config.max_seq_len);
     this.uniformWords = new Float32Array(2 * config.mtp_depth + 1);
+    this.slots = stepSlots(config.mtp_depth);
     device.lost.then(() => (this.lost = true));
   }
 
   static async create(device: GPUDevice, weights: Weights, name = 'WebGPU'): Promise<GpuEngine> {
-    const kernels = await Kernels.create(device, { headDim: weights.config.d_model / weights.config.n_heads, slots: BLOCK_SLOTS });
+    checkKernelLimits(weights.config);
+    const slots = stepSlots(weights.config.mtp_depth).count;
+    const kernels = await Kernels.create(device, { headDim: weights.config.d_model / weights.config.n_heads, slots });
     const buffers = allocate(device, weights.config);
     const weightBuffer = new WeightBuffer(device, weights);
     buffers.owned.push(weightBuffer.buffer);
@@ -132,13 +134,13 @@ export class GpuEngine implements DecodeEngine {
     this.pendingMoves = [];
     this.kernels.nodes.reset();
     const P = prompt.length;
-    const slots = this.kernels.blocks;
-    const all = slots.set(0, P, 0);
-    const last = slots.set(1, 1, P - 1);
+    const { batches } = this.kernels;
+    const all = batches.set(this.slots.prefillRows, P, 0);
+    const last = batches.set(this.slots.prefillHead, 1, P - 1);
     const ops = this.stackOps(this.main, all, last, 'prefill', !!sampling);
     this.mtp.slice(0, depth).forEach((stack, k0) => {
       // Module k runs where its input token (i + k) is in the prompt; it drafts nothing yet.
-      ops.push(...this.stackOps(stack, slots.set(2 + k0, Math.max(0, P - (k0 + 1)), 0), null, 'prefill'));
+      ops.push(...this.stackOps(stack, batches.set(this.slots.prefillModule(k0), Math.max(0, P - (k0 + 1)), 0), null, 'prefill'));
     });
     const { verified } = await this.submit(ops, 0, fusedRunner, { drafts: false, probs: false, sampledToken: !!sampling });
     return verified[0];
@@ -152,7 +154,7 @@ export class GpuEngine implements DecodeEngine {
       this.writeUniforms(0, sampling.uniforms.slice(0, depth));
     }
     const ops = this.stepOps(depth, !!sampling);
-    this.lastStepDispatches = ops.filter((op) => op.block.rows > 0).length;
+    this.lastStepDispatches = ops.filter((op) => op.batch.rows > 0).length;
     const result = await this.submit(ops, depth, runner, { drafts: true, probs: !!sampling });
     this.state.stepRan(result.drafts);
     return result;
@@ -161,64 +163,69 @@ export class GpuEngine implements DecodeEngine {
   /** A draft-tree step (DecodeEngine.treeStep); the profiler passes its own `runner`. */
   async treeStep(tree: DraftTree, runner: OpRunner = fusedRunner): Promise<TreeStepResult> {
     const ops = this.treeOps(tree);
-    this.lastStepDispatches = ops.filter((op) => op.block.rows > 0).length;
+    this.lastStepDispatches = ops.filter((op) => op.batch.rows > 0).length;
     const { drafts, verified } = await this.submit(ops, tree.size, runner, { drafts: true, probs: false });
     this.state.treeRan(tree, drafts);
     return { tokens: drafts, verified };
   }
 
-  /** The ops of a tree step: the layout of src/gpu/tree-rows.ts, one block a model (and a head). */
+  /** The ops of a tree step: the layout of src/gpu/tree-rows.ts, one row batch a model (and one for its head). */
   private treeOps(tree: DraftTree): Op[] {
     const plan = this.state.planTree(tree);
     const L = this.state.tokens.length;
     const layout = treeLayout(tree, L);
-    const { blocks, nodes } = this.kernels;
+    const { batches, nodes } = this.kernels;
     const ops = this.compactionOps();
     plan.mtp.forEach(({ from }, k0) => {
       const k = k0 + 1;
-      const plainRows = L - k - from; // positions from .. L - 1 - k: their token k ahead is committed
+      const seqRows = L - k - from; // positions from .. L - 1 - k: their token k ahead is committed
       if (k === 1) {
         // Module 1's newest row (position L - 2) drafts the root's children, tokens L, L + 1, ..
-        const head = blocks.set(1, 1, L - 2, { plain: 1, nodes: 0, top: layout.rootCandidates });
-        ops.push(...this.stackOps(this.mtp[0], blocks.set(0, plainRows, from), head, 'mtp1'));
+        const head = batches.set(this.slots.moduleHead(0), 1, L - 2, { seqRows: 1, nodes: 0, top: layout.rootCandidates });
+        ops.push(...this.stackOps(this.mtp[0], batches.set(this.slots.moduleRows(0), seqRows, from), head, 'mtp1'));
         return;
       }
       const m = layout.modules[k - 2];
       const first = nodes.add(m.rows);
-      const rows = blocks.set(2 * k0, plainRows + m.rows.length, from, { plain: plainRows, nodes: first, top: 1 });
-      const head = blocks.set(2 * k0 + 1, m.rows.length - m.drafting, m.slot0 + m.drafting, {
-        plain: 0,
+      const rows = batches.set(this.slots.moduleRows(k0), seqRows + m.rows.length, from, { seqRows, nodes: first, top: 1 });
+      const head = batches.set(this.slots.moduleHead(k0), m.rows.length - m.drafting, m.slot0 + m.drafting, {
+        seqRows: 0,
         nodes: first + m.drafting,
         top: m.top,
       });
       ops.push(...this.stackOps(this.mtp[k0], rows, head, `mtp${k}`));
     });
-    const verify = blocks.set(2 * tree.depth, tree.size + 1, L - 1, { plain: 1, nodes: nodes.add(layout.verify), top: 1 });
+    const verify = batches.set(this.slots.verify(tree.depth), tree.size + 1, L - 1, {
+      seqRows: 1,
+      nodes: nodes.add(layout.verify),
+      top: 1,
+    });
     ops.push(...this.stackOps(this.main, verify, verify, 'verify'));
     return ops;
   }
 
   /** Starts a submission's ops: clears the last step's tree rows, and moves the last commit's path into place. */
   private compactionOps(): Op[] {
-    const { blocks, nodes } = this.kernels;
+    const { batches, nodes } = this.kernels;
     nodes.reset();
     const moves = this.pendingMoves;
     if (moves.length === 0) return [];
     this.pendingMoves = [];
-    const block = blocks.set(COMPACT_SLOT, moves.length, 0, { plain: 0, nodes: nodes.add(moves), top: 1 });
-    return [{ dispatch: this.main.compact, block, phase: 'compact' }];
+    const batch = batches.set(this.slots.compact, moves.length, 0, { seqRows: 0, nodes: nodes.add(moves), top: 1 });
+    return [{ dispatch: this.main.compact, batch, phase: 'compact' }];
   }
 
-  /** The ops of one step: each module's catch-up (its newest row drafts), then the verify block. */
+  /** The ops of one step: each module's catch-up (its newest row drafts), then the verify batch. */
   private stepOps(depth: number, sampling = false): Op[] {
     const plan = this.state.planStep(depth);
-    const slots = this.kernels.blocks;
+    const { batches } = this.kernels;
     const ops: Op[] = this.compactionOps();
     plan.mtp.forEach(({ from, to }, k0) => {
-      const rows = slots.set(2 * k0, to - from + 1, from);
-      ops.push(...this.stackOps(this.mtp[k0], rows, slots.set(2 * k0 + 1, 1, to), `mtp${k0 + 1}`, sampling));
+      const rows = batches.set(this.slots.moduleRows(k0), to - from + 1, from);
+      const head = batches.set(this.slots.moduleHead(k0), 1, to);
+      ops.push(...this.stackOps(this.mtp[k0], rows, head, `mtp${k0 + 1}`, sampling));
     });
-    const verify = slots.set(2 * depth, depth + 1, plan.verifyFrom);
+    const verify = batches.set(this.slots.verify(depth), depth + 1, plan.verifyFrom);
     ops.push(...this.stackOps(this.main, verify, verify, 'verify', sampling));
     return ops;
   }
@@ -243,7 +250,7 @@ export class GpuEngine implements DecodeEngine {
   }
 
   /**
-   * Wall-clock milliseconds of a main-model block of `rows` rows (1..VERIFY_MAX_ROWS) at the current position,
+   * Wall-clock milliseconds of a main-model row batch of `rows` rows (1..VERIFY_MAX_ROWS) at the current position,
    * submit to mapped result, as a step's verify would take: the cost curve T(M). The median of
    * `repeats` submissions, so that one slow submission (a busy machine) does not move it. Run
    * between steps (it reads whatever tokens sit in the buffer; it changes no committed state).
@@ -251,8 +258,8 @@ export class GpuEngine implements DecodeEngine {
   async measureVerify(rows: number, repeats: number): Promise<number> {
     if (rows < 1 || rows > VERIFY_MAX_ROWS) throw new RangeError(`verify rows must be 1..${VERIFY_MAX_ROWS}`);
     const pos0 = Math.min(Math.max(0, this.length - 1), this.config.max_seq_len - rows);
-    const block = this.kernels.blocks.set(0, rows, pos0);
-    const ops = [...this.compactionOps(), ...this.stackOps(this.main, block, block, 'verify')];
+    const batch = this.kernels.batches.set(this.slots.verify(0), rows, pos0);
+    const ops = [...this.compactionOps(), ...this.stackOps(this.main, batch, batch, 'verify')];
     const read = { drafts: false, probs: false };
     await this.submit(ops, rows - 1, fusedRunner, read); // warm
     const times: number[] = [];
@@ -312,15 +319,15 @@ export class GpuEngine implements DecodeEngine {
     this.kernels.destroy();
   }
 
-  private stackOps(stack: Stack, rows: Block, headRows: Block | null, phase: StepPhase, sampled = false): Op[] {
-    const ops = [stack.input, ...stack.layers].map((dispatch) => ({ dispatch, block: rows, phase }));
+  private stackOps(stack: Stack, rows: RowBatch, headRows: RowBatch | null, phase: StepPhase, sampled = false): Op[] {
+    const ops = [stack.input, ...stack.blockOps].map((dispatch) => ({ dispatch, batch: rows, phase }));
     if (headRows)
-      for (const dispatch of sampled ? [stack.head, stack.sample] : [stack.head]) ops.push({ dispatch, block: headRows, phase });
+      for (const dispatch of sampled ? [stack.head, stack.sample] : [stack.head]) ops.push({ dispatch, batch: headRows, phase });
     return ops;
   }
 
   /**
-   * Uploads new tokens and block slots, records the ops, copies the results out, submits once
+   * Uploads new tokens and row batch slots, records the ops, copies the results out, submits once
    * and maps the staging buffer once. Reads the verify argmax rows (0..depth; with `sampledToken`,
    * row 0 is the main model's drawn token instead), and with `drafts` the drafts, with `probs`
    * p (main rows 0..depth) and q (module rows 1..depth).
@@ -339,7 +346,7 @@ export class GpuEngine implements DecodeEngine {
       this.device.queue.writeBuffer(tokens, this.uploadedTokens * 4, fresh);
       this.uploadedTokens = committed.length;
     }
-    this.kernels.blocks.upload();
+    this.kernels.batches.upload();
     this.kernels.nodes.upload();
     const encoder = this.device.createCommandEncoder({ label: 'decode step' });
     await runner(this.device, encoder, ops);

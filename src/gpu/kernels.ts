@@ -3,13 +3,13 @@
 // Set-up (once):  `const k = await Kernels.create(device, { headDim })` compiles every pipeline
 // (createComputePipelineAsync); then one call per kernel use, e.g. `k.woFfn({...})`, creates that
 // use's small static uniform (sizes, element offsets) and its bind group, and returns a Dispatch.
-// Per step: `k.blocks.set(slot, rows, pos0)` for each block run in the step, `k.blocks.upload()`
-// (one writeBuffer), then `dispatch.encode(pass, block)` for each kernel: setPipeline,
-// setBindGroup with the block's dynamic offset, dispatchWorkgroups. Nothing is created per step.
+// Per step: `k.batches.set(slot, rows, pos0)` for each row batch of the step, `k.batches.upload()`
+// (one writeBuffer), then `dispatch.encode(pass, batch)` for each kernel: setPipeline,
+// setBindGroup with the batch's dynamic offset, dispatchWorkgroups. Nothing is created per step.
 //
 // Binding scheme, shared by every kernel (group 0):
-//   binding 0: `Block { rows, pos0, plain, nodes, top }`, a 32-byte uniform bound with a dynamic
-//              offset into `k.blocks.buffer` (one 256-byte slot per block run, written once per step);
+//   binding 0: `RowBatch { rows, pos0, seq_rows, nodes, top }`, a 32-byte uniform bound with a dynamic
+//              offset into `k.batches.buffer` (one 256-byte slot per row batch, written once per step);
 //   binding 1: the use's static `Params` uniform (created at set-up);
 //   binding 2..: storage buffers; the fused kernels (shaders/rows.wgsl) start
 //              with the residual stream (2) and the weights buffer (3), the others with their
@@ -22,24 +22,23 @@
 // residual); per model one input (embedding, or mtp_input for an MTP module) and one head (norm,
 // logits, argmax), and the sampling kernel after the head when a step samples.
 //
-// Views: every operand is a `View` of a buffer, in 32-bit elements: row r of a block starts at
+// Views: every operand is a `View` of a buffer, in 32-bit elements: row r of a row batch starts at
 // `base + (positional ? pos0 + r : r) * stride`. A positional view is indexed by absolute position
-// (a KV cache, a per-position hidden-state history, the token buffer); a plain one by row in the
-// block (scratch activations). Views need no alignment, so many tensors can share one buffer; the
+// (a KV cache, a per-position hidden-state history, the token buffer); a row-indexed one by row in
+// the batch (scratch activations). Views need no alignment, so many tensors can share one buffer; the
 // weights, read as vec4s, do (multiples of 4 floats: WeightBuffer lays them out so).
-import { checkSampling } from '../model/decode-engine.ts';
+import { checkSampling, type SamplingParams } from '../model/decode-engine.ts';
 import { ropeCosSin } from '../model/ops.ts';
 import {
   ATTENTION_MAX_HEAD_DIM,
-  BLOCK_BYTES,
-  BlockParams,
+  ROW_BATCH_BYTES,
+  RowBatchSlots,
   FFN_MAX_HIDDEN,
   FUSED_GROUP_ROWS,
   FUSED_MAX_D,
   SAMPLE_MAX_N,
   type Dispatch,
   type SampleDispatch,
-  type SampleSetting,
   type View,
 } from './dispatch.ts';
 import { packParams, paramsLayout, viewFields } from './params.ts';
@@ -129,8 +128,8 @@ export class Kernels {
 
   private constructor(
     readonly device: GPUDevice,
-    /** The per-step uniform slots every Dispatch reads its Block from. */
-    readonly blocks: BlockParams,
+    /** The per-step uniform slots every Dispatch reads its RowBatch from. */
+    readonly batches: RowBatchSlots,
     /** The per-step draft-tree rows the tree kernels read. */
     readonly nodes: NodeRecords,
     private readonly families: Partial<Record<ShaderName, Family>>,
@@ -141,7 +140,7 @@ export class Kernels {
 
   /**
    * Compiles the kernels. `headDim`: the model's head size, a constant of the attention pipeline
-   * (attention.wgsl HEAD_DIM). `slots`: how many block runs one step may set (default 64); `nodes`:
+   * (attention.wgsl HEAD_DIM). `slots`: how many row batches one submission may set (default 64); `nodes`:
    * how many draft-tree rows (default 64). `only`:
    * compile just these families (tests; SwiftShader takes seconds per pipeline), the others then throw.
    */
@@ -163,7 +162,7 @@ export class Kernels {
           {
             binding: 0,
             visibility: GPUShaderStage.COMPUTE,
-            buffer: { type: 'uniform', hasDynamicOffset: true, minBindingSize: BLOCK_BYTES },
+            buffer: { type: 'uniform', hasDynamicOffset: true, minBindingSize: ROW_BATCH_BYTES },
           },
           { binding: 1, visibility: GPUShaderStage.COMPUTE, buffer: { type: 'uniform', minBindingSize: paramsLayout(name).bytes } },
           ...storage.map((access, i) => ({
@@ -192,7 +191,7 @@ export class Kernels {
     const pipelines = new Map(await Promise.all(pending));
     return new Kernels(
       device,
-      new BlockParams(device, options.slots ?? 64),
+      new RowBatchSlots(device, options.slots ?? 64),
       new NodeRecords(device, options.nodes ?? 64),
       families,
       pipelines,
@@ -388,10 +387,10 @@ export class Kernels {
    * distribution (n floats, 0 outside the nucleus) to `probs`. `out` may be a positional view of the
    * token buffer, as for argmax. n <= SAMPLE_MAX_N. See shaders/sample.wgsl.
    */
-  sample(o: { logits: View; uniforms: View; probs: View; out: View; n: number; label?: string } & SampleSetting): SampleDispatch {
+  sample(o: { logits: View; uniforms: View; probs: View; out: View; n: number; label?: string } & SamplingParams): SampleDispatch {
     checkCount('n', o.n);
     if (o.n > SAMPLE_MAX_N) throw new RangeError(`sample: rows of ${o.n} > ${SAMPLE_MAX_N}`);
-    const values = (s: SampleSetting) => {
+    const values = (s: SamplingParams) => {
       checkSampling(s);
       return {
         n: o.n,
@@ -408,12 +407,12 @@ export class Kernels {
     const dispatch = this.simple('sample', o.label, params, buffers, (rows) => [rows]);
     return {
       ...dispatch,
-      setSampling: (s: SampleSetting) => this.device.queue.writeBuffer(params, 0, packParams('sample', values(s))),
+      setSampling: (s: SamplingParams) => this.device.queue.writeBuffer(params, 0, packParams('sample', values(s))),
     };
   }
 
   /**
-   * The draft tree's compaction (compact.wgsl): a block of moves (Node src -> pos) of the main
+   * The draft tree's compaction (compact.wgsl): a row batch of moves (Node src -> pos) of the main
    * model's rows, in every layer of `caches` (one buffer: layer l at l * cLayer floats, rows of 3d)
    * and in `stream` (rows of d).
    */
@@ -425,10 +424,10 @@ export class Kernels {
     return this.simple('compact', o.label, values, [o.caches, o.stream], () => [4]);
   }
 
-  /** Destroys the buffers this object created (block slots, static uniforms, RoPE tables). */
+  /** Destroys the buffers this object created (row batch slots, static uniforms, RoPE tables). */
   destroy(): void {
     for (const b of this.owned.splice(0)) b.destroy();
-    this.blocks.destroy();
+    this.batches.destroy();
     this.nodes.destroy();
   }
 
@@ -467,7 +466,7 @@ export class Kernels {
       label: label ?? kernel,
       layout: family.layout,
       entries: [
-        { binding: 0, resource: { buffer: this.blocks.buffer, offset: 0, size: BLOCK_BYTES } },
+        { binding: 0, resource: { buffer: this.batches.buffer, offset: 0, size: ROW_BATCH_BYTES } },
         { binding: 1, resource: { buffer: paramsBuffer } },
         ...storage.map((buffer, i) => ({ binding: i + 2, resource: { buffer } })),
         ...(TREE_FAMILIES.includes(kernel) ? [{ binding: NODES_BINDING, resource: { buffer: this.nodes.buffer } }] : []),
@@ -475,7 +474,7 @@ export class Kernels {
     });
   }
 
-  /** A Dispatch of a single-entry-point kernel whose workgroup grid depends on the block. */
+  /** A Dispatch of a single-entry-point kernel whose workgroup grid depends on the row batch. */
   private simple(
     kernel: ShaderName,
     label: string | undefined,
@@ -488,11 +487,11 @@ export class Kernels {
     return {
       kernel,
       label: label ?? kernel,
-      encode(pass, block) {
-        if (block.rows === 0) return;
-        const [x, y = 1, z = 1] = grid(block.rows, block.pos0);
+      encode(pass, batch) {
+        if (batch.rows === 0) return;
+        const [x, y = 1, z = 1] = grid(batch.rows, batch.pos0);
         pass.setPipeline(pipeline);
-        pass.setBindGroup(0, bindGroup, [block.offset]);
+        pass.setBindGroup(0, bindGroup, [batch.offset]);
         pass.dispatchWorkgroups(x, y, z);
       },
     };

@@ -2,12 +2,12 @@
 // unless marked f32, then zero pads up to a multiple of 16 bytes. The uniform's size, the packing
 // of a kernel use's values by field name, and the check that every shader's `struct Params` says
 // the same (tests/unit/params.test.ts) all come from this table. A view of an operand contributes
-// three fields, <name>_base, <name>_stride, <name>_pos (see kernels.ts's header on views).
+// three fields, <name>_base, <name>_stride, <name>_positional (see kernels.ts's header on views).
 import type { ShaderName } from './shaders.ts';
 
 type Field = string | { f32: string };
 
-const view = (name: string): Field[] => [`${name}_base`, `${name}_stride`, `${name}_pos`];
+const view = (name: string): Field[] => [`${name}_base`, `${name}_stride`, `${name}_positional`];
 
 export const PARAMS: Record<ShaderName, readonly Field[]> = {
   embedding: ['d', 'vocab', 'table_base', ...view('tok'), ...view('o')],
@@ -48,7 +48,7 @@ export function viewFields(
     ['stride', stride],
   ] as const)
     if (!Number.isInteger(n) || n < 0) throw new RangeError(`${name}.${what} must be an integer >= 0, got ${n}`);
-  return { [`${name}_base`]: base, [`${name}_stride`]: stride, [`${name}_pos`]: v.positional ? 1 : 0 };
+  return { [`${name}_base`]: base, [`${name}_stride`]: stride, [`${name}_positional`]: v.positional ? 1 : 0 };
 }
 
 /** Packs a kernel use's values (every field of its Params by name, pads left out) into the uniform's bytes. */

@@ -53,7 +53,7 @@ export class Profiler {
           label: op.dispatch.label,
           timestampWrites: { querySet: this.querySet!, beginningOfPassWriteIndex: 2 * i, endOfPassWriteIndex: 2 * i + 1 },
         });
-        op.dispatch.encode(pass, op.block);
+        op.dispatch.encode(pass, op.batch);
         pass.end();
       });
       encoder.resolveQuerySet(this.querySet, 0, 2 * ops.length, this.resolve!, 0);
@@ -65,7 +65,7 @@ export class Profiler {
     for (const op of ops) {
       const one = device.createCommandEncoder({ label: op.dispatch.label });
       const pass = one.beginComputePass({ label: op.dispatch.label });
-      op.dispatch.encode(pass, op.block);
+      op.dispatch.encode(pass, op.batch);
       pass.end();
       const start = performance.now();
       device.queue.submit([one.finish()]);
@@ -91,7 +91,7 @@ export class Profiler {
       profile.byKernel[op.dispatch.kernel] = (profile.byKernel[op.dispatch.kernel] ?? 0) + ms;
       profile.byPhase[op.phase] = (profile.byPhase[op.phase] ?? 0) + ms;
       profile.totalMs += ms;
-      profile.ops.push({ label: op.dispatch.label, kernel: op.dispatch.kernel, phase: op.phase, rows: op.block.rows, startMs, ms });
+      profile.ops.push({ label: op.dispatch.label, kernel: op.dispatch.kernel, phase: op.phase, rows: op.batch.rows, startMs, ms });
     });
     return profile;
   }

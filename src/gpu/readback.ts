@@ -49,12 +49,12 @@ export interface ReadbackResult {
 export class ReadbackLayout {
   constructor(
     private readonly vocab: number,
-    private readonly modelDepth: number,
+    private readonly mtpDepth: number,
     verifyRows: number,
   ) {
-    if ((verifyRows + modelDepth) * 4 > HEADER_BYTES)
-      throw new RangeError(`readback header too small for ${verifyRows} verify rows and ${modelDepth} drafts`);
-    this.stagingBytes = HEADER_BYTES + Math.max(2 * modelDepth + 1, verifyRows) * vocab * 4;
+    if ((verifyRows + mtpDepth) * 4 > HEADER_BYTES)
+      throw new RangeError(`readback header too small for ${verifyRows} verify rows and ${mtpDepth} drafts`);
+    this.stagingBytes = HEADER_BYTES + Math.max(2 * mtpDepth + 1, verifyRows) * vocab * 4;
   }
 
   /** Size of the staging buffer: the largest readback (sampling at full depth, or the cost curve's rows). */
@@ -74,7 +74,7 @@ export class ReadbackLayout {
     if (r.probs) {
       encoder.copyBufferToBuffer(from.probs, 0, staging, HEADER_BYTES, (r.depth + 1) * row);
       if (r.depth > 0)
-        encoder.copyBufferToBuffer(from.probs, (this.modelDepth + 1) * row, staging, HEADER_BYTES + (r.depth + 1) * row, r.depth * row);
+        encoder.copyBufferToBuffer(from.probs, (this.mtpDepth + 1) * row, staging, HEADER_BYTES + (r.depth + 1) * row, r.depth * row);
     } else {
       encoder.copyBufferToBuffer(from.logits, 0, staging, HEADER_BYTES, (r.depth + 1) * row);
     }

@@ -1,6 +1,6 @@
 // What a GpuEngine is made of, built once: its GPU buffers (allocate) and every kernel use of the
 // main model and its modules, bound to them (buildStacks). A step (src/gpu/engine.ts) only picks
-// which of these uses run on which block of rows.
+// which of these uses run on which row batch.
 import { mainBlocks, mtpBlocks, type BlockSpec, type ModelConfig } from '../model/config.ts';
 import { TREE_MAX_ROWS } from '../model/draft-tree.ts';
 import type { Dispatch, SampleDispatch, View } from './dispatch.ts';
@@ -12,12 +12,12 @@ import type { WeightBuffer } from './weight-buffer.ts';
  * the cost curve's. */
 export const VERIFY_MAX_ROWS = TREE_MAX_ROWS;
 
-/** One model's stack of dispatches for a block of rows (main model or an MTP module). */
+/** One model's stack of dispatches for a row batch (main model or an MTP module). */
 export interface Stack {
-  /** Input of the block rows: the embedding gather (main) or the MTP input (mtp-input.wgsl). */
+  /** Input of the batch's rows: the embedding gather (main) or the MTP input (mtp-input.wgsl). */
   input: Dispatch;
-  /** The transformer blocks, three dispatches each: qkv, attention, wo_ffn. */
-  layers: Dispatch[];
+  /** The transformer blocks' dispatches, three a block: qkv, attention, wo_ffn. */
+  blockOps: Dispatch[];
   /** Final norm, logits and argmax, for the rows that need logits. */
   head: Dispatch;
   /** The sampling kernel on the head's logits rows (after the head, when a step samples). */
@@ -169,7 +169,7 @@ export function buildStacks(kernels: Kernels, weights: WeightBuffer, buffers: Bu
 
   const main: MainStack = {
     input: kernels.embedding({ table: w('tok_emb.weight'), tokens: tokenView(0), out: stream(0), d, vocab: V, label: 'main embedding' }),
-    layers: mainBlocks(c).flatMap((spec, i) => block(spec, stream(0), `main L${i}`)),
+    blockOps: mainBlocks(c).flatMap((spec, i) => block(spec, stream(0), `main L${i}`)),
     head: head(stream(0), 'norm.weight', 0, { buffer: buffers.results }, 'main'),
     sample: sample(0, D, { buffer: buffers.sampled }, 'main'),
     compact: kernels.compact({
@@ -198,7 +198,7 @@ export function buildStacks(kernels: Kernels, weights: WeightBuffer, buffers: Bu
         eps,
         label: `mtp${k} embedding+norms+proj`,
       }),
-      layers: mtpBlocks(c, k0).flatMap((spec, j) => block(spec, stream(k), c.mtp_layers > 1 ? `mtp${k} B${j}` : `mtp${k}`)),
+      blockOps: mtpBlocks(c, k0).flatMap((spec, j) => block(spec, stream(k), c.mtp_layers > 1 ? `mtp${k} B${j}` : `mtp${k}`)),
       head: head(stream(k), `${p}.norm.weight`, D + k, tokenView(k + 1), `mtp${k}`),
       sample: sample(D + k, k0, tokenView(k + 1), `mtp${k}`),
     };

@@ -1,7 +1,7 @@
-// How a draft-tree step (src/model/draft-tree.ts) becomes rows of the kernels' blocks: the node
+// How a draft-tree step (src/model/draft-tree.ts) becomes the kernels' row batches: the node
 // records of shaders/prelude.wgsl (`Node`), written once a step into one storage buffer (binding 8),
 // and which rows each model runs. The CPU reference engine runs the same step depth first
-// (src/model/cpu-engine.ts treeStep); this is its breadth-first, one-block-per-model layout.
+// (src/model/cpu-engine.ts treeStep); this is its breadth-first, one-batch-per-model layout.
 //
 // At committed length L (the root, the bonus token, at position L - 1), node n of depth j:
 // - main model: verify row n, in slot L - 1 + n at position L - 1 + j, its keys past the committed
@@ -10,8 +10,8 @@
 // - module k (k >= 2): a row for every node of depth 1 .. k - 1 whose subtree reaches depth k, at
 //   position L - 1 - k + j (the token k ahead of it is the node's) in slot L - k + (its place); it
 //   reads h^(k-1) from module k - 1's row for the node's parent (for a child of the root, module
-//   k - 1's plain row at L - k), and the rows of depth k - 1 draft their node's children. Module 1's
-//   plain row at L - 2 drafts the root's children.
+//   k - 1's sequence row at L - k), and the rows of depth k - 1 draft their node's children. Module 1's
+//   sequence row at L - 2 drafts the root's children.
 import type { DraftTree } from '../model/draft-tree.ts';
 
 /** u32 words of a Node record (prelude.wgsl: 8 fields, then keys, a vec4: 48 bytes, 16-aligned). */
@@ -30,7 +30,7 @@ export interface NodeRecord {
   keys?: number[];
 }
 
-/** The per-step node records: `add` a block's records, `upload` once before the submit. */
+/** The per-step node records: `add` a row batch's records, `upload` once before the submit. */
 export class NodeRecords {
   readonly buffer: GPUBuffer;
   private readonly words: Uint32Array<ArrayBuffer>;
@@ -53,7 +53,7 @@ export class NodeRecords {
     this.count = 0;
   }
 
-  /** Appends records; returns the first one's index (a block's `nodes`). */
+  /** Appends records; returns the first one's index (a row batch's `nodes`). */
   add(records: readonly NodeRecord[]): number {
     const first = this.count;
     if (first + records.length > this.capacity) throw new RangeError(`tree rows: ${first + records.length} records > ${this.capacity}`);
@@ -80,12 +80,12 @@ export class NodeRecords {
   }
 }
 
-/** Module k's tree rows in a step (k >= 2); module 1 has none (its plain newest row drafts). */
+/** Module k's tree rows in a step (k >= 2); module 1 has none (its newest sequence row drafts). */
 export interface ModuleTreeRows {
   /** The first slot (and position) of the rows: L - k. Plain rows end just before it. */
   slot0: number;
   rows: NodeRecord[];
-  /** Rows from here on draft (their nodes have children): the head's block. */
+  /** Rows from here on draft (their nodes have children): the head's row batch. */
   drafting: number;
   /** The most candidates a drafting row writes. */
   top: number;
@@ -96,7 +96,7 @@ export interface TreeLayout {
   modules: ModuleTreeRows[];
   /** Candidates module 1's newest row writes (the root's children), from token index L on. */
   rootCandidates: number;
-  /** Verify rows 1..N (row 0, the root, is plain), in slots L .. L - 1 + N. */
+  /** Verify rows 1..N (row 0, the root, is a sequence row), in slots L .. L - 1 + N. */
   verify: NodeRecord[];
 }
 

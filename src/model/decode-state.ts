@@ -16,10 +16,10 @@ export class DecodeState {
   /** The last step's tree and its nodes' tokens, which its verify block read after the bonus token. */
   private drafted: { tree: DraftTree; tokens: number[] } | undefined;
   constructor(
-    private readonly maxDepth: number,
+    private readonly mtpDepth: number,
     private readonly maxSeqLen: number,
   ) {
-    this.mtpNext = new Array(maxDepth).fill(0);
+    this.mtpNext = new Array(mtpDepth).fill(0);
   }
 
   reset(prompt: readonly number[], depth: number): void {
@@ -97,7 +97,7 @@ export class DecodeState {
   }
 
   private checkDepth(depth: number): void {
-    if (!Number.isInteger(depth) || depth < 0 || depth > this.maxDepth)
-      throw new RangeError(`draft depth ${depth} is outside 0..${this.maxDepth}`);
+    if (!Number.isInteger(depth) || depth < 0 || depth > this.mtpDepth)
+      throw new RangeError(`draft depth ${depth} is outside 0..${this.mtpDepth}`);
   }
 }

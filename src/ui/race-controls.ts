@@ -30,7 +30,7 @@ export interface RunDetail {
 /** The draft-tree budgets offered (verify rows a step, root included); 0: the chain. */
 const TREE_CHOICES = [0, 4, 8, 12, 16] as const;
 
-/** The temperature slider's range (0 = greedy; the top is run-settings.ts' MAX_TEMPERATURE, as runs clamp it). */
+/** The temperature slider's range (0 = greedy; the top is run-options.ts' MAX_TEMPERATURE, as runs clamp it). */
 const TEMPERATURE = { max: MAX_TEMPERATURE, step: 0.1 } as const;
 
 /** What fills in the controls: depth absent means the model's D. */
@@ -50,7 +50,7 @@ export class RaceControls extends LitElement {
   /** The chosen model's name. */
   @property() model = MODELS[0].name;
   /** Deepest draft the model has (its number of MTP modules), and the default depth. */
-  @property({ type: Number }) maxDepth = 2;
+  @property({ type: Number }) mtpDepth = 2;
   /** Most new tokens a run may ask for. */
   @property({ type: Number }) maxTokensCap = 200;
   /** No Run while the engines load. */
@@ -63,7 +63,7 @@ export class RaceControls extends LitElement {
 
   /** Undefined until typed or set: the chosen model's first preset. */
   @state() private text?: string;
-  /** Undefined until chosen: the model's D. Kept as chosen (the select shows it lowered to maxDepth). */
+  /** Undefined until chosen: the model's D. Kept as chosen (the select shows it lowered to mtpDepth). */
   @state() private depth?: number;
   @state() private maxTokens = DEFAULT_MAX_TOKENS;
   /** Said under the controls when the max tokens field held no usable number. */
@@ -198,13 +198,13 @@ export class RaceControls extends LitElement {
   private get effective(): { text: string; depth: number; maxTokens: number } {
     return {
       text: this.text ?? this.presets[0]?.text ?? '',
-      depth: Math.max(1, Math.min(this.depth ?? this.maxDepth, this.maxDepth)),
+      depth: Math.max(1, Math.min(this.depth ?? this.mtpDepth, this.mtpDepth)),
       maxTokens: Math.max(MIN_TOKENS, Math.min(this.maxTokens, this.maxTokensCap)),
     };
   }
 
   protected override render() {
-    const depths = Array.from({ length: Math.max(1, this.maxDepth) }, (_, i) => i + 1);
+    const depths = Array.from({ length: Math.max(1, this.mtpDepth) }, (_, i) => i + 1);
     const now = this.effective;
     return html`
       <model-picker .models=${this.models} .selected=${this.model} @model-select=${this.onModel}></model-picker>

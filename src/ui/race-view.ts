@@ -147,7 +147,7 @@ export class RaceView extends LitElement {
 
   protected override render() {
     const v = this.view;
-    const depth = v.depth ?? v.model?.maxDepth ?? 2;
+    const depth = v.depth ?? v.model?.mtpDepth ?? 2;
     const running = v.phase === 'running';
     const notices: Notice[] = [...v.deviceNotices, ...v.runNotices];
     const engine = v.backend?.label ?? '';
@@ -157,8 +157,8 @@ export class RaceView extends LitElement {
         <race-controls
           .request=${this.request}
           .model=${v.selectedModel}
-          .maxDepth=${v.model?.maxDepth ?? 2}
-          .maxTokensCap=${(v.model?.maxSeqLen ?? 256) - (v.model?.maxDepth ?? 2)}
+          .mtpDepth=${v.model?.mtpDepth ?? 2}
+          .maxTokensCap=${(v.model?.maxSeqLen ?? 256) - (v.model?.mtpDepth ?? 2)}
           ?disabled=${v.phase === 'loading'}
           ?running=${running}
         ></race-controls>

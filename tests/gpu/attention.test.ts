@@ -155,8 +155,8 @@ describe('attention over draft-tree rows (the tree mask)', () => {
       nHeads: 4,
     });
     rig.kernels.nodes.reset();
-    const block = rig.kernels.blocks.set(0, 6, 100, { plain: 1, nodes: rig.kernels.nodes.add(records), top: 1 });
-    rig.kernels.blocks.upload();
+    const block = rig.kernels.batches.set(0, 6, 100, { seqRows: 1, nodes: rig.kernels.nodes.add(records), top: 1 });
+    rig.kernels.batches.upload();
     rig.kernels.nodes.upload();
     runPass(rig.device, (pass) => dispatch.encode(pass, block));
     return readF32(rig.device, out);

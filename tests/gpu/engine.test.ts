@@ -31,11 +31,24 @@ function reshaped(changes: Partial<ModelConfig>): Weights {
   return { config, tensor: (name) => tensors.get(name)! };
 }
 const grownWeights = reshaped({ mtp_layers: 2, mtp_ffn_hidden: weights.config.ffn_hidden + 128 });
+/** Six MTP modules: a step of depth 6 takes 14 row batch slots. */
+const deepWeights = reshaped({ mtp_depth: 6 });
 
-const rig = { engine: undefined as unknown as GpuEngine, grown: undefined as unknown as GpuEngine };
+const rig = {
+  engine: undefined as unknown as GpuEngine,
+  grown: undefined as unknown as GpuEngine,
+  deep: undefined as unknown as GpuEngine,
+  /** What GpuEngine.create gave for a model wider than the fused kernels take. */
+  tooWide: undefined as unknown,
+};
 useGpu(async (device) => {
   rig.engine = await GpuEngine.create(device, weights, 'Dawn');
   rig.grown = await GpuEngine.create(device, grownWeights, 'Dawn');
+  rig.deep = await GpuEngine.create(device, deepWeights, 'Dawn');
+  rig.tooWide = await GpuEngine.create(device, reshaped({ d_model: 512 }), 'Dawn').then(
+    (engine) => engine.destroy(),
+    (e: unknown) => e,
+  );
 });
 
 describe('GPU engine', () => {
@@ -58,7 +71,17 @@ describe('GPU engine', () => {
     );
   });
 
-  it('greedy output is identical at depth 0, 1 and 2 (block-size invariance end to end)', async () => {
+  it('matches the reference with six MTP modules, drafting all six a step', async () => {
+    // Fails with a fixed number of slots too few for 2D + 2 row batches (a RangeError mid-step).
+    await expectSameSteps(rig.deep, new CpuEngine(new ReferenceModel(deepWeights)), encode('The committee said that'), 4, 6);
+  });
+
+  it('refuses a model wider than the fused kernels take, naming the config field, before allocating', () => {
+    expect(rig.tooWide).toBeInstanceOf(Error);
+    expect((rig.tooWide as Error).message).toMatch(/^model config: "d_model" \(512\) is beyond the GPU kernels: a multiple of 4 up to 256/);
+  });
+
+  it('greedy output is identical at depth 0, 1 and 2 (row-batch-size invariance end to end)', async () => {
     const prompt = [tokenizer.endOfText, ...tokenizer.encode('It was a cold night in')];
     const run = (depth: number) => decode(rig.engine, prompt, { depth, maxTokens: 30 });
     const base = await run(0);
@@ -101,7 +124,7 @@ describe('GPU engine', () => {
             ? (...args: Parameters<GPUComputePassEncoder['dispatchWorkgroups']>) => (n++, target.dispatchWorkgroups(...args))
             : (Reflect.get(target, key).bind?.(target) ?? Reflect.get(target, key)),
       });
-      for (const op of ops) op.dispatch.encode(wrapped, op.block);
+      for (const op of ops) op.dispatch.encode(wrapped, op.batch);
       pass.end();
       counted.push(n);
     };

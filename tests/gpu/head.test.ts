@@ -40,8 +40,8 @@ function setup(weights: Weights, x: Float32Array, idsStride = 1) {
   /** One block of `rows` at pos0 with tree rows from `plain` on (their records) and `top` candidates. */
   const runTree = async (rows: number, pos0: number, plain: number, records: { pos: number; out: number; nOut: number }[], top: number) => {
     rig.kernels.nodes.reset();
-    const block = rig.kernels.blocks.set(0, rows, pos0, { plain, nodes: rig.kernels.nodes.add(records), top });
-    rig.kernels.blocks.upload();
+    const block = rig.kernels.batches.set(0, rows, pos0, { seqRows: plain, nodes: rig.kernels.nodes.add(records), top });
+    rig.kernels.batches.upload();
     rig.kernels.nodes.upload();
     runPass(rig.device, (pass) => dispatch.encode(pass, block));
     return { logits: await readF32(rig.device, logits), ids: await readU32(rig.device, ids) };

@@ -5,7 +5,7 @@
 // crash, "Cannot create a handle without a HandleScope", was reported otherwise).
 import { afterAll, beforeAll } from 'vitest';
 import { create, globals } from 'webgpu';
-import type { Block } from '../../src/gpu/dispatch.ts';
+import type { RowBatch } from '../../src/gpu/dispatch.ts';
 import { Kernels } from '../../src/gpu/kernels.ts';
 import type { ShaderName } from '../../src/gpu/shaders.ts';
 
@@ -71,10 +71,10 @@ export function useKernels(only: ShaderName[], headDim = 32): KernelRig {
 export function runBlocks(
   rig: KernelRig,
   blocks: [rows: number, pos0: number][],
-  body: (pass: GPUComputePassEncoder, block: Block) => void,
+  body: (pass: GPUComputePassEncoder, batch: RowBatch) => void,
 ): void {
-  const set = blocks.map(([rows, pos0], slot) => rig.kernels.blocks.set(slot, rows, pos0));
-  rig.kernels.blocks.upload();
+  const set = blocks.map(([rows, pos0], slot) => rig.kernels.batches.set(slot, rows, pos0));
+  rig.kernels.batches.upload();
   runPass(rig.device, (pass) => set.forEach((b) => body(pass, b)));
 }
 

@@ -15,7 +15,7 @@ import { readModel } from '../../scripts/node-model.ts';
 
 class FakeTarget implements AutoplayTarget {
   currentPhase: RacePhase = 'loading';
-  modelDepth: number | undefined = 2;
+  mtpDepth: number | undefined = 2;
   modelName: string | undefined = undefined;
   runs: RunRequest[] = [];
   starts = 0;
@@ -152,7 +152,7 @@ describe('autoplay, fake controller', () => {
 
   it('when the model never loaded, starts the controller again instead of running', async () => {
     const { target, autoplay } = setup({ retryMs: 100 });
-    target.modelDepth = undefined;
+    target.mtpDepth = undefined;
     target.set('error');
     await vi.advanceTimersByTimeAsync(100);
     expect(target.starts).toBe(1);
@@ -282,7 +282,7 @@ describe('autoplay cycling models, fake controller', () => {
     const { target, autoplay } = setup({ retryMs: 100, models: ['a', 'b'].map((m) => ({ model: m, prompts: [`${m}1`] })) });
     target.loads = (name) => name !== 'a';
     target.modelName = undefined;
-    target.modelDepth = undefined;
+    target.mtpDepth = undefined;
     target.set('error'); // the page's own start() of model a failed
     for (let i = 0; i < 20 && target.selects.length === 0; i++) await vi.advanceTimersByTimeAsync(50);
     expect(target.selects).toEqual(['b']);

@@ -8,7 +8,7 @@ import { cpuBackend, fetchModel, type Backend } from '../../src/app/backend.ts';
 import { MIN_PROMPT_SHARE, preparePrompt, promptBudget } from '../../src/decode/prompt.ts';
 import { RaceController } from '../../src/app/race.ts';
 import type { RacePhase, RunRequest } from '../../src/app/race-types.ts';
-import { runTemperature } from '../../src/app/run-settings.ts';
+import { runTemperature } from '../../src/decode/run-options.ts';
 import { MAX_TEMPERATURE } from '../../src/decode/run-options.ts';
 import { VisibleClock, type VisibilitySource } from '../../src/app/visible-clock.ts';
 import { decode } from '../../src/decode/decode-run.ts';
@@ -532,7 +532,7 @@ describe('RaceController.selectModel (models fetched over HTTP, as the page load
   it('mid-run: the old run stops after its current step, its engines go, and the new model shows with its name and depth D', async () => {
     const s = switching('brown-mtp');
     await s.controller.start();
-    expect(s.controller.view().model).toMatchObject({ name: 'brown-mtp', maxDepth: onDisk.brown.weights.config.mtp_depth });
+    expect(s.controller.view().model).toMatchObject({ name: 'brown-mtp', mtpDepth: onDisk.brown.weights.config.mtp_depth });
     let switched: Promise<void> | undefined;
     let inFlight = -1;
     let atSwitch: ReturnType<RaceController['view']> | undefined;
@@ -572,11 +572,11 @@ describe('RaceController.selectModel (models fetched over HTTP, as the page load
       name: 'python-mtp',
       title: modelEntry('python-mtp')!.title,
       domain: 'code',
-      maxDepth: config.mtp_depth,
+      mtpDepth: config.mtp_depth,
       maxSeqLen: config.max_seq_len,
       noRepeatNgram: onDisk.python.decoding.noRepeatNgram,
     });
-    expect(view.model!.maxDepth).toBe(3);
+    expect(view.model!.mtpDepth).toBe(3);
     expect(view.loading).toBeUndefined();
     expect([view.baseline, view.mtp, view.result, view.prompt, view.depth]).toEqual([
       undefined,

@@ -1,6 +1,7 @@
-// The one table of run options: limits, kinds and the message for a bad value.
+// The one table of run options: limits, kinds and the message for a bad value; and the page's lenient rules.
 import { describe, expect, it } from 'vitest';
-import { narrowed, OptionError, parseOption, RUN_OPTIONS, type RunOptionName } from '../../src/decode/run-options.ts';
+import { narrowed, OptionError, parseOption, RUN_OPTIONS, runTreeRows, type RunOptionName } from '../../src/decode/run-options.ts';
+import { TREE_MAX_ROWS } from '../../src/model/draft-tree.ts';
 
 describe('run options', () => {
   it('takes a value at each limit and refuses one past it, naming the option', () => {
@@ -25,5 +26,14 @@ describe('run options', () => {
     expect(() => parseOption('top-p', '2', undefined, 'top_p')).toThrow(/^top_p must be in \(0, 1\]/);
     expect(() => parseOption('depth', '4', narrowed('depth', 3))).toThrow('depth must be an integer in 1..3, got "4"');
     expect(narrowed('depth', 99).max).toBe(RUN_OPTIONS.depth.max);
+  });
+});
+
+describe('runTreeRows', () => {
+  it('0 (the chain) for absent, non-numeric and fewer than two rows; else whole rows up to the most a tree takes', () => {
+    for (const chain of [undefined, NaN, -3, 0, 1, 1.9]) expect(runTreeRows(chain), String(chain)).toBe(0);
+    expect(runTreeRows(2)).toBe(2);
+    expect(runTreeRows(8.7)).toBe(8);
+    expect(runTreeRows(99)).toBe(TREE_MAX_ROWS);
   });
 });
