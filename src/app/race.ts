@@ -1,41 +1,25 @@
-// The race: the same prompt decoded by the baseline (one token a step) and by MTP speculative
-// decoding, on two engines of one device, one step at a time. Greedy by default (both texts must
-// then be identical); with a temperature both sides sample, from one seed per run, and their texts
-// are two draws from the same distribution.
+// The race controller: the same prompt decoded by the baseline (one token a step) and by MTP
+// speculative decoding, on two engines of one device. Greedy by default (both texts must then be
+// identical); with a temperature both sides sample, from one seed per run, and their texts are two
+// draws from the same distribution. One run (src/app/race-run.ts) is on show at a time, of one
+// model (src/app/model-session.ts).
 //
-// Fair scheduling: the next step always goes to the side that has used less step time so far
-// (measured), so the text you see grow matches the measured throughputs. Only one step is ever
-// in flight: a new run aborts the old one and waits for its current step before it starts.
-// While the page is hidden, stepping pauses and the step clock stops (see visible-clock.ts).
-//
-// One model of the catalogue (src/model/catalogue.ts) is loaded at a time. Choosing another
-// (`selectModel`) goes the same way as a new run: the run in progress stops after its current
-// step, a load still downloading is aborted, then the old engines are disposed and the new
+// Runs, model loads and profiles go one after the other on one task chain: only one step is ever
+// in flight. A new run aborts the old one and waits for its current step before it starts.
+// Choosing another model (`selectModel`) goes the same way: the run in progress stops after its
+// current step, a load still downloading is aborted, then the old engines are disposed and the new
 // model's are built. Nothing of the old model (text, figures, profiled steps) stays on show.
 //
-// This module owns the engines and the runs; the UI only reads `view()` (plain data) and calls
-// `run()`. It calls `onChange` after every change; the page coalesces those per frame.
-import { speedup } from '../decode/metrics.ts';
+// The UI only reads `view()` (plain data) and calls `run()`. The controller calls `onChange`
+// after every change; the page coalesces those per frame.
 import { maxNewTokens, preparePrompt } from '../decode/prompt.ts';
-import { DEFAULT_MODEL, modelEntry, unknownModelMessage } from '../model/catalogue.ts';
-import { draftTreeFor } from '../model/draft-tree.ts';
+import { modelEntry, unknownModelMessage } from '../model/catalogue.ts';
 import { clause } from '../model/errors.ts';
-import type { Backend, Model } from './backend.ts';
-import { backendNotices, lostDeviceNotice } from './device-notices.ts';
+import type { Backend } from './backend.ts';
+import { ModelSession, titleOf } from './model-session.ts';
 import { ProfileLog } from './profile-log.ts';
-import { Side } from './race-side.ts';
-import type {
-  ModelLoading,
-  Notice,
-  RaceControllerOptions,
-  RacePhase,
-  RaceResult,
-  RaceView,
-  RunRequest,
-  TreeSetting,
-} from './race-types.ts';
-import type { DraftTree } from '../model/draft-tree.ts';
-import { freshSeed, runDepth, runTemperature, runTreeRows } from '../decode/run-options.ts';
+import { RaceRun, treeSetting, type RunSettings } from './race-run.ts';
+import type { Notice, RaceControllerOptions, RacePhase, RaceResult, RaceView, RunRequest } from './race-types.ts';
 import { TaskChain } from './task-chain.ts';
 
 /** A macrotask: the CPU engine's steps never await anything real, and the page must still paint. */
@@ -52,23 +36,12 @@ function macrotask(): Promise<void> {
 
 export class RaceController {
   private phase: RacePhase = 'idle';
-  private selected: string;
-  private model?: Model;
-  private loading?: ModelLoading;
-  private loadAbort?: AbortController;
-  private backend?: Backend;
-  private backendStale = false;
-  private device: RaceView['device'] = { state: 'loading' };
-  private deviceNotices: Notice[] = [];
+  private readonly session: ModelSession;
   private runNotices: Notice[] = [];
-  private promptView?: RaceView['prompt'];
-  private depth?: number;
-  /** The latest run's draft tree (the MTP side's), absent for a chain. */
-  private tree?: DraftTree;
-  private maxTokens?: number;
-  private temperature?: number;
-  private seed?: number | null;
-  private sides?: { baseline: Side; mtp: Side };
+  /** The run on show (its text and figures), absent before a run and once the engines changed. */
+  private current?: RaceRun;
+  /** The latest run's settings, kept on show until another model is chosen. */
+  private settings?: RunSettings;
   private result?: RaceResult;
   /** Runs, loads and profiles, one after the other. */
   private readonly tasks = new TaskChain();
@@ -76,12 +49,10 @@ export class RaceController {
   private generation = 0;
   private readonly yieldTask: () => Promise<void>;
   private readonly profiles = new ProfileLog();
-  /** The prompt tokens of the latest run, for profiles. */
-  private lastPrompt?: number[];
 
   constructor(private readonly options: RaceControllerOptions) {
     this.yieldTask = options.yieldTask ?? macrotask;
-    this.selected = options.model ?? DEFAULT_MODEL;
+    this.session = new ModelSession(options, () => this.changed());
   }
 
   /**
@@ -89,7 +60,7 @@ export class RaceController {
    * (ready) after it, or 'error'.
    */
   start(): Promise<void> {
-    return this.reload(this.selected);
+    return this.reload(this.session.selected);
   }
 
   /**
@@ -99,7 +70,7 @@ export class RaceController {
    * the old engines); the profiled steps stay, to compare. `note` is shown once it is ready.
    */
   restart(note?: string): Promise<void> {
-    return this.reload(this.selected, note);
+    return this.reload(this.session.selected, note);
   }
 
   /**
@@ -116,87 +87,47 @@ export class RaceController {
       this.changed();
       return Promise.resolve();
     }
-    if (name === this.selected && (this.model !== undefined || this.loading !== undefined)) return Promise.resolve();
+    if (this.session.holds(name)) return Promise.resolve();
     return this.reload(name);
   }
 
   /** The serialised hand-over of start(), restart() and selectModel(). */
   private reload(name: string, note?: string): Promise<void> {
-    const other = name !== this.selected;
-    this.selected = name;
+    const other = name !== this.session.selected;
     // The run in progress stops after its current step; a load under way is abandoned at once.
     this.generation++;
     this.abort?.abort();
     this.abort = undefined;
-    this.loadAbort?.abort();
-    const load = new AbortController();
-    this.loadAbort = load;
+    const signal = this.session.begin(name);
     // Cleared now, so that nothing of the old engines is on show while they finish their step.
     this.forget(other);
-    this.loading = { name, title: titleOf(name), received: 0 };
     this.setPhase('loading');
     return this.tasks.then(async () => {
-      if (load.signal.aborted) return;
+      if (signal.aborted) return;
       // Nothing is in flight now; and again, for what the step (or a profile) left behind.
       this.forget(other);
-      this.backend?.dispose();
-      this.backend = undefined;
-      this.backendStale = false;
-      this.device = { state: 'loading' };
-      this.deviceNotices = [];
-      await this.load(name, load.signal);
-      if (note && this.phase === 'idle' && !load.signal.aborted) {
-        this.runNotices = [{ level: 'info', text: note }];
-        this.changed();
+      const outcome = await this.session.load(name, signal);
+      if (outcome.ready) {
+        this.setPhase('idle');
+        if (note) {
+          this.runNotices = [{ level: 'info', text: note }];
+          this.changed();
+        }
+      } else if (!outcome.overtaken) {
+        this.runNotices = [{ level: 'error', text: `Could not load the model ${name}: ${clause(outcome.error)}.` }];
+        this.setPhase('error');
       }
     });
   }
 
-  /** Drops the last run's text and figures and the model; with `model`, what only that model could use too. */
+  /** Drops the last run's text and figures; with `model`, what only that model could use too. */
   private forget(model: boolean): void {
-    this.sides = undefined;
+    this.current = undefined;
     this.result = undefined;
-    this.promptView = undefined;
     this.runNotices = [];
-    this.model = undefined;
     if (!model) return;
-    this.lastPrompt = undefined;
-    this.depth = undefined;
-    this.tree = undefined;
-    this.maxTokens = undefined;
-    this.temperature = undefined;
-    this.seed = undefined;
+    this.settings = undefined;
     this.profiles.clear();
-  }
-
-  /** The second half of reload(): its caller has already shown the load starting (phase, `loading`). */
-  private async load(name: string, signal: AbortSignal): Promise<void> {
-    const title = titleOf(name);
-    try {
-      const model = await this.options.loadModel(name, {
-        signal,
-        onProgress: (received, total) => {
-          if (signal.aborted) return;
-          this.loading = { name, title, received, total };
-          this.changed();
-        },
-      });
-      if (signal.aborted) return;
-      this.model = model;
-      await this.buildBackend(model);
-      // Overtaken while the engines were built: the next load disposes them.
-      if (signal.aborted) return;
-      this.loading = undefined;
-      this.setPhase('idle');
-    } catch (e) {
-      if (signal.aborted) return;
-      this.model = undefined;
-      this.loading = undefined;
-      this.runNotices = [{ level: 'error', text: `Could not load the model ${name}: ${clause(e)}.` }];
-      // A model error is shown as one (above); the device report says only that no device was asked for.
-      this.device = this.device.state === 'loading' ? { state: 'skipped' } : this.device;
-      this.setPhase('error');
-    }
   }
 
   /**
@@ -216,10 +147,11 @@ export class RaceController {
 
   /** Plain data for the UI. */
   view(): RaceView {
-    const model = this.model;
+    const { model, backend } = this.session;
+    const s = this.settings;
     return {
       phase: this.phase,
-      selectedModel: this.selected,
+      selectedModel: this.session.selected,
       model: model
         ? {
             name: model.name,
@@ -230,20 +162,20 @@ export class RaceController {
             noRepeatNgram: model.decoding.noRepeatNgram,
           }
         : undefined,
-      loading: this.loading,
-      backend: this.backend ? { kind: this.backend.kind, label: this.backend.label } : undefined,
-      device: this.device,
-      deviceNotices: this.deviceNotices,
+      loading: this.session.loading,
+      backend: backend ? { kind: backend.kind, label: backend.label } : undefined,
+      device: this.session.device,
+      deviceNotices: this.session.deviceNotices,
       runNotices: this.runNotices,
-      prompt: this.promptView,
-      depth: this.depth,
-      tree: this.tree && treeSetting(this.tree),
-      maxTokens: this.maxTokens,
-      temperature: this.temperature,
-      seed: this.seed,
-      baseline: this.sides?.baseline.view(),
-      mtp: this.sides?.mtp.view(),
-      speedup: this.sides ? speedup(this.sides.baseline.metrics.snapshot(), this.sides.mtp.metrics.snapshot()) : null,
+      prompt: this.current?.prompt,
+      depth: s?.depth,
+      tree: s?.tree && treeSetting(s.tree),
+      maxTokens: s?.maxTokens,
+      temperature: s?.temperature,
+      seed: s?.seed,
+      baseline: this.current?.sides.baseline.view(),
+      mtp: this.current?.sides.mtp.view(),
+      speedup: this.current ? this.current.speedup() : null,
       result: this.result,
       profiler: this.profiles.view(this.profileConditions()),
     };
@@ -258,15 +190,16 @@ export class RaceController {
    */
   profileStep(): Promise<void> {
     if (this.profiles.unavailable(this.profileConditions()) !== undefined) return Promise.resolve();
-    const backend = this.backend!;
-    const model = this.model!;
+    const backend = this.session.backend!;
+    const model = this.session.model!;
     const config = model.weights.config;
-    const depth = this.depth ?? config.mtp_depth;
+    const depth = this.settings?.depth ?? config.mtp_depth;
     const firstPreset = modelEntry(model.name)?.presets[0]?.text ?? '';
     const prompt =
-      this.lastPrompt ?? preparePrompt(model.tokenizer, firstPreset, { maxSeqLen: config.max_seq_len, depth, maxTokens: 16 }).tokens;
+      this.settings?.promptTokens ??
+      preparePrompt(model.tokenizer, firstPreset, { maxSeqLen: config.max_seq_len, depth, maxTokens: 16 }).tokens;
     // The latest run's draft tree (if it drafted one), profiled as such.
-    const tree = this.tree;
+    const tree = this.settings?.tree;
     // Room for the warm-up step, the profiled step and the cost curve's rows.
     const room = config.max_seq_len - 2 * (depth + 1) - Math.max(4, tree ? tree.size + 1 : 0);
     const tokens = prompt.length > room ? prompt.slice(prompt.length - room) : prompt;
@@ -276,7 +209,8 @@ export class RaceController {
     return this.tasks.then(async () => {
       try {
         // A run may have started, or the device been lost, while this waited.
-        if (this.backend !== backend || this.backendStale || this.phase === 'running') throw new Error('the engines changed; try again');
+        if (this.session.backend !== backend || this.session.deviceLost || this.phase === 'running')
+          throw new Error('the engines changed; try again');
         this.profiles.add(await backend.profileStep!(tokens, depth, tree));
       } catch (e) {
         this.profiles.error = `Profiling failed: ${clause(e)}.`;
@@ -288,13 +222,18 @@ export class RaceController {
   }
 
   private profileConditions() {
-    const b = this.backend;
-    return { enginesReady: b !== undefined, canProfile: b?.profileStep !== undefined, deviceLost: this.backendStale, phase: this.phase };
+    const b = this.session.backend;
+    return {
+      enginesReady: b !== undefined,
+      canProfile: b?.profileStep !== undefined,
+      deviceLost: this.session.deviceLost,
+      phase: this.phase,
+    };
   }
 
   /** Most tokens a run may ask for at this depth. */
   maxTokensFor(depth: number): number {
-    const config = this.model?.weights.config;
+    const config = this.session.model?.weights.config;
     return config ? maxNewTokens(config.max_seq_len, depth) : 0;
   }
 
@@ -305,26 +244,26 @@ export class RaceController {
 
   /** The model's number of MTP modules, once it is loaded. */
   get mtpDepth(): number | undefined {
-    return this.model?.weights.config.mtp_depth;
+    return this.session.model?.weights.config.mtp_depth;
   }
 
   /** The name of the model loaded (undefined while one loads, or after a load failed). */
   get modelName(): string | undefined {
-    return this.model?.name;
+    return this.session.model?.name;
   }
 
   /** The model chosen: loaded, loading, or failed to load. */
   get selectedModel(): string {
-    return this.selected;
+    return this.session.selected;
   }
 
   /** For tests: the engines (to lose their device, for instance). */
   get currentBackend(): Backend | undefined {
-    return this.backend;
+    return this.session.backend;
   }
 
   private async execute(generation: number, request: RunRequest, signal: AbortSignal): Promise<void> {
-    const model = this.model;
+    const model = this.session.model;
     if (!model) {
       this.runNotices = [{ level: 'error', text: 'The model is not loaded: choose a model, or reload the page.' }];
       this.setPhase('error');
@@ -332,103 +271,28 @@ export class RaceController {
     }
     const isCurrent = () => generation === this.generation && !signal.aborted;
     try {
-      if (!this.backend || this.backendStale) {
+      if (!this.session.backend || this.session.deviceLost) {
         this.setPhase('loading');
-        await this.buildBackend(model);
+        await this.session.buildBackend(model);
         if (!isCurrent()) return;
       }
-      const backend = this.backend!;
-      const config = model.weights.config;
-      const depth = runDepth(request.depth, config.mtp_depth);
-      const prepared = preparePrompt(model.tokenizer, request.text, { maxSeqLen: config.max_seq_len, depth, maxTokens: request.maxTokens });
-      const cut = prepared.keptTokens < prepared.textTokens;
-      this.lastPrompt = prepared.tokens;
-      this.promptView = { text: model.tokenizer.decode(prepared.tokens.slice(1)), cut };
-      this.depth = depth;
-      this.maxTokens = prepared.maxTokens;
-      const temperature = runTemperature(request.temperature);
-      const seed = temperature > 0 ? (request.seed ?? freshSeed()) : null;
-      this.temperature = temperature;
-      this.seed = seed;
-      this.runNotices = prepared.notes.map((text) => ({ level: 'info', text }));
+      const env = { clock: this.options.clock, yieldTask: this.yieldTask, changed: () => this.changed() };
+      const run = new RaceRun(model, this.session.backend!, request, signal, env);
+      this.current = run;
+      this.settings = run.settings;
+      this.runNotices = [...run.notes];
       this.result = undefined;
-      // Both sides sample from the same seed; their texts still differ (MTP consumes more draws a step).
-      const sampling = seed === null ? undefined : { temperature, seed };
-      // Greedy text from a small model loops; the model card's rule keeps it readable, and lossless.
-      const noRepeatNgram = sampling ? 0 : model.decoding.noRepeatNgram;
-      // A draft tree, shaped by the model card's measured coverage; greedy only.
-      const treeRows = runTreeRows(request.tree);
-      if (treeRows && sampling)
-        this.runNotices.push({
-          level: 'info',
-          text: 'Draft trees are greedy only: this sampling run drafts a chain (one candidate a depth).',
-        });
-      const tree = treeRows && !sampling ? draftTreeFor(model.decoding.treeCoverage, treeRows, depth) : undefined;
-      this.tree = tree;
-      const sideOptions = { maxTokens: prepared.maxTokens, signal, now: this.options.clock.now, sampling, noRepeatNgram };
-      const baseline = new Side('baseline', backend.baseline, backend.label, 0, model.tokenizer, sideOptions);
-      const mtp = new Side('mtp', backend.mtp, backend.label, depth, model.tokenizer, { ...sideOptions, tree });
-      this.sides = { baseline, mtp };
       this.setPhase('running');
-
-      for (const side of [baseline, mtp]) {
-        await this.options.clock.waitVisible(signal);
-        if (!isCurrent()) return;
-        await side.prefill(prepared.tokens);
-        this.changed();
-      }
-      for (;;) {
-        await this.options.clock.waitVisible(signal);
-        if (!isCurrent()) return;
-        const open = [baseline, mtp].filter((s) => !s.stopped);
-        if (open.length === 0) break;
-        // The side that has used less step time goes next (the baseline on a tie).
-        const next = open.reduce((a, b) => (b.decodeMs < a.decodeMs ? b : a));
-        await next.step();
-        this.changed();
-        await this.yieldTask();
-      }
-      if (!isCurrent()) return;
-      this.result = {
-        prompt: { text: request.text, tokens: prepared.tokens, textTokens: prepared.textTokens, keptTokens: prepared.keptTokens },
-        depth,
-        tree: tree ? treeSetting(tree) : null,
-        maxTokens: prepared.maxTokens,
-        temperature,
-        seed,
-        noRepeatNgram,
-        backend: backend.kind,
-        engine: backend.label,
-        baseline: baseline.result(),
-        mtp: mtp.result(),
-        speedup: speedup(baseline.metrics.snapshot(), mtp.metrics.snapshot()),
-      };
+      const result = await run.race(isCurrent);
+      if (!result) return;
+      this.result = result;
       this.setPhase('done');
     } catch (e) {
       if (!isCurrent()) return;
-      const lostNote = this.backendStale ? ' The engines will be rebuilt on a new device at the next Run.' : '';
+      const lostNote = this.session.deviceLost ? ' The engines will be rebuilt on a new device at the next Run.' : '';
       this.runNotices = [...this.runNotices, { level: 'error', text: `The run failed: ${clause(e)}.${lostNote}` }];
       this.setPhase('error');
     }
-  }
-
-  private async buildBackend(model: Model): Promise<void> {
-    this.backend?.dispose();
-    this.backend = undefined;
-    this.backendStale = false;
-    this.device = { state: 'loading' };
-    this.changed();
-    const backend = await this.options.createBackend(model.weights);
-    this.backend = backend;
-    this.device = backend.report ? { state: 'done', report: backend.report } : { state: 'error', failure: backend.failure };
-    this.deviceNotices = backendNotices(backend);
-    void backend.lost.then((why) => {
-      if (this.backend !== backend) return;
-      this.backendStale = true;
-      this.device = { state: 'error', failure: { reason: 'lost', message: why } };
-      this.deviceNotices = [lostDeviceNotice(why)];
-      this.changed();
-    });
   }
 
   private setPhase(phase: RacePhase): void {
@@ -439,14 +303,4 @@ export class RaceController {
   private changed(): void {
     this.options.onChange?.();
   }
-}
-
-/** A tree as the view shows it: its verify rows and candidates per depth. */
-function treeSetting(tree: DraftTree): TreeSetting {
-  return { rows: tree.size + 1, shape: tree.describe() };
-}
-
-/** What the page calls a model: its catalogue title (its name, for one not in the catalogue). */
-function titleOf(name: string): string {
-  return modelEntry(name)?.title ?? name;
 }
