@@ -9,12 +9,11 @@
 // Four lanes per (row, head), each an online softmax (FlashAttention's running max, sum and
 // output, rescaled when the max grows) over its keys t = lane, lane + 4, ..; one barrier, then the
 // four partials are merged. Few lanes and one barrier because on a CPU rasteriser (SwiftShader)
-// invocations and barriers are what a workgroup costs: a depth-2 step's attention fell from about
-// 30 ms to 2.7 ms there (npm run profile) against a 64-lane version with two reduction trees, and a
-// fused version with the output projection (one workgroup of 64 a row, all heads) was 2x slower at
-// 4 rows than this kernel and the projection apart (1.5 ms against 3 ms). On a GPU a decode block
-// is a handful of workgroups either way (launch latency, not arithmetic), and a prefill of 256 rows
-// still gives 1024 workgroups. The output projection and the residual add open wo-ffn.wgsl.
+// invocations and barriers are what a workgroup costs: there this kernel beats a 64-lane version with
+// two reduction trees by far, and it plus a separate output projection beats a kernel fusing the two (one
+// workgroup of 64 a row, all heads; docs/journal.md, "Figures moved from code comments"). On a GPU a
+// decode block is a handful of workgroups either way (launch latency, not arithmetic), and a prefill
+// of 256 rows still gives 1024 workgroups. The output projection and the residual add open wo-ffn.wgsl.
 //
 // Fixed reduction order per (row, head), independent of M: each dot product is a sequential fma
 // chain over the head's dimensions; each lane runs over its keys in order (e = lane, lane + 4, ..,
@@ -45,7 +44,7 @@ struct Params {
 @group(0) @binding(3) var<storage, read_write> O: array<f32>;
 
 // The model's head size, fixed when the pipeline is made (Kernels.create's headDim), so that the
-// branches on it below fold away: tested per key, they made the kernel 1.6x slower on SwiftShader.
+// branches on it below fold away: tested per key, they made the kernel slower on SwiftShader (docs/journal.md).
 override HEAD_DIM: u32;
 const LANES: u32 = 4u;
 var<workgroup> lane_max: array<f32, LANES>;
@@ -54,8 +53,8 @@ var<workgroup> lane_out: array<vec4<f32>, 64>; // LANES x 16 vec4s (64 dims): la
 
 // A head's dims live in registers, 32 at a time (Part: 8 vec4s, dims 32 h .. 32 h + 31 of a head),
 // every index a constant: with loops over private arrays instead, SwiftShader kept them in memory
-// and the kernel was 3x slower (0.42 against 0.16 ms a row at position 128). A head of up to 32
-// dims is one Part, up to 64 two.
+// and the kernel was several times slower (docs/journal.md). A head of up to 32 dims is one Part, up
+// to 64 two.
 alias Part = array<vec4<f32>, 8>;
 
 fn ld(e: u32) -> vec4<f32> { return vec4<f32>(C[e], C[e + 1u], C[e + 2u], C[e + 3u]); }

@@ -21,7 +21,7 @@
 // GROUP): the first d/8 units take four of Q's rotation pairs (j, j + hd/2) of a head, j = 4c ..
 // 4c + 3, the next d/8 the same of K, the last d/8 eight columns of V. A rotation pair is one
 // invocation's, so RoPE needs no exchange between lanes. Dispatch (ceil(3d / 8 / 64), ceil(M / 4),
-// 1): one workgroup at d = 128 (on SwiftShader a second workgroup measured no faster). Every
+// 1): one workgroup at d = 128 (on SwiftShader a second workgroup was no faster). Every
 // workgroup normalises its group's rows itself (d floats a row: cheaper than a dispatch).
 // Limits: d <= 256; d and every weight offset multiples of 4 (vec4 loads); head_dim a multiple of 8 (Kernels.qkv checks).
 

@@ -30,7 +30,7 @@ var<workgroup> norm_partial: array<vec4<f32>, WG>;
 
 // Dynamic indices into a vector or a matrix (v[i], a[j] with i, j not constants) cost SwiftShader a
 // round trip through memory: unrolled by hand (.x .. .w, a[0] .. a[3]), the products and wo_ffn
-// measured 1.5x faster. So the helpers below take rows and components by constant index, and the
+// ran faster (docs/journal.md). So the helpers below take rows and components by constant index, and the
 // kernels call them once per row of a group.
 
 fn load_x4(e: u32) -> vec4<f32> { return vec4<f32>(X[e], X[e + 1u], X[e + 2u], X[e + 3u]); }
@@ -100,9 +100,8 @@ fn chain4(acc: vec4<f32>, x: vec4<f32>, w: mat4x4<f32>) -> vec4<f32> {
 // acc = fma(x[k], w[k], acc) over k = 0 .. 4 k4 - 1 in order, continued from acc. The rows are the
 // first k4 vec4s of each of `rows`' m rows; columns past m keep acc. One loop per m, not the
 // four-row loop with row min(j, m - 1) standing in for row j: that made Chromium's depth-1 MTP
-// steps (2-row blocks) slower in 7 of 9 back-to-back rounds, their speedup lower in all 9 (README);
-// nor one loop with a branch on m per row, since a branch on a uniform in a hot loop costs SwiftShader
-// about 1.6x (README).
+// steps (2-row blocks) slower; nor one loop with a branch on m per row, since a branch on a uniform in
+// a hot loop is slow on SwiftShader (both: docs/journal.md, "Figures moved from code comments").
 fn products(rows: ptr<workgroup, Rows>, m: u32, k4: u32, w: u32, n4: u32, acc: mat4x4<f32>) -> mat4x4<f32> {
   var a = acc;
   if (m == 1u) {

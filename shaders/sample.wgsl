@@ -27,10 +27,8 @@
 //
 // Workgroup layout: 64 invocations per row, n <= 2048 (the row's e values live in workgroup memory);
 // dispatch (M, 1, 1). Few invocations because on SwiftShader (a CPU) every barrier switches between all
-// of them: measured there (n = 1024, T 0.8, 5 rows, median of 7x20 dispatches) 0.75 ms a row with
-// top_p = 1 and 3.1 ms with top_p = 0.9, against 3.4 and 6.6 ms with 256 invocations (16 gave 0.57
-// and 2.1 ms, but would leave a GPU's lanes idle); a bisection on the bit patterns instead of the
-// S(v) sums (30 workgroup sums) took ~11 ms.
+// of them: 64 is much faster there than 256 (16 faster still, but would leave a GPU's lanes idle), and
+// a bisection on the bit patterns instead of the S(v) sums was slower (docs/journal.md).
 
 struct Params {
   n: u32, inv_temp: f32, top_p: f32,

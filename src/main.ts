@@ -64,9 +64,8 @@ if (import.meta.env.DEV) window.__race = controller;
 
 /**
  * While a race runs, the page renders at most this often. Rendering every frame made each decode
- * step half as slow again in headless Chromium on SwiftShader (style, layout and raster share the
- * CPU with the "GPU"): baseline 23-25 ms a step in the race against 14.5 in `npm run bench:browser`,
- * 16-18 with no rendering at all. Seven updates a second still show the text flowing.
+ * step markedly slower in headless Chromium on SwiftShader (style, layout and raster share the
+ * CPU with the "GPU"; docs/journal.md). Seven updates a second still show the text flowing.
  */
 const RUNNING_RENDER_INTERVAL_MS = 150;
 

@@ -221,7 +221,7 @@ class EngineHungError extends Error {
   }
 }
 
-/** Submissions per block size for the profiler panel's cost curve (SwiftShader: ~50 ms each). */
+/** Submissions per row-batch size for the profiler panel's cost curve: a median of 3, few since a submission is slow on a CPU rasteriser. */
 const PROFILE_COST_REPEATS = 3;
 
 /** Two engines on one WebGPU device, or on the CPU reference when the page gets no device. */

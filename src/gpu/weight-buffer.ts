@@ -5,8 +5,8 @@
 //     matrix whose row k holds input k's weight for every Q, K and V output, W1 and W3 one [d, 2h],
 //     and the head (the tied embedding) a [d, V] copy.
 // Transposed, the lanes of a workgroup that compute consecutive outputs read consecutive floats:
-// measured on SwiftShader (a [128, 384] product, 4 outputs a lane) 0.22-0.28 ms against 0.55-0.59 ms
-// for a lane streaming its own [out, in] row; on a GPU it is the coalesced layout.
+// faster on SwiftShader than a lane streaming its own [out, in] row (docs/journal.md); on a GPU it is
+// the coalesced layout.
 // Every tensor starts at a multiple of 4 floats (the kernels load vec4s).
 import { expectedTensors, mainBlocks, mtpBlocks, type ModelConfig } from '../model/config.ts';
 import type { Weights } from '../model/weights.ts';

@@ -1,6 +1,5 @@
 // The shipped models (public/models/<name>.*), in the order the page offers them: the model
-// whose measured speedup is higher comes first (README, "Benchmark": python-mtp 1.43-1.53x,
-// kjv-mtp 1.35-1.49x on SwiftShader, 2026-12-01). The page, the kiosk and
+// whose measured speedup is higher comes first (README, "Benchmark"; docs/journal.md). The page, the kiosk and
 // the command-line tools take a model by one of these names, and nothing else (so a name can
 // never be a path). Each has presets for the page and a prompt file for the benchmarks
 // (src/model/prompts/<name>.txt, one prompt a line, see promptLines), written here, not taken
