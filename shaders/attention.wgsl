@@ -1,5 +1,5 @@
-// attention.wgsl: causal multi-head attention for a block of M query rows in slots pos0 .. pos0+M-1
-// over a block's Q | K | V cache (qkv.wgsl wrote the block's own rows there). Row r, head h at
+// attention.wgsl: causal multi-head attention for a row batch of M query rows in slots pos0 .. pos0+M-1
+// over a block's Q | K | V cache (qkv.wgsl wrote the batch's own rows there). Row r, head h at
 // position pos (pos0 + r, or a tree row's, prelude.wgsl) attends to the keys of positions
 // e = 0 .. pos, key e in cache row slot(e) = e, except a tree row's keys at e >= prefix, which are
 // its branch's rows (Node.keys): a draft-tree node sees the committed prefix and its ancestors, never
@@ -12,7 +12,7 @@
 // invocations and barriers are what a workgroup costs: there this kernel beats a 64-lane version with
 // two reduction trees by far, and it plus a separate output projection beats a kernel fusing the two (one
 // workgroup of 64 a row, all heads; docs/journal.md, "Figures moved from code comments"). On a GPU a
-// decode block is a handful of workgroups either way (launch latency, not arithmetic), and a prefill
+// decode row batch is a handful of workgroups either way (launch latency, not arithmetic), and a prefill
 // of 256 rows still gives 1024 workgroups. The output projection and the residual add open wo-ffn.wgsl.
 //
 // Fixed reduction order per (row, head), independent of M: each dot product is a sequential fma
@@ -21,7 +21,7 @@
 // merge in order.
 //
 // Bindings (group 0):
-//   0 uniform Block  (dynamic offset, declared in prelude.wgsl): rows M, pos0, tree rows
+//   0 uniform RowBatch (dynamic offset, declared in prelude.wgsl): rows M, pos0, tree rows
 //   1 uniform Params (static): n_heads, scale, the cache's layout, view of out (HEAD_DIM: below)
 //   2 C:   storage read f32, the Q | K | V cache: position t's q at q_base + t * c_stride, k at
 //          k_base + t * c_stride, v at v_base + t * c_stride; head h at + h * head_dim

@@ -8,7 +8,7 @@
 // per column does every move of its column, and no two invocations touch the same float.
 //
 // Bindings (group 0):
-//   0 uniform Block  (dynamic offset, prelude.wgsl): rows = moves, the moves' Nodes at nodes
+//   0 uniform RowBatch (dynamic offset, prelude.wgsl): rows = moves, the moves' Nodes at nodes
 //   1 uniform Params (static): layers, each layer's cache size (c_layer floats) and row (c_width), d
 //   2 C:     storage rw f32, the main model's caches in one buffer: layer l's slot s at l * c_layer + s * c_width
 //   3 X:     storage rw f32, the main stream: slot s at s * d

@@ -3,7 +3,7 @@
 // vocab - 1 (no out-of-bounds read; the engine never produces them).
 //
 // Bindings (group 0):
-//   0 uniform Block  (dynamic offset, declared in prelude.wgsl): rows M, pos0
+//   0 uniform RowBatch (dynamic offset, declared in prelude.wgsl): rows M, pos0
 //   1 uniform Params (static): d, vocab, table_base, token view, out view
 //   2 table:  storage read f32, row v at table_base + v * d
 //   3 tokens: storage read u32, id of row r at tok_base + (tok_positional * pos0 + r) * tok_stride

@@ -1,4 +1,4 @@
-// head.wgsl: a model's output for a block of rows, in one dispatch: the final RMSNorm, the logits
+// head.wgsl: a model's output for a row batch, in one dispatch: the final RMSNorm, the logits
 // against the tied embedding table, and their argmax:
 //   a = x / sqrt(mean(x^2) + eps) * g,   logits[r, n] = a . E[n],   id[r] = argmax_n logits[r, n]
 // Ties go to the lowest index, as ops.argmax; NaNs are skipped (an all-NaN row gives 0). The ids
@@ -10,7 +10,7 @@
 // (n_out 0: one, as a sequence row). Candidate c is the best logit ranked after candidate c - 1.
 //
 // Bindings (group 0):
-//   0 uniform Block  (dynamic offset, prelude.wgsl): rows M, pos0, tree rows, top
+//   0 uniform RowBatch (dynamic offset, prelude.wgsl): rows M, pos0, tree rows, top
 //   1 uniform Params (static): d, n (vocabulary), eps, view of X, g_base, e_base, views of L and ids
 //   2 X:   the residual stream (rows.wgsl), row r at x_base + (x_positional * pos0 + r) * x_stride
 //   3 W:   the weights buffer (rows.wgsl): g at float g_base, E transposed ([d, n]) at e_base
@@ -156,7 +156,7 @@ fn main(@builtin(workgroup_id) wg: vec3<u32>, @builtin(local_invocation_index) t
   merge(t, m, r0, 0u);
 
   // Further candidates (a draft tree's drafters): batch.top rounds for sequence rows, or the most any of
-  // the block's tree rows asks for (Block.top holds it then too).
+  // the batch's tree rows asks for (RowBatch.top holds it then too).
   for (var round = 1u; round < batch.top; round++) {
     workgroupBarrier(); // last_* written
     let l0 = Best(last_v[0], last_i[0]);

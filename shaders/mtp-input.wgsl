@@ -1,4 +1,4 @@
-// mtp-input.wgsl: MTP module k's input for a block of rows, in one dispatch (DeepSeek-V3 section
+// mtp-input.wgsl: MTP module k's input for a row batch, in one dispatch (DeepSeek-V3 section
 // 2.2): the embedding of the token k positions ahead, both RMSNorms, their concatenation and the
 // projection, at every row (pos = pos0 + r):
 //   e = E[token[pos + k]],   a = [norm(h) * gh ; norm(e) * ge]   (2d wide),   y = a P^T   (P: [d, 2d])
@@ -8,7 +8,7 @@
 // Token ids >= vocab clamp to vocab - 1 (no out-of-bounds read; the engine never produces them).
 //
 // Bindings (group 0):
-//   0 uniform Block  (dynamic offset, prelude.wgsl): rows M, pos0, tree rows
+//   0 uniform RowBatch (dynamic offset, prelude.wgsl): rows M, pos0, tree rows
 //   1 uniform Params (static): d, vocab, eps, views of X, tokens and Y, e_base, gh_base, ge_base, w_base
 //   2 X:      the previous model's stream (rows.wgsl), row r at x_base + (x_positional * pos0 + r) * x_stride
 //   3 W:      the weights buffer (rows.wgsl): E row v at float e_base + v * d, gh at gh_base, ge at

@@ -1,4 +1,4 @@
-// qkv.wgsl: a transformer block's attention input, for a block of rows, in one dispatch: the
+// qkv.wgsl: a transformer block's attention input, for a row batch, in one dispatch: the
 // attention RMSNorm, the one product with the stacked [Wq; Wk; Wv], RoPE on Q and K, and the write
 // into the block's Q | K | V cache at the rows' slots (pos0 + r; the position is pos0 + r too, or a
 // tree row's own, prelude.wgsl row_pos):
@@ -9,7 +9,7 @@
 // transcendental is involved and the rotation rounds as the CPU reference's does.
 //
 // Bindings (group 0):
-//   0 uniform Block  (dynamic offset, prelude.wgsl): rows M, pos0, tree rows
+//   0 uniform RowBatch (dynamic offset, prelude.wgsl): rows M, pos0, tree rows
 //   1 uniform Params (static): d, n_heads, head_dim, eps, view of X, g_base, w_base, view of C
 //   2 X:     the residual stream (rows.wgsl), row r at x_base + (x_positional * pos0 + r) * x_stride
 //   3 W:     the weights buffer (rows.wgsl): g at float g_base, W transposed ([d, 3d]) at w_base

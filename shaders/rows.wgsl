@@ -6,15 +6,15 @@
 //   binding 3 W: storage read vec4<f32>, the weights buffer; every offset and every matrix's width
 //                is a multiple of 4 floats, and so is d (vec4 loads; Kernels checks)
 //
-// A kernel takes its block's rows in groups of GROUP (a decode block, at most 4 rows, is one group),
+// A kernel takes its row batch in groups of GROUP rows (a decode batch, at most 4 rows, is one group),
 // so that each weight is read from memory once per group and used for all its rows. The products
 // have a loop for each m = 1 .. 4, so a group does only its own rows' arithmetic (a decode step's
 // blocks are mostly of 1-3 rows: a verify block of depth D has D + 1); results past row m are
 // meaningless and never stored.
 //
 // Every product is one chain per output, acc = fma(x[k], w[k], acc) for k = 0, 1, .., K-1 from 0,
-// so an output does not depend on the block size, on the row's place in its group, or on which
-// workgroup computed it: a row's results are the same bits in a prefill and in any decode block.
+// so an output does not depend on the batch size, on the row's place in its group, or on which
+// workgroup computed it: a row's results are the same bits in a prefill and in any decode batch.
 // The weight matrices are transposed, [in, out] (src/gpu/weight-buffer.ts); a lane computes four
 // consecutive outputs (a vec4) of every row of its group.
 @group(0) @binding(2) var<storage, read_write> X: array<f32>;

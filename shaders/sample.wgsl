@@ -12,13 +12,13 @@
 //             (inverse CDF). Only an i with e_i > 0 can be drawn; if rounding leaves none, the last one.
 // src/model/ops.ts samplingDistribution / sampleIndex compute the same in float64 (the test oracle).
 //
-// Reduction order (the same bits for a row whatever the block size): invocation t owns the
+// Reduction order (the same bits for a row whatever the batch size): invocation t owns the
 // contiguous chunk [t * c, (t + 1) * c), c = ceil(n / 64), summed in index order; the 64 chunk sums
 // go through two fixed levels (8 groups of 8 in order, then the 8 group sums in order), for totals,
 // maxima and the running sums of the draw alike. S(v) is a sequential sum over the row in index order.
 //
 // Bindings (group 0):
-//   0 uniform Block  (dynamic offset, declared in prelude.wgsl): rows M, pos0
+//   0 uniform RowBatch (dynamic offset, declared in prelude.wgsl): rows M, pos0
 //   1 uniform Params (static, rewritten when the setting changes): n, inv_temp, top_p, views of X, U, P, ids
 //   2 X:   storage read f32 logits,   row r at x_base + (x_positional * pos0 + r) * x_stride
 //   3 U:   storage read f32 uniform,  row r's at u_base + (u_positional * pos0 + r) * u_stride

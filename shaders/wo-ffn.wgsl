@@ -1,10 +1,10 @@
-// wo-ffn.wgsl: the rest of a transformer block after attention, for a block of rows, in one
+// wo-ffn.wgsl: the rest of a transformer block after attention, for a row batch, in one
 // dispatch: the output projection and its residual add, then the SwiGLU feed-forward part and its:
 //   x' = x + o Wo^T,   a = x' / sqrt(mean(x'^2) + eps) * g,   x = x' + (silu(a W1^T) * (a W3^T)) W2^T
 // with silu(z) = z / (1 + exp(-z)); o is the attention's output (attention.wgsl).
 //
 // Bindings (group 0):
-//   0 uniform Block  (dynamic offset, prelude.wgsl): rows M, pos0
+//   0 uniform RowBatch (dynamic offset, prelude.wgsl): rows M, pos0
 //   1 uniform Params (static): d, hidden, eps, views of X and O, wo_base, g_base, w13_base, w2_base
 //   2 X: the residual stream (rows.wgsl), row r at x_base + (x_positional * pos0 + r) * x_stride: read,
 //        then written once (only this workgroup touches its rows)

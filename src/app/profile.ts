@@ -21,7 +21,7 @@ export interface ProfiledStep extends RecordedStep {
 }
 
 export interface ProfileOptions {
-  /** Submissions per block size for the cost curve T(M), M = 1..4 (and the tree's rows). */
+  /** Submissions per row batch size for the cost curve T(M), M = 1..4 (and the tree's rows). */
   costRepeats: number;
   /** Profile a step of this draft tree instead of the chain of `depth`. */
   tree?: DraftTree;

@@ -18,7 +18,7 @@ export interface BenchQuery {
   /** Verify rows of the MTP side's draft tree; undefined or 0: the chain. */
   tree?: number;
   runs: number;
-  /** Repeats per block size for the cost curve T(M). */
+  /** Repeats per row batch size for the cost curve T(M). */
   costRepeats: number;
   /** Model base name in public/models/. */
   model: string;

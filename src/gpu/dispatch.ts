@@ -145,3 +145,44 @@ export class RowBatchSlots {
     this.buffer.destroy();
   }
 }
+
+// The checks each kernel use makes of its operands when it is built (kernels.ts).
+
+/** `n` is a whole count of at least `min`; a RangeError naming `what` otherwise. */
+export function checkCount(what: string, n: number, min = 1): void {
+  if (!Number.isInteger(n) || n < min) throw new RangeError(`${what} must be an integer >= ${min}, got ${n}`);
+}
+
+/**
+ * What every fused kernel asks of its shape (shaders/rows.wgsl): d a multiple of 4 up to
+ * FUSED_MAX_D, every weight view in one buffer (the W binding) at a multiple of 4 floats, and each
+ * matrix transposed to [in, out] (WeightBuffer.columns), its stride the width `products` names.
+ */
+export function checkFused(kernel: string, d: number, weights: Record<string, View>, products: Record<string, number> = {}): GPUBuffer {
+  checkCount(`${kernel}: d`, d);
+  if (d % 4 !== 0 || d > FUSED_MAX_D)
+    throw new RangeError(`${kernel}: d must be a multiple of 4 up to ${FUSED_MAX_D} (the fused kernels' widest row), got ${d}`);
+  const views = Object.entries(weights);
+  const buffer = views[0][1].buffer;
+  for (const [name, v] of views) {
+    if (v.buffer !== buffer) throw new Error(`${kernel}: ${name} must be in the same weights buffer as ${views[0][0]}`);
+    if ((v.base ?? 0) % 4 !== 0)
+      throw new RangeError(`${kernel}: ${name}'s offset must be a multiple of 4 floats (vec4 loads), got ${v.base}`);
+  }
+  for (const [name, width] of Object.entries(products))
+    if (weights[name].stride !== width)
+      throw new RangeError(
+        `${kernel}: ${name} must be a transposed matrix ${width} wide (WeightBuffer.columns), got a stride of ${weights[name].stride}`,
+      );
+  return buffer;
+}
+
+/** The head size of d split into nHeads: a multiple of `multiple` (qkv: four RoPE pairs a lane; attention: vec4s), at most ATTENTION_MAX_HEAD_DIM. */
+export function checkHeads(kernel: string, d: number, nHeads: number, multiple: number): number {
+  checkCount(`${kernel}: nHeads`, nHeads);
+  const headDim = d / nHeads;
+  if (!Number.isInteger(headDim) || headDim % multiple !== 0)
+    throw new RangeError(`${kernel}: d ${d} must split into ${nHeads} heads of a multiple of ${multiple}`);
+  if (headDim > ATTENTION_MAX_HEAD_DIM) throw new RangeError(`${kernel}: headDim ${headDim} > ${ATTENTION_MAX_HEAD_DIM}`);
+  return headDim;
+}

@@ -31,18 +31,21 @@ import { checkSampling, type SamplingParams } from '../model/decode-engine.ts';
 import { ropeCosSin } from '../model/ops.ts';
 import {
   ATTENTION_MAX_HEAD_DIM,
-  ROW_BATCH_BYTES,
-  RowBatchSlots,
+  checkCount,
+  checkFused,
+  checkHeads,
   FFN_MAX_HIDDEN,
   FUSED_GROUP_ROWS,
-  FUSED_MAX_D,
+  ROW_BATCH_BYTES,
+  RowBatchSlots,
   SAMPLE_MAX_N,
   type Dispatch,
   type SampleDispatch,
   type View,
 } from './dispatch.ts';
-import { packParams, paramsLayout, viewFields } from './params.ts';
-import { shaders, type ShaderName } from './shaders.ts';
+import { packParams, viewFields } from './params.ts';
+import { compileKernels, NODES_BINDING, TREE_FAMILIES, type Family } from './pipelines.ts';
+import type { ShaderName } from './shaders.ts';
 import { NodeRecords } from './tree-rows.ts';
 
 /** cos/sin of every (position, pair index), by ops.ropeCosSin: the CPU reference's own values. */
@@ -53,69 +56,7 @@ export function ropeTableData(headDim: number, maxLen: number, theta: number): F
   return table;
 }
 
-type Access = 'read' | 'rw';
-
-interface Family {
-  layout: GPUBindGroupLayout;
-  storage: Access[];
-}
-
-// Each shader's storage bindings from binding 2 on (its Params: params.ts). The fused kernels' first
-// two are rows.wgsl's: the residual stream (read and written) and the weights.
-const FAMILIES: Record<ShaderName, Access[]> = {
-  embedding: ['read', 'read', 'rw'],
-  mtp_input: ['rw', 'read', 'read', 'rw'],
-  qkv: ['rw', 'read', 'read', 'rw'],
-  attention: ['read', 'rw'],
-  wo_ffn: ['rw', 'read', 'read'],
-  head: ['rw', 'read', 'rw', 'rw'],
-  sample: ['read', 'read', 'rw', 'rw'],
-  compact: ['rw', 'rw'],
-};
-
-/** The kernels that read draft-tree rows (binding 8: prelude.wgsl's Node records). */
-const TREE_FAMILIES: readonly ShaderName[] = ['mtp_input', 'qkv', 'attention', 'head', 'compact'];
-const NODES_BINDING = 8;
-
 const ceilDiv = (a: number, b: number) => Math.ceil(a / b);
-
-function checkCount(what: string, n: number, min = 1): void {
-  if (!Number.isInteger(n) || n < min) throw new RangeError(`${what} must be an integer >= ${min}, got ${n}`);
-}
-
-/**
- * What every fused kernel asks of its shape (shaders/rows.wgsl): d a multiple of 4 up to
- * FUSED_MAX_D, every weight view in one buffer (the W binding) at a multiple of 4 floats, and each
- * matrix transposed to [in, out] (WeightBuffer.columns), its stride the width `products` names.
- */
-function checkFused(kernel: string, d: number, weights: Record<string, View>, products: Record<string, number> = {}): GPUBuffer {
-  checkCount(`${kernel}: d`, d);
-  if (d % 4 !== 0 || d > FUSED_MAX_D)
-    throw new RangeError(`${kernel}: d must be a multiple of 4 up to ${FUSED_MAX_D} (the fused kernels' widest row), got ${d}`);
-  const views = Object.entries(weights);
-  const buffer = views[0][1].buffer;
-  for (const [name, v] of views) {
-    if (v.buffer !== buffer) throw new Error(`${kernel}: ${name} must be in the same weights buffer as ${views[0][0]}`);
-    if ((v.base ?? 0) % 4 !== 0)
-      throw new RangeError(`${kernel}: ${name}'s offset must be a multiple of 4 floats (vec4 loads), got ${v.base}`);
-  }
-  for (const [name, width] of Object.entries(products))
-    if (weights[name].stride !== width)
-      throw new RangeError(
-        `${kernel}: ${name} must be a transposed matrix ${width} wide (WeightBuffer.columns), got a stride of ${weights[name].stride}`,
-      );
-  return buffer;
-}
-
-/** The head size of d split into nHeads: a multiple of `multiple` (qkv: four RoPE pairs a lane; attention: vec4s), at most ATTENTION_MAX_HEAD_DIM. */
-function checkHeads(kernel: string, d: number, nHeads: number, multiple: number): number {
-  checkCount(`${kernel}: nHeads`, nHeads);
-  const headDim = d / nHeads;
-  if (!Number.isInteger(headDim) || headDim % multiple !== 0)
-    throw new RangeError(`${kernel}: d ${d} must split into ${nHeads} heads of a multiple of ${multiple}`);
-  if (headDim > ATTENTION_MAX_HEAD_DIM) throw new RangeError(`${kernel}: headDim ${headDim} > ${ATTENTION_MAX_HEAD_DIM}`);
-  return headDim;
-}
 
 /** A Q | K | V cache: rows of 3d floats by absolute position, q at `base`, k at base + d, v at base + 2d. */
 export interface QkvCache {
@@ -139,10 +80,8 @@ export class Kernels {
   ) {}
 
   /**
-   * Compiles the kernels. `headDim`: the model's head size, a constant of the attention pipeline
-   * (attention.wgsl HEAD_DIM). `slots`: how many row batches one submission may set (default 64); `nodes`:
-   * how many draft-tree rows (default 64). `only`:
-   * compile just these families (tests; SwiftShader takes seconds per pipeline), the others then throw.
+   * Compiles the kernels (pipelines.ts; `only` these families, the others then throw). `headDim`: the
+   * model's head size. `slots`: row batches one submission may set; `nodes`: draft-tree rows (64 each by default).
    */
   static async create(
     device: GPUDevice,
@@ -151,52 +90,9 @@ export class Kernels {
     const { headDim } = options;
     if (!Number.isInteger(headDim) || headDim < 4 || headDim > ATTENTION_MAX_HEAD_DIM || headDim % 4 !== 0)
       throw new RangeError(`headDim must be a multiple of 4 up to ${ATTENTION_MAX_HEAD_DIM}, got ${headDim}`);
-    const constants: Partial<Record<ShaderName, Record<string, number>>> = { attention: { HEAD_DIM: headDim } };
-    const families: Partial<Record<ShaderName, Family>> = {};
-    const pending: Promise<[string, GPUComputePipeline]>[] = [];
-    for (const [name, storage] of Object.entries(FAMILIES) as [ShaderName, Access[]][]) {
-      if (options.only && !options.only.includes(name)) continue;
-      const layout = device.createBindGroupLayout({
-        label: name,
-        entries: [
-          {
-            binding: 0,
-            visibility: GPUShaderStage.COMPUTE,
-            buffer: { type: 'uniform', hasDynamicOffset: true, minBindingSize: ROW_BATCH_BYTES },
-          },
-          { binding: 1, visibility: GPUShaderStage.COMPUTE, buffer: { type: 'uniform', minBindingSize: paramsLayout(name).bytes } },
-          ...storage.map((access, i) => ({
-            binding: i + 2,
-            visibility: GPUShaderStage.COMPUTE,
-            buffer: { type: access === 'read' ? ('read-only-storage' as const) : ('storage' as const) },
-          })),
-          ...(TREE_FAMILIES.includes(name)
-            ? [{ binding: NODES_BINDING, visibility: GPUShaderStage.COMPUTE, buffer: { type: 'read-only-storage' as const } }]
-            : []),
-        ],
-      });
-      families[name] = { layout, storage };
-      const module = device.createShaderModule({ label: name, code: shaders[name] });
-      const pipelineLayout = device.createPipelineLayout({ label: name, bindGroupLayouts: [layout] });
-      pending.push(
-        device
-          .createComputePipelineAsync({
-            label: name,
-            layout: pipelineLayout,
-            compute: { module, entryPoint: 'main', constants: constants[name] },
-          })
-          .then((p): [string, GPUComputePipeline] => [name, p]),
-      );
-    }
-    const pipelines = new Map(await Promise.all(pending));
-    return new Kernels(
-      device,
-      new RowBatchSlots(device, options.slots ?? 64),
-      new NodeRecords(device, options.nodes ?? 64),
-      families,
-      pipelines,
-      headDim,
-    );
+    const { families, pipelines } = await compileKernels(device, headDim, options.only);
+    const batches = new RowBatchSlots(device, options.slots ?? 64);
+    return new Kernels(device, batches, new NodeRecords(device, options.nodes ?? 64), families, pipelines, headDim);
   }
 
   /** A storage buffer holding the RoPE cos/sin table, for `qkv`. */

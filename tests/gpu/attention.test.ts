@@ -1,6 +1,6 @@
 // attention.wgsl against ops.attention over a Q | K | V cache at the shipped models' sizes (d 128,
 // 4 heads of 32, 256 positions), at heads of 64 and 16 dims (the head size is a pipeline constant,
-// so each is its own compile), its bit-exact block-size invariance, and the tree mask of draft-tree rows.
+// so each is its own compile), its bit-exact batch-size invariance, and the tree mask of draft-tree rows.
 import { describe, expect, it } from 'vitest';
 import { attention } from '../../src/model/ops.ts';
 import {
@@ -8,7 +8,7 @@ import {
   randomF32,
   readF32,
   rng,
-  runBlocks,
+  runBatches,
   runPass,
   upload,
   useKernels,
@@ -55,7 +55,7 @@ async function run(
     d: D,
     nHeads: D / headDim,
   });
-  runBlocks(rig, blocks, (pass, block) => dispatch.encode(pass, block));
+  runBatches(rig, blocks, (pass, block) => dispatch.encode(pass, block));
   return readF32(rig.device, out);
 }
 
@@ -100,7 +100,7 @@ describe('attention vs ops.attention', () => {
   });
 });
 
-describe('attention block-size invariance (bit-exact)', () => {
+describe('attention batch-size invariance (bit-exact)', () => {
   it('a block of 4 equals 4 blocks of 1, and other splits, at pos0 = 120', async () => {
     const data = cacheData(3);
     const want = await run(rigs[32], data, [[4, 120]]);

@@ -1,7 +1,7 @@
 // embedding.wgsl: rows of the real-size table (1024 x 128) gathered for token ids read from a GPU
 // buffer at an element offset. A gather is a copy: results are compared bit for bit.
 import { describe, expect, it } from 'vitest';
-import { readF32, randomF32, rng, runBlocks, upload, useKernels, zeros } from '../helpers/dawn.ts';
+import { readF32, randomF32, rng, runBatches, upload, useKernels, zeros } from '../helpers/dawn.ts';
 
 const rig = useKernels(['embedding']);
 const [V, D] = [1024, 128];
@@ -19,7 +19,7 @@ describe('embedding gather', () => {
       d: D,
       vocab: V,
     });
-    runBlocks(rig, [[5, 0]], (pass, block) => e.encode(pass, block));
+    runBatches(rig, [[5, 0]], (pass, block) => e.encode(pass, block));
     const got = await readF32(device, out);
     [0, 1023, 512, 7, 7].forEach((t, r) =>
       expect(got.subarray(4 + r * D, 4 + (r + 1) * D), `row ${r}`).toEqual(table.subarray(t * D, (t + 1) * D)),
@@ -40,7 +40,7 @@ describe('embedding gather', () => {
       d: D,
       vocab: V,
     });
-    runBlocks(rig, [[3, 39]], (pass, block) => e.encode(pass, block));
+    runBatches(rig, [[3, 39]], (pass, block) => e.encode(pass, block));
     const got = await readF32(device, out);
     [tokens[41], V - 1, tokens[43]].forEach((t, r) =>
       expect(got.subarray(r * D, (r + 1) * D), `row ${r}`).toEqual(table.subarray(t * D, (t + 1) * D)),

@@ -1,10 +1,10 @@
 // head.wgsl (final norm, logits against the tied embedding, argmax) against the CPU oracle
-// (ops.rmsnorm, ops.matvec, ops.argmax): logits at decode block sizes, the argmax of what the
+// (ops.rmsnorm, ops.matvec, ops.argmax): logits at decode row batch sizes, the argmax of what the
 // kernel wrote (ties to the lowest index, NaNs skipped), drafts written into the token buffer for
-// the next gather, a draft tree's candidates (ops.topCandidates), and bit-exact block-size invariance.
+// the next gather, a draft tree's candidates (ops.topCandidates), and bit-exact batch-size invariance.
 import { describe, expect, it } from 'vitest';
 import { argmax, matvec, rmsnorm, topCandidates } from '../../src/model/ops.ts';
-import { bitDifferences, readF32, readU32, runBlocks, runPass, upload, useKernels, worstError, zeros } from '../helpers/dawn.ts';
+import { bitDifferences, readF32, readU32, runBatches, runPass, upload, useKernels, worstError, zeros } from '../helpers/dawn.ts';
 import { gpuWeights, productScale, randomModel, randomRows, row } from '../helpers/fused.ts';
 import type { Weights } from '../../src/model/weights.ts';
 
@@ -30,7 +30,7 @@ function setup(weights: Weights, x: Float32Array, idsStride = 1) {
     eps,
   });
   const run = async (blocks: [number, number][]) => {
-    runBlocks(rig, blocks, (pass, block) => dispatch.encode(pass, block));
+    runBatches(rig, blocks, (pass, block) => dispatch.encode(pass, block));
     return { logits: await readF32(rig.device, logits), ids: await readU32(rig.device, ids) };
   };
   const reference = (pos: number) => {
@@ -126,7 +126,7 @@ describe("a draft tree's drafters: the best candidates of a row (ops.topCandidat
   });
 });
 
-describe('head block-size invariance (bit-exact)', () => {
+describe('head batch-size invariance (bit-exact)', () => {
   it('a block of 4 equals 4 blocks of 1 and a 3 + 1 split', async () => {
     const weights = randomModel({}, 31);
     const x = randomRows(32, S, 128, 3);
@@ -190,7 +190,7 @@ describe('drafts on the GPU', () => {
       d,
       vocab: V,
     });
-    runBlocks(
+    runBatches(
       rig,
       [
         [1, pos0],

@@ -1,6 +1,6 @@
 // mtp-input.wgsl (the embedding k positions ahead, both norms, their concatenation, the projection)
 // against the CPU oracle (ReferenceModel.mtp's first lines: ops.rmsnorm, ops.matvec), token ids
-// read by position from the token buffer (ids >= vocab clamped), and bit-exact block-size invariance.
+// read by position from the token buffer (ids >= vocab clamped), and bit-exact batch-size invariance.
 import { describe, expect, it } from 'vitest';
 import { matvec, rmsnorm } from '../../src/model/ops.ts';
 import { bitDifferences, upload, useKernels, worstError, zeros } from '../helpers/dawn.ts';
@@ -66,7 +66,7 @@ describe('mtp_input vs the CPU oracle', () => {
     });
 });
 
-describe('mtp_input block-size invariance (bit-exact)', () => {
+describe('mtp_input batch-size invariance (bit-exact)', () => {
   it('a block of 5 equals 5 blocks of 1 and a 4 + 1 split', async () => {
     const s = setup(3);
     const whole = await outputAfter(s, [[5, 80]]);

@@ -1,5 +1,5 @@
 // qkv.wgsl (norm, [Wq; Wk; Wv], RoPE, cache write) against the CPU oracle (ops.rmsnorm, ops.matvec,
-// ops.rope) at decode and prefill block sizes and several head sizes, and its bit-exact block-size
+// ops.rope) at decode and prefill row batch sizes and several head sizes, and its bit-exact batch-size
 // invariance: a row's cache entry is the same bits whatever block it was computed in.
 import { describe, expect, it } from 'vitest';
 import { matvec, rmsnorm, rope } from '../../src/model/ops.ts';
@@ -88,7 +88,7 @@ describe('qkv vs the CPU oracle', () => {
     });
 });
 
-describe('qkv block-size invariance (bit-exact)', () => {
+describe('qkv batch-size invariance (bit-exact)', () => {
   it('a block of 7 equals 7 blocks of 1 and a 3 + 4 split, at pos0 = 120', async () => {
     const s = setup();
     const whole = await cacheAfter([[7, 120]], s);

@@ -2,7 +2,7 @@
 // (src/model/ops.ts samplingDistribution + sampleIndex), over rows of 1024 logits.
 import { describe, expect, it } from 'vitest';
 import { sampleIndex, samplingDistribution } from '../../src/model/ops.ts';
-import { bitDifferences, randomF32, readF32, readU32, rng, runBlocks, upload, useKernels, zeros } from '../helpers/dawn.ts';
+import { bitDifferences, randomF32, readF32, readU32, rng, runBatches, upload, useKernels, zeros } from '../helpers/dawn.ts';
 
 const rig = useKernels(['sample']);
 const V = 1024;
@@ -43,7 +43,7 @@ describe('sample kernel', () => {
       n: V,
       ...setting,
     });
-    runBlocks(rig, [[rows, 0]], (pass, block) => s.encode(pass, block));
+    runBatches(rig, [[rows, 0]], (pass, block) => s.encode(pass, block));
     return { s, probs, ids };
   }
 
@@ -84,13 +84,13 @@ describe('sample kernel', () => {
     expect(tokens.every((t, i) => i === 0 || t >= tokens[i - 1])).toBe(true);
 
     s.setSampling({ temperature: 0.8, topP: 0.05 });
-    runBlocks(rig, [[rows, 0]], (pass, block) => s.encode(pass, block));
+    runBatches(rig, [[rows, 0]], (pass, block) => s.encode(pass, block));
     let best = 0;
     for (let i = 1; i < V; i++) if (logits[i] > logits[best]) best = i;
     expect(new Set(await readU32(device, ids))).toEqual(new Set([best]));
   });
 
-  it('is bit-identical per row whatever the block size (probabilities and tokens)', async () => {
+  it('is bit-identical per row whatever the row batch size (probabilities and tokens)', async () => {
     const { device, kernels } = rig;
     const logits = upload(device, logitsRows(3, 4));
     const uniforms = upload(device, Float32Array.from([0.1, 0.4, 0.6, 0.9]));
@@ -115,7 +115,7 @@ describe('sample kernel', () => {
         temperature: 0.9,
         topP: 0.8,
       });
-      runBlocks(rig, blocks, (pass, block) => s.encode(pass, block));
+      runBatches(rig, blocks, (pass, block) => s.encode(pass, block));
       results.push([await readF32(device, probs), await readU32(device, ids)]);
     }
     expect(bitDifferences(results[1][0], results[0][0])).toEqual([]);

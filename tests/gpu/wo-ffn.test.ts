@@ -1,6 +1,6 @@
 // wo-ffn.wgsl (Wo and its residual, then norm, SwiGLU, W2 and its residual) against the CPU oracle
-// (ops.matvec, ops.rmsnorm, ops.siluMul) at decode and prefill block sizes and at hidden widths
-// that use one or both halves of its activation memory, and its bit-exact block-size invariance.
+// (ops.matvec, ops.rmsnorm, ops.siluMul) at decode and prefill row batch sizes and at hidden widths
+// that use one or both halves of its activation memory, and its bit-exact batch-size invariance.
 import { describe, expect, it } from 'vitest';
 import { addInPlace, matvec, rmsnorm, siluMul } from '../../src/model/ops.ts';
 import { bitDifferences, upload, useKernels, worstError, zeros } from '../helpers/dawn.ts';
@@ -87,7 +87,7 @@ describe('wo_ffn vs the CPU oracle', () => {
     });
 });
 
-describe('wo_ffn block-size invariance (bit-exact)', () => {
+describe('wo_ffn batch-size invariance (bit-exact)', () => {
   it('a block of 6 equals 6 blocks of 1 and a 4 + 2 split, at pos0 = 40', async () => {
     const s = setup(384, 7);
     const whole = await streamAfter([[6, 40]], s);

@@ -65,10 +65,10 @@ export function useKernels(only: ShaderName[], headDim = 32): KernelRig {
 }
 
 /**
- * Sets block slots (one per [rows, pos0] pair, slots 0, 1, ..), uploads them, runs `body` for
- * each block in one compute pass and submits.
+ * Sets row batch slots (one per [rows, pos0] pair, slots 0, 1, ..), uploads them, runs `body` for
+ * each batch in one compute pass and submits.
  */
-export function runBlocks(
+export function runBatches(
   rig: KernelRig,
   blocks: [rows: number, pos0: number][],
   body: (pass: GPUComputePassEncoder, batch: RowBatch) => void,

@@ -1,12 +1,12 @@
 // What the fused kernels' tests share: a random model of any shape whose weights sit in the engine's
 // own WeightBuffer (so the tests read the layout the engine reads: vectors as stored, products
 // transposed), a residual stream of random rows by position, the CPU oracle's error scale of a
-// product, and a run of one kernel use over blocks of rows (for the bit-exact block-size checks).
+// product, and a run of one kernel use over row batches (for the bit-exact batch-size checks).
 import { expectedTensors, type ModelConfig } from '../../src/model/config.ts';
 import type { Weights } from '../../src/model/weights.ts';
 import type { Dispatch } from '../../src/gpu/dispatch.ts';
 import { WeightBuffer } from '../../src/gpu/weight-buffer.ts';
-import { randomF32, readF32, rng, runBlocks, type KernelRig } from './dawn.ts';
+import { randomF32, readF32, rng, runBatches, type KernelRig } from './dawn.ts';
 
 /** The shipped models' shape, one block and one module: each test changes what it tests. */
 export const SHAPE: ModelConfig = {
@@ -63,6 +63,6 @@ export function productScale(W: Float32Array, x: ArrayLike<number>, out: number)
 
 /** Runs `dispatch` over `blocks` (rows, pos0), each its own slot, in one pass as a step encodes them; reads `output` back. */
 export async function runOn(rig: KernelRig, dispatch: Dispatch, blocks: [number, number][], output: GPUBuffer): Promise<Float32Array> {
-  runBlocks(rig, blocks, (pass, block) => dispatch.encode(pass, block));
+  runBatches(rig, blocks, (pass, block) => dispatch.encode(pass, block));
   return readF32(rig.device, output);
 }
