@@ -24,22 +24,33 @@
 // browser and the dev server. Exit status: 0, 1 when there were errors or stalls or no run
 // finished, 2 for a bad option, 130/143 when interrupted.
 import type { Browser, CDPSession, Page } from 'playwright-core';
+import { readPage, recordStates } from './soak-page.ts';
 import { launchChromium, startDevServer, type DevServer } from './browser.ts';
 import { checkJsonPath, parseToolArgs, runCli, treeOption, UsageError, writeJsonFile } from './cli-options.ts';
+import {
+  errorCount,
+  fmtClock,
+  formatReport,
+  mb,
+  round,
+  type Counts,
+  type HeapSample,
+  type PagePoll,
+  type Row,
+  type SoakReport,
+  type StateEvent,
+} from './soak-report.ts';
 
 const USAGE = 'npm run soak -- [--minutes M] [--tree N] [--json OUT]';
 /** Longest soak: a day. */
 const MAX_MINUTES = 24 * 60;
 
 /**
- * Seconds without progress that count as a stall. On SwiftShader a decode step takes 15-100 ms and
- * a prefill a second or two; the slowest legitimate gap is a model switch (weights from the local
- * server, then the engines and their pipelines built, which gives no progress events): 11-16 s
- * measured on a 2-core machine with a load average of 5 (another job on its cores), while the
- * longest gap between tokens was under the 1 s poll. 45 s is about three times the slowest switch, so a
- * busy machine does not count as a stall, and well under autoplay's own watchdog (3 minutes, then
- * it reloads the page), so a hang is counted before the page hides it by reloading. A held
- * result gets the hold (3 s) on top before its next run is due.
+ * Seconds without progress that count as a stall: about three times the slowest legitimate gap, a
+ * model switch on a busy machine (weights from the local server, then the engines and their
+ * pipelines built, which gives no progress events; docs/journal.md), and well under autoplay's own
+ * watchdog (3 minutes, then it reloads the page), so a hang is counted before the page hides it by
+ * reloading. A held result gets the hold (3 s) on top before its next run is due.
  */
 const STALL_S = 45;
 const HOLD_S = 3;
@@ -49,76 +60,6 @@ const POLL_MS = 1000;
 const HEAP_WAIT_FOR_DONE_MS = 60_000;
 /** A CDP call or page.evaluate that takes longer than this counts as a hung page. */
 const CALL_TIMEOUT_MS = 30_000;
-
-interface HeapSample {
-  /** Seconds since the page was opened. */
-  at: number;
-  label: 'first' | 'periodic' | 'last';
-  model: string | undefined;
-  phase: string;
-  usedMB: number;
-  totalMB: number;
-}
-
-interface Row {
-  model: string;
-  /** 'chain' or 'tree N' (verify rows). */
-  mode: string;
-  /** The finished runs' drafts: depth, and a tree's candidates per depth ("d3", "d3 2-3-2"). */
-  drafts: string[];
-  runs: number;
-  errors: number;
-  stalls: number;
-  /** Mean MTP-over-baseline speedup of the finished runs. */
-  speedups: number[];
-}
-
-/** What the init script records on every change of #app[data-state]. */
-interface StateEvent {
-  state: string;
-  /** Date.now() in the page. */
-  at: number;
-  model?: string;
-  mode?: string;
-  draft?: string;
-  speedup?: number | null;
-}
-
-interface SoakReport {
-  url: string;
-  mode: string;
-  minutesAsked: number;
-  minutesRun: number;
-  interrupted: string | null;
-  stallSeconds: number;
-  totals: Counts & { errors: number };
-  rows: (Omit<Row, 'speedups'> & { meanSpeedup: number | null })[];
-  heap: { firstMB: number | null; lastMB: number | null; maxMB: number | null; growthPercent: number | null; samples: HeapSample[] };
-  longestGapSeconds: Record<string, number>;
-  stalls: { at: number; phase: string; model?: string; seconds: number }[];
-  messages: { at: number; kind: string; text: string }[];
-}
-
-interface Counts {
-  runs: number;
-  runErrors: number;
-  noticeErrors: number;
-  pageErrors: number;
-  consoleErrors: number;
-  crashes: number;
-  reloads: number;
-  stalls: number;
-}
-
-interface PagePoll {
-  phase: string;
-  model?: string;
-  /** Changes whenever anything moves: tokens on either side, bytes of a model, the phase, the prompt. */
-  progress: string;
-  tokens: number;
-  errors: string[];
-  events: StateEvent[];
-}
 
 await runCli(async () => {
   const { values } = parseToolArgs(
@@ -400,88 +341,6 @@ await runCli(async () => {
   }
 });
 
-function formatReport(r: SoakReport): string {
-  const t = r.totals;
-  const lines = [
-    `kiosk soak: ${r.minutesRun} min, ${r.mode}${r.interrupted ? ` (interrupted by ${r.interrupted})` : ''}`,
-    '',
-    table(
-      ['model', 'mode', 'drafts', 'runs', 'failed', 'stalls', 'speedup'],
-      [
-        ...r.rows.map((x) => [
-          x.model,
-          x.mode,
-          x.drafts.join(', ') || '-',
-          String(x.runs),
-          String(x.errors),
-          String(x.stalls),
-          x.meanSpeedup === null ? '-' : `${x.meanSpeedup.toFixed(2)}x`,
-        ]),
-        ['total', '', '', String(t.runs), String(t.runErrors), String(t.stalls), ''],
-      ],
-      3,
-    ),
-    '',
-    table(
-      ['runs', 'errors', 'stalls', 'heap first MB', 'last MB', 'max MB', 'growth'],
-      [
-        [
-          String(t.runs),
-          String(t.errors),
-          String(t.stalls),
-          mbCell(r.heap.firstMB),
-          mbCell(r.heap.lastMB),
-          mbCell(r.heap.maxMB),
-          r.heap.growthPercent === null ? '-' : `${r.heap.growthPercent >= 0 ? '+' : ''}${r.heap.growthPercent}%`,
-        ],
-      ],
-      0,
-    ),
-    '',
-    `errors: ${t.runErrors} failed runs (the error phase), ${t.noticeErrors} error notices, ${t.pageErrors} page errors, ${t.consoleErrors} console errors, ${t.crashes} crashes; ${t.reloads} reloads`,
-    `heap samples (MB after GC): ${r.heap.samples.map((s) => `${fmtClock(s.at)} ${s.usedMB.toFixed(2)}`).join(', ') || 'none'}`,
-    `longest gap without progress (s, stall at ${r.stallSeconds}): ${
-      Object.entries(r.longestGapSeconds)
-        .map(([phase, s]) => `${phase} ${s}`)
-        .join(', ') || '-'
-    }`,
-  ];
-  return lines.join('\n');
-}
-
-function errorCount(c: Counts): number {
-  return c.runErrors + c.noticeErrors + c.pageErrors + c.consoleErrors + c.crashes;
-}
-
-/** A text table: the first `left` columns left-aligned, the rest (numbers) right-aligned. */
-function table(head: string[], body: string[][], left: number): string {
-  const widths = head.map((h, i) => Math.max(h.length, ...body.map((row) => row[i].length)));
-  const line = (cells: string[]) =>
-    cells
-      .map((c, i) => (i < left ? c.padEnd(widths[i]) : c.padStart(widths[i])))
-      .join('  ')
-      .trimEnd();
-  return [line(head), line(widths.map((w) => '-'.repeat(w))), ...body.map(line)].join('\n');
-}
-
-// Function declarations, not consts: the main above runs (top-level await) before consts down here exist.
-function mb(bytes: number): number {
-  return round(bytes / (1024 * 1024), 3);
-}
-
-function mbCell(v: number | null): string {
-  return v === null ? '-' : v.toFixed(2);
-}
-
-function round(x: number, digits: number): number {
-  return Math.round(x * 10 ** digits) / 10 ** digits;
-}
-
-function fmtClock(seconds: number): string {
-  const s = Math.floor(seconds);
-  return `${String(Math.floor(s / 60)).padStart(2, '0')}:${String(s % 60).padStart(2, '0')}`;
-}
-
 function sleep(ms: number, signal: AbortSignal): Promise<void> {
   return new Promise((resolve) => {
     const timer = setTimeout(done, ms);
@@ -500,53 +359,4 @@ function withTimeout<T>(promise: Promise<T>, what: string): Promise<T> {
     timer = setTimeout(() => reject(new Error(`${what} took more than ${CALL_TIMEOUT_MS / 1000} s (the page is hung?)`)), CALL_TIMEOUT_MS);
   });
   return Promise.race([promise, timeout]).finally(() => clearTimeout(timer));
-}
-
-// --- In the page ---------------------------------------------------------------------------------
-
-/**
- * Init script: records every change of #app[data-state] (main.ts sets it once the page shows that
- * state; a finished run's result is on window.__raceResult by then), for the poll to drain.
- */
-function recordStates(): void {
-  const w = window as unknown as { __soakEvents: StateEvent[] };
-  w.__soakEvents = [];
-  let last: string | undefined;
-  new MutationObserver(() => {
-    const app = document.getElementById('app');
-    const state = app?.dataset.state;
-    if (!state || state === last) return;
-    last = state;
-    const result = window.__raceResult;
-    const model = window.__race?.modelName ?? window.__race?.selectedModel;
-    const ev: StateEvent = { state, at: Date.now(), model };
-    if (state === 'done' && result) {
-      ev.mode = result.tree ? `tree ${result.tree.rows}` : 'chain';
-      ev.draft = result.tree ? `d${result.depth} ${result.tree.shape}` : `d${result.depth}`;
-      ev.speedup = result.speedup;
-    }
-    // Drained every second; bounded in case the soak stops draining.
-    if (w.__soakEvents.length < 1000) w.__soakEvents.push(ev);
-  }).observe(document, { subtree: true, attributes: true, attributeFilter: ['data-state'] });
-}
-
-/** One look at the page: its phase, its progress, its error notices, and the state changes since the last look. */
-function readPage(): PagePoll {
-  const w = window as unknown as { __soakEvents?: StateEvent[] };
-  const events = w.__soakEvents ?? [];
-  w.__soakEvents = [];
-  const race = window.__race;
-  if (!race)
-    return { phase: document.getElementById('app')?.dataset.state ?? 'starting', progress: 'no controller', tokens: 0, errors: [], events };
-  const v = race.view();
-  const tokens = [v.baseline, v.mtp].reduce((n, side) => n + (side ? side.metrics.tokens + side.metrics.prefillTokens : 0), 0);
-  const errors = [...v.deviceNotices, ...v.runNotices].filter((n) => n.level === 'error').map((n) => n.text);
-  return {
-    phase: v.phase,
-    model: v.model?.name ?? v.selectedModel,
-    progress: [v.phase, v.selectedModel, v.loading?.received ?? '', v.prompt?.text ?? '', tokens, v.device.state].join('|'),
-    tokens,
-    errors,
-    events,
-  };
 }
