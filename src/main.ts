@@ -75,7 +75,7 @@ let lastRender = -Infinity;
 function schedule(): void {
   if (frame || wait) return;
   const early = RUNNING_RENDER_INTERVAL_MS - (performance.now() - lastRender);
-  if (controller.currentPhase === 'running' && early > 0) {
+  if (controller.computing && early > 0) {
     wait = setTimeout(() => {
       wait = undefined;
       schedule();
@@ -110,7 +110,8 @@ if (
   kiosk.depth !== undefined ||
   kiosk.tree !== undefined ||
   kiosk.tokens !== undefined ||
-  kiosk.temperature !== undefined
+  kiosk.temperature !== undefined ||
+  kiosk.pace !== undefined
 )
   view.request = {
     text: kiosk.prompts[0] ?? modelEntry(firstModel)?.presets[0]?.text ?? '',
@@ -118,6 +119,7 @@ if (
     tree: kiosk.tree,
     maxTokens: kiosk.tokens ?? DEFAULT_MAX_TOKENS,
     temperature: kiosk.temperature,
+    pace: kiosk.pace,
   };
 if (kiosk.autoplay) {
   view.autoplay = true;
@@ -128,6 +130,7 @@ if (kiosk.autoplay) {
     tree: kiosk.tree,
     maxTokens: kiosk.tokens ?? DEFAULT_MAX_TOKENS,
     temperature: kiosk.temperature,
+    pace: kiosk.pace ?? { kind: 'auto' },
     holdMs: kiosk.holdMs,
     hidden: () => clock.hidden,
     onRun: (request) => (view.request = { ...request }),

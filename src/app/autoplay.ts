@@ -20,6 +20,7 @@
 // A visitor's own Run is simply one more run: autoplay carries on once it is done.
 //
 // It holds one timer and one interval, and nothing that grows from run to run.
+import type { Pace } from './race-types.ts';
 import type { RacePhase, RunRequest } from './race-types.ts';
 
 /** The part of RaceController that autoplay drives. */
@@ -54,6 +55,8 @@ export interface AutoplayOptions {
   maxTokens: number;
   /** 0 or undefined: greedy. */
   temperature?: number;
+  /** How each race is shown (src/app/replay.ts). */
+  pace?: Pace;
   holdMs: number;
   retryMs?: number;
   maxRetryMs?: number;
@@ -189,6 +192,7 @@ export class Autoplay {
       tree: this.options.tree,
       maxTokens: this.options.maxTokens,
       temperature: this.options.temperature,
+      pace: this.options.pace,
     };
     this.options.onRun?.(request);
     void this.target.run(request).finally(() => this.settled());

@@ -8,6 +8,7 @@
 //   &tokens=N                  max new tokens a run (lowered to what the context allows)
 //   &temperature=T             0 (greedy, the default) .. 2: sample instead
 //   &hold=S                    seconds a finished result stays up before the next run (default 3)
+//   &pace=auto|live|N          slow motion: Auto (the default) slows a race too quick to follow; N a fixed factor
 //   &large                     large type for projectors; hides the developer sections
 //
 // Without `autoplay`, `prompt`, `depth`, `tree`, `tokens` and `temperature` only fill in the controls, and
@@ -15,6 +16,8 @@
 // never throws. A model is named by its catalogue name only (src/model/catalogue.ts), never a path.
 import { OptionError, parseOption } from '../decode/run-options.ts';
 import { MODELS, modelEntry, unknownModelMessage, type ModelEntry } from '../model/catalogue.ts';
+import type { Pace } from './race-types.ts';
+import { MAX_FACTOR, parsePace } from './replay.ts';
 
 export interface KioskOptions {
   autoplay: boolean;
@@ -28,6 +31,8 @@ export interface KioskOptions {
   temperature?: number;
   /** How long a finished run stays up in autoplay (ms). */
   holdMs: number;
+  /** How the races are shown (absent: the controls' default, Auto). */
+  pace?: Pace;
   large: boolean;
 }
 
@@ -71,6 +76,10 @@ export function parseKioskQuery(search: string, warn: (message: string) => void 
   }
 
   const hold = number('hold');
+  const rawPace = q.get('pace');
+  const pace = rawPace === null ? undefined : parsePace(rawPace);
+  if (rawPace !== null && !pace)
+    warn(`kiosk: ignoring pace=${JSON.stringify(rawPace)} (pace must be auto, live or a factor in 1..${MAX_FACTOR})`);
   return {
     autoplay: flag('autoplay'),
     prompts: q.getAll('prompt'),
@@ -80,6 +89,7 @@ export function parseKioskQuery(search: string, warn: (message: string) => void 
     tokens: number('tokens'),
     temperature: number('temperature'),
     holdMs: hold === undefined ? KIOSK_DEFAULTS.holdMs : Math.round(hold * 1000),
+    pace,
     large: flag('large'),
   };
 }

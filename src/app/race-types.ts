@@ -151,9 +151,15 @@ export interface RaceView {
   baseline?: SideView;
   mtp?: SideView;
   speedup: number | null;
+  /** How the run on show is shown (absent before a run): its pace, the slow-motion factor once chosen, and
+   * whether the race has ended while the replay goes on. */
+  pace?: { kind: Pace['kind']; factor: number | undefined; replaying: boolean };
   result?: RaceResult;
   profiler: ProfilerView;
 }
+
+/** How a race is shown: at its measured pace, in slow motion by a fixed factor, or by Auto's choice (src/app/replay.ts). */
+export type Pace = { kind: 'auto' } | { kind: 'live' } | { kind: 'fixed'; factor: number };
 
 export interface RunRequest {
   text: string;
@@ -165,6 +171,8 @@ export interface RunRequest {
   temperature?: number;
   /** Seed when sampling; absent: a fresh random one each run. */
   seed?: number;
+  /** How the page shows the race (src/app/replay.ts); absent: live. */
+  pace?: Pace;
 }
 
 /** What a model load is told besides the name. */

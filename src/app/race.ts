@@ -12,6 +12,7 @@
 //
 // The UI only reads `view()` (plain data) and calls `run()`. The controller calls `onChange`
 // after every change; the page coalesces those per frame.
+import { speedup } from '../decode/metrics.ts';
 import { maxNewTokens, preparePrompt } from '../decode/prompt.ts';
 import { modelEntry, unknownModelMessage } from '../model/catalogue.ts';
 import { clause } from '../model/errors.ts';
@@ -19,8 +20,25 @@ import type { Backend } from './backend.ts';
 import { ModelSession, titleOf } from './model-session.ts';
 import { ProfileLog } from './profile-log.ts';
 import { RaceRun, treeSetting, type RunSettings } from './race-run.ts';
-import type { Notice, RaceControllerOptions, RacePhase, RaceResult, RaceView, RunRequest } from './race-types.ts';
+import { Replay } from './replay.ts';
+import type { Notice, RaceControllerOptions, RacePhase, RaceResult, RaceView, RunRequest, SideView } from './race-types.ts';
 import { TaskChain } from './task-chain.ts';
+
+/** How often a replay that waits (a hidden page stops its clock) looks again. */
+const REPLAY_POLL_MS = 250;
+
+/** Resolves after `ms`, or at once when `signal` aborts. */
+function delay(ms: number, signal: AbortSignal): Promise<void> {
+  return new Promise((resolve) => {
+    const done = () => {
+      clearTimeout(timer);
+      signal.removeEventListener('abort', done);
+      resolve();
+    };
+    const timer = setTimeout(done, Math.max(0, ms));
+    signal.addEventListener('abort', done, { once: true });
+  });
+}
 
 /** A macrotask: the CPU engine's steps never await anything real, and the page must still paint. */
 function macrotask(): Promise<void> {
@@ -40,6 +58,10 @@ export class RaceController {
   private runNotices: Notice[] = [];
   /** The run on show (its text and figures), absent before a run and once the engines changed. */
   private current?: RaceRun;
+  /** How the run on show is shown: live, or replayed in slow motion (src/app/replay.ts). */
+  private replay?: Replay;
+  /** The run on show is still computing (its replay may go on after). */
+  private racing = false;
   /** The latest run's settings, kept on show until another model is chosen. */
   private settings?: RunSettings;
   private result?: RaceResult;
@@ -123,6 +145,7 @@ export class RaceController {
   /** Drops the last run's text and figures; with `model`, what only that model could use too. */
   private forget(model: boolean): void {
     this.current = undefined;
+    this.replay = undefined;
     this.result = undefined;
     this.runNotices = [];
     if (!model) return;
@@ -149,6 +172,7 @@ export class RaceController {
   view(): RaceView {
     const { model, backend } = this.session;
     const s = this.settings;
+    const shown = this.shownSides();
     return {
       phase: this.phase,
       selectedModel: this.session.selected,
@@ -173,9 +197,10 @@ export class RaceController {
       maxTokens: s?.maxTokens,
       temperature: s?.temperature,
       seed: s?.seed,
-      baseline: this.current?.sides.baseline.view(),
-      mtp: this.current?.sides.mtp.view(),
-      speedup: this.current ? this.current.speedup() : null,
+      baseline: shown?.baseline,
+      mtp: shown?.mtp,
+      speedup: shown?.baseline && shown.mtp ? speedup(shown.baseline.metrics, shown.mtp.metrics) : null,
+      pace: this.replay && { kind: this.replay.pace.kind, factor: this.replay.factor, replaying: this.phase === 'running' && !this.racing },
       result: this.result,
       profiler: this.profiles.view(this.profileConditions()),
     };
@@ -237,6 +262,19 @@ export class RaceController {
     return config ? maxNewTokens(config.max_seq_len, depth) : 0;
   }
 
+  /** Each side's view on show: as it is now, or as the slow-motion replay has got to. */
+  private shownSides(): { baseline?: SideView; mtp?: SideView } | undefined {
+    const run = this.current;
+    if (!run) return undefined;
+    if (this.replay && this.replay.factor !== 1) return this.replay.frame();
+    return { baseline: run.sides.baseline.view(), mtp: run.sides.mtp.view() };
+  }
+
+  /** The race of the run on show is computing (false once it has ended, while its replay goes on). */
+  get computing(): boolean {
+    return this.racing;
+  }
+
   /** The phase now (as view().phase, without building the whole view). */
   get currentPhase(): RacePhase {
     return this.phase;
@@ -276,15 +314,31 @@ export class RaceController {
         await this.session.buildBackend(model);
         if (!isCurrent()) return;
       }
-      const env = { clock: this.options.clock, yieldTask: this.yieldTask, changed: () => this.changed() };
-      const run = new RaceRun(model, this.session.backend!, request, signal, env);
+      const clock = this.options.clock;
+      // Each side's view is recorded at its measured decode time, for a slow-motion replay.
+      const record = () => {
+        for (const side of [run.sides.baseline, run.sides.mtp]) replay.record(side.id, side.decodeMs, side.view());
+        this.changed();
+      };
+      const run = new RaceRun(model, this.session.backend!, request, signal, { clock, yieldTask: this.yieldTask, changed: record });
+      const replay = new Replay(request.pace ?? { kind: 'live' }, clock.now, run.settings.maxTokens);
+      record();
       this.current = run;
+      this.replay = replay;
       this.settings = run.settings;
       this.runNotices = [...run.notes];
       this.result = undefined;
+      this.racing = true;
       this.setPhase('running');
-      const result = await run.race(isCurrent);
+      const result = await run.race(isCurrent).finally(() => (this.racing = false));
       if (!result) return;
+      replay.finish();
+      // The race is over at full speed; what the page shows catches up at the replay's pace.
+      while (!replay.caughtUp) {
+        await delay(Math.min(replay.nextDueInMs() ?? REPLAY_POLL_MS, REPLAY_POLL_MS), signal);
+        if (!isCurrent()) return;
+        this.changed();
+      }
       this.result = result;
       this.setPhase('done');
     } catch (e) {

@@ -7,6 +7,8 @@ import { LitElement, css, html, nothing, type PropertyValues } from 'lit';
 import { customElement, property, state } from 'lit/decorators.js';
 import { MAX_TEMPERATURE, RUN_OPTIONS } from '../decode/run-options.ts';
 import { MODELS, type ModelEntry } from '../model/catalogue.ts';
+import type { Pace } from '../app/race-types.ts';
+import { PACE_FACTORS, paceText, parsePace } from '../app/replay.ts';
 import { fieldStyles } from './field-styles.ts';
 import './model-picker.ts';
 import type { ModelSelectDetail } from './model-picker.ts';
@@ -25,6 +27,8 @@ export interface RunDetail {
   maxTokens: number;
   /** 0: greedy. */
   temperature: number;
+  /** How the page shows the race: slow motion (a fixed factor, or Auto's), or live. */
+  pace: Pace;
 }
 
 /** The draft-tree budgets offered (verify rows a step, root included); 0: the chain. */
@@ -41,6 +45,7 @@ export interface ControlsRequest {
   tree?: number;
   maxTokens: number;
   temperature?: number;
+  pace?: Pace;
 }
 
 @customElement('race-controls')
@@ -70,6 +75,7 @@ export class RaceControls extends LitElement {
   @state() private fieldNote?: string;
   @state() private temperature = 0;
   @state() private tree = 0;
+  @state() private pace: Pace = { kind: 'auto' };
 
   static override styles = [
     fieldStyles,
@@ -185,6 +191,7 @@ export class RaceControls extends LitElement {
       this.maxTokens = this.request.maxTokens;
       this.temperature = this.request.temperature ?? 0;
       this.tree = this.request.tree ?? 0;
+      this.pace = this.request.pace ?? { kind: 'auto' };
     }
     this.code = this.models.find((m) => m.name === this.model)?.domain === 'code';
   }
@@ -272,6 +279,23 @@ export class RaceControls extends LitElement {
             <output data-temperature>${this.temperature === 0 ? '0 · greedy' : `${this.temperature.toFixed(1)} · sampling`}</output></span
           >
         </label>
+        <label
+          title="The race always runs at full speed; slow motion shows its tokens at their measured times x a factor. Auto: slow motion when a race would be over in under 4 s."
+        >
+          Pace
+          <select
+            aria-label="Pace"
+            .value=${paceText(this.pace)}
+            @change=${(e: Event) => (this.pace = parsePace((e.target as HTMLSelectElement).value) ?? { kind: 'auto' })}
+          >
+            ${['auto', 'live', ...PACE_FACTORS.map(String)].map(
+              (p) =>
+                html`<option value=${p} ?selected=${p === paceText(this.pace)}>
+                  ${p === 'auto' ? 'auto (slow motion when quick)' : p === 'live' ? 'live' : `slow motion ×${p}`}
+                </option>`,
+            )}
+          </select>
+        </label>
         <button class="run" data-action="run" ?disabled=${this.disabled} @click=${this.fire}>Run</button>
       </div>
       ${this.fieldNote ? html`<p class="hint field-note" role="status">${this.fieldNote}</p>` : nothing}
@@ -316,7 +340,12 @@ export class RaceControls extends LitElement {
 
   private fire = (): void => {
     if (this.disabled) return;
-    const detail: RunDetail = { ...this.effective, temperature: this.temperature, tree: this.temperature > 0 ? 0 : this.tree };
+    const detail: RunDetail = {
+      ...this.effective,
+      temperature: this.temperature,
+      tree: this.temperature > 0 ? 0 : this.tree,
+      pace: this.pace,
+    };
     this.dispatchEvent(new CustomEvent<RunDetail>('race-run', { detail, bubbles: true, composed: true }));
   };
 }

@@ -33,6 +33,8 @@ export class RacePane extends LitElement {
   @property() prompt = '';
   @property({ type: Boolean }) promptCut = false;
   @property({ type: Boolean }) running = false;
+  /** The slow-motion factor the text is shown at (absent or 1: live), said beside the measured time. */
+  @property({ type: Number }) slowMotion?: number;
   /** Code: monospace, tabs of 4. */
   @property({ type: Boolean, reflect: true }) code = false;
   /** The MTP side's draft depth (the legend lists its positions). */
@@ -80,6 +82,15 @@ export class RacePane extends LitElement {
     .engine.cpu {
       background: #fff4d6;
       color: #7a5200;
+    }
+    .slow {
+      display: inline-block;
+      margin: 0.25rem 0 0 0.35rem;
+      padding: 0 0.45rem;
+      border-radius: 4px;
+      background: #e8f0fe;
+      color: #1d4ed8;
+      font-size: 0.78rem;
     }
     .rate {
       text-align: right;
@@ -243,6 +254,16 @@ export class RacePane extends LitElement {
           <h2>${this.heading}</h2>
           <p class="sub">${this.subtitle}</p>
           ${this.engine ? html`<span class="engine ${this.engine.startsWith('CPU') ? 'cpu' : ''}" data-engine>${this.engine}</span>` : nothing}
+          ${
+            this.slowMotion && this.slowMotion > 1
+              ? html`<span
+                  class="slow"
+                  data-slow-motion=${this.slowMotion}
+                  title="The race ran at full speed; its tokens are shown at their measured times x ${this.slowMotion}."
+                  >slow motion ×${this.slowMotion} · measured ${formatSeconds(m?.decodeMs)} s</span
+                >`
+              : nothing
+          }
         </div>
         <div class="rate">
           <span class="num" data-metric=${rateMetric}>${formatRate(m?.tokensPerSecond)}</span>
@@ -317,4 +338,9 @@ declare global {
   interface HTMLElementTagNameMap {
     'race-pane': RacePane;
   }
+}
+
+/** Measured decode time in seconds, as the slow-motion badge says it. */
+function formatSeconds(ms: number | undefined): string {
+  return ((ms ?? 0) / 1000).toFixed(ms !== undefined && ms < 10_000 ? 2 : 1);
 }

@@ -182,6 +182,7 @@ export class RaceView extends LitElement {
           ?promptCut=${v.prompt?.cut ?? false}
           ?running=${running}
           ?code=${code}
+          .slowMotion=${v.pace?.factor}
         ></race-pane>
         <race-pane
           side="mtp"
@@ -198,6 +199,7 @@ export class RaceView extends LitElement {
           ?running=${running}
           ?code=${code}
           .depth=${depth}
+          .slowMotion=${v.pace?.factor}
         ></race-pane>
       </div>
       <race-figures
