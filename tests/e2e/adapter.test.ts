@@ -6,6 +6,7 @@ import { mkdirSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Browser, Page } from 'playwright-core';
 import { launchChromium, startDevServer, type DevServer } from '../../scripts/browser.ts';
+import { livePace } from '../helpers/live-pace.ts';
 
 let server: DevServer;
 
@@ -22,7 +23,7 @@ async function openApp(browser: Browser): Promise<{ page: Page; state: string | 
   const page = await browser.newPage({ viewport: { width: 900, height: 700 } });
   const errors: string[] = [];
   page.on('pageerror', (e) => errors.push(e.message));
-  await page.goto(server.url);
+  await page.goto(livePace(server.url));
   await page.waitForSelector('#app:not([data-state="loading"])', { timeout: 60_000 });
   return { page, state: await page.getAttribute('#app', 'data-state'), errors };
 }

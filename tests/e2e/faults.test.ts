@@ -12,6 +12,7 @@ import { DEFAULT_MODEL, MODELS } from '../../src/model/catalogue.ts';
 import { DOWNLOAD_STALL_MS } from '../../src/app/backend.ts';
 import { startModelServer, type Fault, type ModelServer } from '../helpers/model-server.ts';
 import { WEBGPU_REQUEST_DEADLINE_MS } from '../../src/gpu/device.ts';
+import { livePace } from '../helpers/live-pace.ts';
 
 const rig = useServerAndChromium();
 
@@ -27,7 +28,7 @@ async function open(setup: (page: Page) => Promise<unknown>): Promise<{ page: Pa
   const errors: string[] = [];
   page.on('pageerror', (e) => errors.push(e.message));
   await setup(page);
-  await page.goto(rig.server.url);
+  await page.goto(livePace(rig.server.url));
   await page.waitForSelector('#app[data-state="idle"], #app[data-state="error"]', { timeout: WEBGPU_REQUEST_DEADLINE_MS + 120_000 });
   return { page, errors };
 }

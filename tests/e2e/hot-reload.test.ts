@@ -9,6 +9,7 @@ import { describe, expect, it } from 'vitest';
 import type { Page } from 'playwright-core';
 import { useServerAndChromium } from '../helpers/rig.ts';
 import { recordDevices } from '../helpers/devices.ts';
+import { livePace } from '../helpers/live-pace.ts';
 
 const ROOT = fileURLToPath(new URL('../../', import.meta.url));
 
@@ -37,7 +38,7 @@ async function open(): Promise<{ page: Page; errors: string[]; requests: string[
   });
   page.on('request', (r) => requests.push(r.url()));
   await page.addInitScript(recordDevices);
-  await page.goto(rig.server.url);
+  await page.goto(livePace(rig.server.url));
   await page.waitForSelector('#app[data-state="idle"]', { timeout: 120_000 });
   // Survives a hot update, not a page reload.
   await page.evaluate(() => ((window as unknown as { __marker: number }).__marker = 1));

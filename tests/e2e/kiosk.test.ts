@@ -11,6 +11,7 @@ import type { RaceResult } from '../../src/app/race-types.ts';
 import { DEFAULT_MODEL, modelEntry } from '../../src/model/catalogue.ts';
 import { launchChromium, startDevServer, type DevServer } from '../../scripts/browser.ts';
 import { recordDevices, destroyDevice, deviceCount } from '../helpers/devices.ts';
+import { livePace } from '../helpers/live-pace.ts';
 
 /** The runs the memory test watches; the heap is measured at run 2 and at the last one. */
 const RUNS = 8;
@@ -60,7 +61,7 @@ async function open(query: string, init?: () => void, viewport = { width: 1280, 
     if (m.type() === 'warning') warnings.push(m.text());
   });
   if (init) await page.addInitScript(init);
-  await page.goto(`${server.url}${query}`);
+  await page.goto(livePace(`${server.url}${query}`));
   return { page, errors, warnings };
 }
 

@@ -9,6 +9,7 @@ import type { Page } from 'playwright-core';
 import type { TraceEvent } from '../../src/app/trace.ts';
 import { readModel } from '../../scripts/node-model.ts';
 import { useServerAndChromium } from '../helpers/rig.ts';
+import { livePace } from '../helpers/live-pace.ts';
 
 const rig = useServerAndChromium();
 
@@ -37,7 +38,7 @@ describe.each([
     page.on('console', (m) => {
       if (m.type() === 'error') errors.push(m.text());
     });
-    await page.goto(rig.server.url);
+    await page.goto(livePace(rig.server.url));
     await page.waitForSelector('#app[data-state="idle"]', { timeout: 120_000 });
 
     // Collapsed at first; opening it shows the button, enabled once the engines are built.

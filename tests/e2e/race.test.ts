@@ -15,6 +15,7 @@ import { formatPercent, formatRate, formatRatio } from '../../src/ui/format.ts';
 import { readModel } from '../../scripts/node-model.ts';
 import { launchChromium, startDevServer, type DevServer } from '../../scripts/browser.ts';
 import { recordDevices, destroyDevice, deviceCount } from '../helpers/devices.ts';
+import { livePace } from '../helpers/live-pace.ts';
 
 const { weights, tokenizer } = readModel();
 const reference = new ReferenceModel(weights);
@@ -47,7 +48,7 @@ async function openApp(browser: Browser, query = ''): Promise<Opened> {
   page.on('console', (m) => {
     if (m.type() === 'error') errors.push(`${m.text()} (${m.location().url})`);
   });
-  await page.goto(`${server.url}${query}`);
+  await page.goto(livePace(`${server.url}${query}`));
   await page.waitForSelector('#app[data-state="idle"]', { timeout: 120_000 });
   return { page, errors };
 }
@@ -319,7 +320,7 @@ describe('the race, WebGPU on', () => {
     page.on('pageerror', (e) => errors.push(e.message));
     // Keep a handle on every device the page creates, to lose one from outside.
     await page.addInitScript(recordDevices);
-    await page.goto(server.url);
+    await page.goto(livePace(server.url));
     await page.waitForSelector('#app[data-state="idle"]', { timeout: 120_000 });
     await destroyDevice(page, 0);
     await page.waitForFunction(
