@@ -5,6 +5,9 @@
 // The model picker's choice (`model-select`) goes to RaceController.selectModel, which loads
 // public/models/<name>.* (the progress shows while the weights arrive) and rebuilds the engines.
 //
+// Model files are kept in the Cache API for the next visit (src/app/model-store.ts), and the built
+// site's service worker (public/sw.js) keeps the page itself, so that a reload offline works.
+//
 // Conference screens: the address's options (src/app/kiosk.ts) choose the model and fill in the
 // controls, `?autoplay` cycles models and prompts with no one at the keyboard
 // (src/app/autoplay.ts), `?large` sets large type.
@@ -15,6 +18,7 @@
 import { Autoplay } from './app/autoplay.ts';
 import * as backendModule from './app/backend.ts';
 import { kioskCycle, kioskModel, kioskPrompts, parseKioskQuery } from './app/kiosk.ts';
+import { cacheStore } from './app/model-store.ts';
 import { RaceController } from './app/race.ts';
 import type { RaceResult } from './app/race-types.ts';
 import { VisibleClock } from './app/visible-clock.ts';
@@ -41,12 +45,14 @@ let autoplay: Autoplay | undefined;
 let backend: typeof backendModule = backendModule;
 
 const firstModel = kioskModel(kiosk);
+const store = cacheStore(globalThis.caches);
 
 const controller = new RaceController({
   model: firstModel,
   // The signal reaches the fetches, so that choosing another model stops a download under way.
   loadModel: (name, { onProgress, signal }) =>
-    backend.fetchModel(`${import.meta.env.BASE_URL}models/${name}`, fetch, { onProgress, signal }),
+    backend.fetchModel(`${import.meta.env.BASE_URL}models/${name}`, fetch, { onProgress, signal, store, sha256: modelEntry(name)?.sha256 }),
+  forgetDownloads: () => store.clear(),
   // navigator.gpu is typed as always present; in browsers without WebGPU it is undefined.
   createBackend: (weights) =>
     backend.createBackend(weights, {
@@ -144,7 +150,27 @@ if (kiosk.autoplay) {
 view.addEventListener('race-run', (e) => void controller.run((e as CustomEvent<RunDetail>).detail));
 view.addEventListener('model-select', (e) => void controller.selectModel((e as CustomEvent<ModelSelectDetail>).detail.name));
 view.addEventListener('profile-step', () => void controller.profileStep());
+view.addEventListener('forget-models', () => void controller.forgetDownloads());
 void controller.start();
+
+// The built site only: the dev server's modules change with every edit.
+if (import.meta.env.PROD && 'serviceWorker' in navigator) void registerShellWorker();
+
+/**
+ * Registers public/sw.js (network first, the cache when offline) and hands it what this page
+ * loaded: the worker starts after those requests, so it could not have kept them itself.
+ */
+async function registerShellWorker(): Promise<void> {
+  try {
+    const base = import.meta.env.BASE_URL;
+    await navigator.serviceWorker.register(`${base}sw.js`, { scope: base });
+    const worker = (await navigator.serviceWorker.ready).active;
+    const loaded = performance.getEntriesByType('resource').map((e) => e.name);
+    worker?.postMessage({ keep: [location.href, ...loaded] });
+  } catch (e) {
+    console.warn(`The page will not work offline: its service worker did not register (${(e as Error).message}).`);
+  }
+}
 
 // Hot reload in `npm run dev`. An edit to a shader (shaders/*.wgsl, imported `?raw` by
 // src/gpu/shaders.ts), or to a module that only src/app/backend.ts leads to (the GPU engine,

@@ -1,5 +1,7 @@
 // The model files and the two engines of the race (baseline and MTP), on one WebGPU device or,
 // where the page has no WebGPU, on the CPU reference.
+import type { ModelFileHashes } from '../model/catalogue.ts';
+import type { ModelStore } from './model-store.ts';
 import type { DraftTree } from '../model/draft-tree.ts';
 import {
   acquireDevice,
@@ -26,6 +28,10 @@ export interface Model {
   tokenizer: Tokenizer;
   /** From the model card: how this model decodes (the no-repeat rule's n). */
   decoding: DecodingSettings;
+  /** Every file came from the kept copies (FetchModelOptions.store), none over the network. */
+  fromCache?: boolean;
+  /** What went wrong with keeping the files (none kept, a damaged copy replaced), for a notice. */
+  storeNote?: string;
 }
 
 /** A model file the server did not deliver, or delivered as something else; names the file. */
@@ -47,6 +53,9 @@ export interface FetchModelOptions {
   stallMs?: number;
   /** Aborts the downloads (another model was chosen). */
   signal?: AbortSignal;
+  /** Where files are kept between visits (src/app/model-store.ts), with each file's SHA-256 to check them by. */
+  store?: ModelStore;
+  sha256?: ModelFileHashes;
 }
 
 /**
@@ -58,8 +67,25 @@ export interface FetchModelOptions {
 export async function fetchModel(base: string, fetcher: typeof fetch = fetch, options: FetchModelOptions = {}): Promise<Model> {
   const stallMs = options.stallMs ?? DOWNLOAD_STALL_MS;
   const files = { weights: `${base}.safetensors`, tokenizer: `${base}.tokenizer.json`, card: `${base}.card.json` };
-  const json = async (url: string): Promise<unknown> => {
-    const bytes = await download(url, fetcher, stallMs, options.signal);
+  const { store, sha256 } = options;
+  let kept = 0;
+  /** A file's bytes: its kept copy when it is still the right one, else downloaded (and kept). */
+  const file = async (key: keyof ModelFileHashes, onProgress?: FetchModelOptions['onProgress']): Promise<Uint8Array> => {
+    const url = files[key];
+    const hash = sha256?.[key];
+    const copy = store && hash ? await store.read(url, hash) : undefined;
+    if (copy) {
+      kept++;
+      onProgress?.(copy.byteLength, copy.byteLength);
+      return copy;
+    }
+    const bytes = await download(url, fetcher, stallMs, options.signal, onProgress);
+    if (store && hash) await store.write(url, hash, bytes);
+    return bytes;
+  };
+  const json = async (key: 'tokenizer' | 'card'): Promise<unknown> => {
+    const url = files[key];
+    const bytes = await file(key);
     let text: string;
     try {
       text = new TextDecoder('utf-8', { fatal: true }).decode(bytes);
@@ -79,16 +105,14 @@ export async function fetchModel(base: string, fetcher: typeof fetch = fetch, op
       throw new ModelFileError(`${url}: ${clause(e)}`);
     }
   };
-  const [weightBytes, tokenizerJson, card] = await Promise.all([
-    download(files.weights, fetcher, stallMs, options.signal, options.onProgress),
-    json(files.tokenizer),
-    json(files.card),
-  ]);
+  const [weightBytes, tokenizerJson, card] = await Promise.all([file('weights', options.onProgress), json('tokenizer'), json('card')]);
   return {
     name: base.split('/').pop() ?? base,
     weights: named(files.weights, () => loadWeights(weightBytes.buffer as ArrayBuffer)),
     tokenizer: named(files.tokenizer, () => new Tokenizer(tokenizerJson as TokenizerJSON)),
     decoding: decodingSettings(card, files.card),
+    fromCache: kept === 3,
+    storeNote: store?.takeNote(),
   };
 }
 

@@ -113,6 +113,8 @@ export interface ModelView {
   maxSeqLen: number;
   /** Greedy runs' no-repeat n-gram rule (0: off), from the model card. */
   noRepeatNgram: number;
+  /** Its files came from the copies kept at an earlier visit. */
+  fromCache: boolean;
 }
 
 /** A model being loaded: which, and how many bytes of its weights have arrived. */
@@ -193,4 +195,6 @@ export interface RaceControllerOptions {
   onChange?: () => void;
   /** Lets the page render between steps (a macrotask by default). */
   yieldTask?: () => Promise<void>;
+  /** Forgets the model files kept for the next visit (the page's "Forget downloaded models"). */
+  forgetDownloads?: () => Promise<void>;
 }

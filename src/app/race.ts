@@ -130,11 +130,9 @@ export class RaceController {
       this.forget(other);
       const outcome = await this.session.load(name, signal);
       if (outcome.ready) {
+        const storeNote = this.session.model?.storeNote;
+        this.runNotices = [note, storeNote].filter((t) => t !== undefined).map((text) => ({ level: 'info', text }));
         this.setPhase('idle');
-        if (note) {
-          this.runNotices = [{ level: 'info', text: note }];
-          this.changed();
-        }
       } else if (!outcome.overtaken) {
         this.runNotices = [{ level: 'error', text: `Could not load the model ${name}: ${clause(outcome.error)}.` }];
         this.setPhase('error');
@@ -168,6 +166,17 @@ export class RaceController {
     });
   }
 
+  /** Forgets the model files kept for the next visit; says so (or why not). */
+  async forgetDownloads(): Promise<void> {
+    try {
+      await this.options.forgetDownloads?.();
+      this.runNotices = [{ level: 'info', text: 'Downloaded models forgotten: the next load of a model downloads it again.' }];
+    } catch (e) {
+      this.runNotices = [{ level: 'error', text: `Could not forget the downloaded models: ${clause(e)}.` }];
+    }
+    this.changed();
+  }
+
   /** Plain data for the UI. */
   view(): RaceView {
     const { model, backend } = this.session;
@@ -184,6 +193,7 @@ export class RaceController {
             mtpDepth: model.weights.config.mtp_depth,
             maxSeqLen: model.weights.config.max_seq_len,
             noRepeatNgram: model.decoding.noRepeatNgram,
+            fromCache: model.fromCache ?? false,
           }
         : undefined,
       loading: this.session.loading,

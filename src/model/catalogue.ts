@@ -25,6 +25,15 @@ export interface ModelEntry {
   presets: readonly PresetPrompt[];
   /** The benchmarks' default prompts file, as text. */
   benchPrompts: string;
+  /** SHA-256 of each shipped file (public/models/<name>.*), checked when a kept copy is read (tests/unit/catalogue.test.ts). */
+  sha256: ModelFileHashes;
+}
+
+/** SHA-256 (hex) of a model's three files. */
+export interface ModelFileHashes {
+  weights: string;
+  tokenizer: string;
+  card: string;
 }
 
 export const MODELS: readonly ModelEntry[] = [
@@ -33,6 +42,11 @@ export const MODELS: readonly ModelEntry[] = [
     title: 'Python code (the standard library)',
     domain: 'code',
     benchPrompts: pythonPrompts,
+    sha256: {
+      weights: 'eca48568a9857b0516b0621934c8c5594172d7a617062590a7c52883f0195b22',
+      tokenizer: 'dd247f7ed56aa2d5ac89773659c58148b8cfdea5ad23194c2a75210f1d46fa54',
+      card: 'b856dbb81afb68849f88fc34f3b1ad10094d880491e1e34962039e5defc4f414',
+    },
     presets: [
       { label: 'Function', text: 'def read_config(path):\n    """Return the settings in the file at path as a dict."""' },
       { label: 'Class', text: 'class Stack:\n    def __init__(self):\n        self.items = []\n\n    def push(self, item):' },
@@ -45,6 +59,11 @@ export const MODELS: readonly ModelEntry[] = [
     title: 'English prose (King James Bible)',
     domain: 'prose',
     benchPrompts: kjvPrompts,
+    sha256: {
+      weights: '3fc0f8f38a175af8dda5b1e0959e0986f338217ec23098be078fa81198007303',
+      tokenizer: 'bae9fe9d680ce1dcff3fb6bf4964424759c2706f2eefa98f8d81c4111f7c5936',
+      card: 'a1cc76f6385d1e44fd78929fa0e4a2b11f1ae22595b6dc6cba3a7d9c2b962b24',
+    },
     presets: [
       { label: 'Kings', text: 'And the king sent messengers unto the city, saying,' },
       { label: 'Shepherd', text: 'And the shepherd rose up early in the morning, and went' },
@@ -57,6 +76,11 @@ export const MODELS: readonly ModelEntry[] = [
     title: 'American English (Brown corpus)',
     domain: 'prose',
     benchPrompts: brownPrompts,
+    sha256: {
+      weights: '1896e039d26cdf1f3bc7c9729ba6904d7bba9d8f5e8fef2dae4bc1eaf6e50a4f',
+      tokenizer: 'e5f4c6f53cbb2051c51368b6f7d07db69baa4de968fcdae4823ea6e37e8baa3e',
+      card: '8ef27c03b83a7891e17ec905333a1a655cd65117db871a1bbd1224a07a27dc4b',
+    },
     presets: [
       {
         label: 'News',

@@ -220,6 +220,10 @@ export class RaceView extends LitElement {
           </p>
           <p>Figures count decode steps only (prefill apart); stepping pauses while the tab is hidden.</p>
           <p data-no-repeat>${noRepeatLine(v.model?.noRepeatNgram)}</p>
+          <p>
+            Models are kept in this browser after their first download, checked against their SHA-256 at every load.
+            <button type="button" data-action="forget-models" @click=${this.forgetModels}>Forget downloaded models</button>
+          </p>
         </div>
       </section>
       <details class="card profiler" data-section="developer">
@@ -228,6 +232,10 @@ export class RaceView extends LitElement {
       </details>
     `;
   }
+
+  private forgetModels = (): void => {
+    this.dispatchEvent(new CustomEvent('forget-models', { bubbles: true, composed: true }));
+  };
 
   private statusLine() {
     const v = this.view;
@@ -240,7 +248,9 @@ export class RaceView extends LitElement {
 
   private phaseLine() {
     const v = this.view;
-    const model = v.model ? html`Model <b>${v.model.name}</b> · ` : nothing;
+    const model = v.model
+      ? html`Model <b>${v.model.name}</b>${v.model.fromCache ? html` <span data-from-cache>(from cache)</span>` : nothing} · `
+      : nothing;
     switch (v.phase) {
       case 'loading':
         return v.loading && !v.model ? loadingLine(v.loading) : html`${model}Building the engines…`;

@@ -575,6 +575,7 @@ describe('RaceController.selectModel (models fetched over HTTP, as the page load
       mtpDepth: config.mtp_depth,
       maxSeqLen: config.max_seq_len,
       noRepeatNgram: onDisk.python.decoding.noRepeatNgram,
+      fromCache: false,
     });
     expect(view.model!.mtpDepth).toBe(3);
     expect(view.loading).toBeUndefined();
