@@ -65,6 +65,13 @@ export interface BenchReport {
   /** Greedy: the no-repeat n-gram rule's n (0: off); null when sampling. */
   no_repeat_ngram: number | null;
   cost_curve_ms: Record<string, number>;
+  /**
+   * Where an MTP step's time goes, derived from two measurements: `verify` is T(rows a step verifies)
+   * from the cost curve, `drafting` the MTP step's ms less that (all modules' catch-up and drafting,
+   * plus the loop's own bookkeeping); `per_module_over_t1` = drafting / depth / T(1), the cost c of one
+   * module next to a main-model step. Null without a cost curve.
+   */
+  mtp_step_split_ms: { verify: number; drafting: number; per_module_over_t1: number } | null;
   /** speedup / (tokens_per_step * T(1) / T(rows a step verifies)): 1 = perfect overlap. */
   efficiency: number | null;
   per_prompt: { prompt: string; speedup: number; acceptance: Record<string, number>; tokens_per_step: number }[];
@@ -162,6 +169,15 @@ export async function runBench(engine: DecodeEngine, tokenizer: Tokenizer, model
   const speedup = sm.tokensPerSecond! / sb.tokensPerSecond!;
   const verifyRows = o.tree ? o.tree.size + 1 : o.depth + 1;
   const ideal = cost['1'] && cost[String(verifyRows)] ? (sm.meanTokensPerStep! * cost['1']) / cost[String(verifyRows)] : null;
+  const verifyMs = cost[String(verifyRows)];
+  const split =
+    verifyMs && cost['1'] && o.depth > 0
+      ? {
+          verify: verifyMs,
+          drafting: sm.msPerStep! - verifyMs,
+          per_module_over_t1: (sm.msPerStep! - verifyMs) / (o.tree ? o.tree.depth : o.depth) / cost['1'],
+        }
+      : null;
   return {
     adapter: engine.name,
     model: modelName,
@@ -182,6 +198,7 @@ export async function runBench(engine: DecodeEngine, tokenizer: Tokenizer, model
     sampling: sampling ? { temperature: sampling.temperature, top_p: sampling.topP, seed: sampling.seed } : null,
     no_repeat_ngram: sampling ? null : noRepeatNgram,
     cost_curve_ms: cost,
+    mtp_step_split_ms: split,
     efficiency: ideal ? speedup / ideal : null,
     per_prompt: perPrompt,
   };
@@ -209,6 +226,12 @@ export function formatReport(r: BenchReport): string {
     `cost curve T(M) ms: ${Object.entries(r.cost_curve_ms)
       .map(([m, t]) => `T(${m}) ${f(t)}`)
       .join('  ')}` + (r.efficiency === null ? '' : `   efficiency ${f(r.efficiency, 2)}`),
+    ...(r.mtp_step_split_ms
+      ? [
+          `MTP step ${f(r.mtp.ms_per_step)} ms = verify ${f(r.mtp_step_split_ms.verify)} (T of its rows) + drafting ${f(r.mtp_step_split_ms.drafting)}` +
+            `   c = drafting / depth / T(1) = ${f(r.mtp_step_split_ms.per_module_over_t1, 2)}`,
+        ]
+      : []),
   ];
   return lines.join('\n');
 }
