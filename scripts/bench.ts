@@ -22,7 +22,7 @@ await runCli(async () => {
   const { model, options, json } = readBenchOptions(`npm run bench -- ${BENCH_FLAGS}`);
   const { navigatorGpu, device, adapterName } = await openNodeGpu();
   const engine = await GpuEngine.create(device, model.weights, adapterName);
-  const report = await runBench(engine, model.tokenizer, model.name, { ...options, log: (line) => console.log(line) });
+  const report = await runBench(engine, model.tokenizer, model.name, { ...options, runtime: 'Node', log: (line) => console.log(line) });
   console.log('\n' + formatReport(report));
   if (json) writeJsonFile(json, JSON.stringify(report, null, 2) + '\n');
   engine.destroy();

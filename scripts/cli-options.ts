@@ -84,9 +84,9 @@ export async function runCli(main: () => Promise<void> | void): Promise<void> {
 }
 
 /** parseArgs, with an unknown option or a missing value as a UsageError. */
-export function parseToolArgs<T extends NonNullable<ParseArgsConfig['options']>>(options: T, usage: string) {
+export function parseToolArgs<T extends NonNullable<ParseArgsConfig['options']>>(options: T, usage: string, allowPositionals = false) {
   try {
-    return parseArgs({ options, allowPositionals: false, args: process.argv.slice(2).filter((a) => a !== '--') });
+    return parseArgs({ options, allowPositionals, args: process.argv.slice(2).filter((a) => a !== '--') });
   } catch (e) {
     throw new UsageError(`${(e as Error).message.split('\n')[0]} (usage: ${usage})`);
   }

@@ -72,6 +72,7 @@ async function main(): Promise<void> {
   );
   log(`adapter ${bench.adapter}`);
   const report = await runBench(bench.engine, model.tokenizer, model.name, {
+    runtime: 'Chromium',
     prompts,
     tokens: query.tokens,
     depth,

@@ -18,6 +18,8 @@ import { median } from '../model/median.ts';
 import { preparePrompt } from '../decode/prompt.ts';
 
 export interface BenchOptions {
+  /** Where the benchmark runs, for tables ("Node", "Chromium"). */
+  runtime: string;
   prompts: string[];
   tokens: number;
   depth: number;
@@ -39,6 +41,7 @@ export interface CostCurveEngine extends DecodeEngine {
 }
 
 export interface BenchReport {
+  runtime: string;
   adapter: string;
   model: string;
   tokens: number;
@@ -66,12 +69,14 @@ export interface BenchReport {
   no_repeat_ngram: number | null;
   cost_curve_ms: Record<string, number>;
   /**
-   * Where an MTP step's time goes, derived from two measurements: `verify` is T(rows a step verifies)
-   * from the cost curve, `drafting` the MTP step's ms less that (all modules' catch-up and drafting,
-   * plus the loop's own bookkeeping); `per_module_over_t1` = drafting / depth / T(1), the cost c of one
-   * module next to a main-model step. Null without a cost curve.
+   * Where an MTP step's time goes, derived from the measured steps and the cost curve: `verify` is
+   * what a baseline step costs plus what verifying more rows adds, baseline ms/step + T(rows) - T(1)
+   * (so a step's fixed cost, the readback and the loop's bookkeeping, counts once, as in a baseline
+   * step); `drafting` is the rest of the MTP step, every module's catch-up and drafting;
+   * `per_module` = drafting / depth / baseline ms/step, the cost c of one module next to a main-model
+   * step. Null without a cost curve.
    */
-  mtp_step_split_ms: { verify: number; drafting: number; per_module_over_t1: number } | null;
+  mtp_step_split_ms: { verify: number; drafting: number; per_module: number } | null;
   /** speedup / (tokens_per_step * T(1) / T(rows a step verifies)): 1 = perfect overlap. */
   efficiency: number | null;
   per_prompt: { prompt: string; speedup: number; acceptance: Record<string, number>; tokens_per_step: number }[];
@@ -169,16 +174,17 @@ export async function runBench(engine: DecodeEngine, tokenizer: Tokenizer, model
   const speedup = sm.tokensPerSecond! / sb.tokensPerSecond!;
   const verifyRows = o.tree ? o.tree.size + 1 : o.depth + 1;
   const ideal = cost['1'] && cost[String(verifyRows)] ? (sm.meanTokensPerStep! * cost['1']) / cost[String(verifyRows)] : null;
-  const verifyMs = cost[String(verifyRows)];
+  const verifyMs = cost[String(verifyRows)] && cost['1'] ? sb.msPerStep! + cost[String(verifyRows)] - cost['1'] : undefined;
   const split =
-    verifyMs && cost['1'] && o.depth > 0
+    verifyMs !== undefined && o.depth > 0
       ? {
           verify: verifyMs,
           drafting: sm.msPerStep! - verifyMs,
-          per_module_over_t1: (sm.msPerStep! - verifyMs) / (o.tree ? o.tree.depth : o.depth) / cost['1'],
+          per_module: (sm.msPerStep! - verifyMs) / (o.tree ? o.tree.depth : o.depth) / sb.msPerStep!,
         }
       : null;
   return {
+    runtime: o.runtime,
     adapter: engine.name,
     model: modelName,
     tokens: o.tokens,
@@ -228,8 +234,8 @@ export function formatReport(r: BenchReport): string {
       .join('  ')}` + (r.efficiency === null ? '' : `   efficiency ${f(r.efficiency, 2)}`),
     ...(r.mtp_step_split_ms
       ? [
-          `MTP step ${f(r.mtp.ms_per_step)} ms = verify ${f(r.mtp_step_split_ms.verify)} (T of its rows) + drafting ${f(r.mtp_step_split_ms.drafting)}` +
-            `   c = drafting / depth / T(1) = ${f(r.mtp_step_split_ms.per_module_over_t1, 2)}`,
+          `MTP step ${f(r.mtp.ms_per_step)} ms = verify ${f(r.mtp_step_split_ms.verify)} (a baseline step + T(rows) - T(1)) + drafting ` +
+            `${f(r.mtp_step_split_ms.drafting)}   c = drafting / depth / baseline step = ${f(r.mtp_step_split_ms.per_module, 2)}`,
         ]
       : []),
   ];

@@ -47,7 +47,14 @@ describe('runBench with a prompt longer than the context', () => {
     const engine = new CpuEngine(new ReferenceModel(weights));
     const long = 'The committee met again and nothing was decided. '.repeat(80);
     const log: string[] = [];
-    const report = await runBench(engine, tokenizer, NAME, { prompts: [long], tokens: 4, depth: 1, runs: 1, log: (l) => log.push(l) });
+    const report = await runBench(engine, tokenizer, NAME, {
+      runtime: 'Node',
+      prompts: [long],
+      tokens: 4,
+      depth: 1,
+      runs: 1,
+      log: (l) => log.push(l),
+    });
     expect(report.outputs_identical).toBe(true);
     expect(log.join('\n')).toMatch(/note: .*kept its last \d+ tokens/);
   });
