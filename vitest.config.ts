@@ -55,7 +55,10 @@ export default defineConfig({
           env: gpuEnv,
           testTimeout: 300_000,
           hookTimeout: 300_000,
-          fileParallelism: false,
+          // Two processes, each running its share of the files on one device (tests/helpers/dawn.ts,
+          // useGpu), so that each pipeline is compiled once a process rather than once a file.
+          maxWorkers: 2,
+          isolate: false,
         },
       },
       {

@@ -20,13 +20,16 @@ export interface Gpu {
 }
 
 /**
- * Registers beforeAll/afterAll hooks that open (and close) a device; the returned object's
- * `device` is set once beforeAll has run. `setup` runs right after, still inside beforeAll
- * (compile pipelines there).
+ * The device of this test process: the gpu project runs its files without isolation
+ * (vitest.config.ts), so every file a worker runs gets the same device, requested once (in the
+ * first file's beforeAll). Dawn compiles a pipeline once per device and hands the same one to any
+ * later request with the same descriptor, so a file gets the pipelines an earlier file compiled
+ * instead of compiling them again (seconds each on SwiftShader). Never destroyed: the process ends
+ * with it.
  */
-export function useGpu(setup?: (device: GPUDevice) => Promise<void> | void): Gpu {
-  const gpu = {} as Gpu;
-  beforeAll(async () => {
+let processGpu: Promise<Gpu> | undefined;
+function openProcessGpu(): Promise<Gpu> {
+  processGpu ??= (async () => {
     Object.assign(globalThis, globals);
     const navigatorGpu = create([]);
     const adapter = await navigatorGpu.requestAdapter();
@@ -35,12 +38,21 @@ export function useGpu(setup?: (device: GPUDevice) => Promise<void> | void): Gpu
     device.addEventListener('uncapturederror', (e) => {
       throw new Error(`uncaptured WebGPU error: ${(e as GPUUncapturedErrorEvent).error.message}`);
     });
-    gpu.navigatorGpu = navigatorGpu;
-    gpu.device = device;
-    await setup?.(device);
-  });
-  afterAll(() => {
-    gpu.device?.destroy();
+    return { device, navigatorGpu };
+  })();
+  return processGpu;
+}
+
+/**
+ * Registers a beforeAll hook that gets the process's device (openProcessGpu); the returned
+ * object's `device` is set once beforeAll has run. `setup` runs right after, still inside
+ * beforeAll (compile pipelines there).
+ */
+export function useGpu(setup?: (device: GPUDevice) => Promise<void> | void): Gpu {
+  const gpu = {} as Gpu;
+  beforeAll(async () => {
+    Object.assign(gpu, await openProcessGpu());
+    await setup?.(gpu.device);
   });
   return gpu;
 }
