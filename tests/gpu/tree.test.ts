@@ -96,10 +96,11 @@ describe('draft trees on the GPU engine', () => {
     const engine = rig[which];
     const prompt = m.tokenizer.encode(text);
     const noRepeatNgram = m.decoding.noRepeatNgram;
-    const base = await decode(engine, prompt, { depth: 0, maxTokens: 48, noRepeatNgram });
+    // 24 tokens: several tree steps at every budget, and kjv-mtp's no-repeat rule fires (docs/journal.md, 2026-12-02).
+    const base = await decode(engine, prompt, { depth: 0, maxTokens: 24, noRepeatNgram });
     for (const rows of [4, 8, 16]) {
       const shape = DraftTree.fromCoverage(coverage, rows, 3);
-      const run = await decode(engine, prompt, { depth: 3, tree: shape, maxTokens: 48, noRepeatNgram });
+      const run = await decode(engine, prompt, { depth: 3, tree: shape, maxTokens: 24, noRepeatNgram });
       expect(run.tokens, `${rows} rows`).toEqual(base.tokens);
     }
   });
