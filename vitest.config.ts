@@ -65,6 +65,8 @@ export default defineConfig({
         test: {
           name: 'e2e',
           include: ['tests/e2e/**/*.test.ts'],
+          // One dev server and one Chromium for the files that need no other (tests/helpers/rig.ts).
+          globalSetup: ['tests/helpers/e2e-setup.ts'],
           pool: 'forks',
           testTimeout: 300_000,
           hookTimeout: 300_000,

@@ -5,40 +5,26 @@
 import { mkdirSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Browser, Page } from 'playwright-core';
-import { launchChromium, startDevServer, type DevServer } from '../../scripts/browser.ts';
+import { launchChromium } from '../../scripts/browser.ts';
+import { useServerAndChromium } from '../helpers/rig.ts';
 import { livePace } from '../helpers/live-pace.ts';
 
-let server: DevServer;
-
-beforeAll(async () => {
-  server = await startDevServer();
-});
-
-afterAll(async () => {
-  await server?.close();
-});
+/** The shared dev server, and the shared Chromium with WebGPU; the WebGPU-off test launches its own browser. */
+const rig = useServerAndChromium();
 
 /** Opens the page, waits until #app leaves 'loading', and fails on any uncaught page error. */
 async function openApp(browser: Browser): Promise<{ page: Page; state: string | null; errors: string[] }> {
   const page = await browser.newPage({ viewport: { width: 900, height: 700 } });
   const errors: string[] = [];
   page.on('pageerror', (e) => errors.push(e.message));
-  await page.goto(livePace(server.url));
+  await page.goto(livePace(rig.server.url));
   await page.waitForSelector('#app:not([data-state="loading"])', { timeout: 60_000 });
   return { page, state: await page.getAttribute('#app', 'data-state'), errors };
 }
 
 describe('adapter report, WebGPU on', () => {
-  let browser: Browser;
-  beforeAll(async () => {
-    browser = await launchChromium({ webgpu: true });
-  });
-  afterAll(async () => {
-    await browser?.close();
-  });
-
   it('finds an adapter and shows it', async () => {
-    const { page, state, errors } = await openApp(browser);
+    const { page, state, errors } = await openApp(rig.browser);
     expect(await page.title()).toBe('MTP speculative decoding on WebGPU');
     expect(state).toBe('idle');
     expect(await page.getAttribute('adapter-report', 'state')).toBe('done');

@@ -16,9 +16,9 @@
 // against the CPU reference, drafts included, in tests/gpu/models.test.ts.
 import { readFileSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { Browser, Page } from 'playwright-core';
+import type { Page } from 'playwright-core';
 import type { PrefillProbe, StepProbe } from '../../src/bench/bench-engine.ts';
-import { launchChromium, startDevServer, type DevServer } from '../../scripts/browser.ts';
+import { useServerAndChromium } from '../helpers/rig.ts';
 
 interface GoldenHead {
   argmax: number[];
@@ -47,27 +47,24 @@ function maxAbsDiff(a: ArrayLike<number>, b: ArrayLike<number>): number {
   return worst;
 }
 
+const rig = useServerAndChromium();
+
 describe.each(MODELS)('%s', (model) => {
-  let server: DevServer;
-  let browser: Browser;
   let page: Page;
   const errors: string[] = [];
 
   beforeAll(async () => {
-    server = await startDevServer();
-    browser = await launchChromium({ webgpu: true });
-    page = await browser.newPage();
+    page = await rig.browser.newPage();
     page.on('pageerror', (e) => errors.push(e.message));
     page.on('console', (m) => {
       if (m.type() === 'error') errors.push(m.text());
     });
-    await page.goto(`${server.url}bench.html?golden&model=${model}`);
+    await page.goto(`${rig.server.url}bench.html?golden&model=${model}`);
     await page.waitForSelector('#status[data-state="ready"], #status[data-state="error"]', { timeout: 120_000 });
     expect(await page.evaluate(() => window.__benchError)).toBeUndefined();
   });
   afterAll(async () => {
-    await browser?.close();
-    await server?.close();
+    await page?.close();
   });
 
   const prefill = (ids: number[]) => page.evaluate((ids) => window.__golden!.prefill(ids), ids) as Promise<PrefillProbe>;

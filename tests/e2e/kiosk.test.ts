@@ -5,11 +5,11 @@
 // tests keep to one model (`model=`), so that the heap is compared between runs of one model;
 // cycling models is tested in tests/unit/autoplay.test.ts.
 import { mkdirSync } from 'node:fs';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import type { Browser, CDPSession, Page } from 'playwright-core';
 import type { RaceResult } from '../../src/app/race-types.ts';
 import { DEFAULT_MODEL, modelEntry } from '../../src/model/catalogue.ts';
-import { launchChromium, startDevServer, type DevServer } from '../../scripts/browser.ts';
+import { launchChromium } from '../../scripts/browser.ts';
 import { recordDevices, destroyDevice, deviceCount } from '../helpers/devices.ts';
 import { livePace } from '../helpers/live-pace.ts';
 
@@ -34,15 +34,14 @@ const HEAP_GROWTH_BOUND = 512 * 1024;
  */
 const PER_RUN_CLASSES = ['Side', 'DecodeRun', 'RunMetrics', 'StreamDecoder'];
 
-let server: DevServer;
+/** The e2e files' shared dev server (tests/helpers/e2e-setup.ts); the browser is this file's own, with gc() and precise heap figures. */
+const serverUrl = inject('devServerUrl');
 let browser: Browser;
 beforeAll(async () => {
-  server = await startDevServer();
   browser = await launchChromium({ webgpu: true, args: ['--enable-precise-memory-info', '--js-flags=--expose-gc'] });
 });
 afterAll(async () => {
   await browser?.close();
-  await server?.close();
 });
 
 interface Watched {
@@ -61,7 +60,7 @@ async function open(query: string, init?: () => void, viewport = { width: 1280, 
     if (m.type() === 'warning') warnings.push(m.text());
   });
   if (init) await page.addInitScript(init);
-  await page.goto(livePace(`${server.url}${query}`));
+  await page.goto(livePace(`${serverUrl}${query}`));
   return { page, errors, warnings };
 }
 

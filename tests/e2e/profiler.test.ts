@@ -97,7 +97,9 @@ describe.each([
 
     const [download] = await Promise.all([page.waitForEvent('download'), exportButton.click()]);
     expect(download.suggestedFilename()).toMatch(/\.trace\.json$/);
-    const path = await download.path();
+    // Saved on the test's side: the shared browser is a remote one, whose downloads have no local path().
+    const path = `test-results/profiler${withhold ? '-wall-clock' : ''}.trace.json`;
+    await download.saveAs(path);
     const trace = JSON.parse(readFileSync(path, 'utf8')) as { traceEvents: TraceEvent[] };
     expect(Array.isArray(trace.traceEvents)).toBe(true);
     const complete = trace.traceEvents.filter((e) => e.ph === 'X');

@@ -13,7 +13,8 @@ import { CpuEngine } from '../../src/model/cpu-engine.ts';
 import { ReferenceModel } from '../../src/model/reference.ts';
 import { formatPercent, formatRate, formatRatio } from '../../src/ui/format.ts';
 import { readModel } from '../../scripts/node-model.ts';
-import { launchChromium, startDevServer, type DevServer } from '../../scripts/browser.ts';
+import { launchChromium } from '../../scripts/browser.ts';
+import { useServerAndChromium } from '../helpers/rig.ts';
 import { recordDevices, destroyDevice, deviceCount } from '../helpers/devices.ts';
 import { livePace } from '../helpers/live-pace.ts';
 
@@ -27,13 +28,8 @@ interface Oracle {
 }
 const oracle: Oracle = { tokenizer, reference };
 
-let server: DevServer;
-beforeAll(async () => {
-  server = await startDevServer();
-});
-afterAll(async () => {
-  await server?.close();
-});
+/** The shared dev server, and the shared Chromium with WebGPU; the WebGPU-off tests launch their own browser. */
+const rig = useServerAndChromium();
 
 interface Opened {
   page: Page;
@@ -48,7 +44,7 @@ async function openApp(browser: Browser, query = ''): Promise<Opened> {
   page.on('console', (m) => {
     if (m.type() === 'error') errors.push(`${m.text()} (${m.location().url})`);
   });
-  await page.goto(livePace(`${server.url}${query}`));
+  await page.goto(livePace(`${rig.server.url}${query}`));
   await page.waitForSelector('#app[data-state="idle"]', { timeout: 120_000 });
   return { page, errors };
 }
@@ -127,16 +123,8 @@ async function checkFigures(page: Page, result: RaceResult): Promise<void> {
 }
 
 describe('the race, WebGPU on', () => {
-  let browser: Browser;
-  beforeAll(async () => {
-    browser = await launchChromium({ webgpu: true });
-  });
-  afterAll(async () => {
-    await browser?.close();
-  });
-
   it('races baseline and MTP to the same text and shows the measured figures', async () => {
-    const { page, errors } = await openApp(browser);
+    const { page, errors } = await openApp(rig.browser);
     expect(await page.getAttribute('adapter-report', 'data-adapter')).toBeTruthy();
     expect(await text(page, 'race-pane[side="mtp"] [data-engine]')).toMatch(/^WebGPU/);
     expect(await text(page, '[data-metric="speedup"]')).toBe('—');
@@ -157,7 +145,7 @@ describe('the race, WebGPU on', () => {
   });
 
   it('samples at a temperature: both panes fill with different draws, seeded, and the figures are measured', async () => {
-    const { page, errors } = await openApp(browser);
+    const { page, errors } = await openApp(rig.browser);
     await setPrompt(page, 'In the years after the war, the small college in the valley', 24);
     await page.locator('race-controls input[type="range"]').evaluate((el: HTMLInputElement) => {
       el.value = '0.8';
@@ -182,7 +170,7 @@ describe('the race, WebGPU on', () => {
   });
 
   it('a second Run mid-run cancels the first cleanly and runs the new prompt (any Unicode)', async () => {
-    const { page, errors } = await openApp(browser);
+    const { page, errors } = await openApp(rig.browser);
     await setPrompt(page, 'The city council voted Tuesday night to approve the new budget', 60);
     await clickRun(page);
     // Let the first run get going, then run again with another prompt.
@@ -213,7 +201,7 @@ describe('the race, WebGPU on', () => {
   });
 
   it('the picker switches from prose (kjv-mtp) to python-mtp: its presets, depth 3, code as code, and a greedy race with identical texts', async () => {
-    const { page, errors } = await openApp(browser, '?model=kjv-mtp');
+    const { page, errors } = await openApp(rig.browser, '?model=kjv-mtp');
     const python = readModel('python-mtp');
     const entry = modelEntry('python-mtp')!;
     const picker = page.locator('race-controls model-picker select');
@@ -291,7 +279,7 @@ describe('the race, WebGPU on', () => {
   });
 
   it('a draft tree of 8 rows (python-mtp): the same text, the tree pictured in the MTP pane, acceptance per depth among the candidates', async () => {
-    const { page, errors } = await openApp(browser, '?model=python-mtp');
+    const { page, errors } = await openApp(rig.browser, '?model=python-mtp');
     const python = readModel('python-mtp');
     const prompt = modelEntry('python-mtp')!.presets[1].text;
     await setPrompt(page, prompt, 24);
@@ -315,12 +303,12 @@ describe('the race, WebGPU on', () => {
   });
 
   it('a lost device: the page says so and rebuilds the engines on a new device at the next Run', async () => {
-    const page = await browser.newPage({ viewport: { width: 1280, height: 900 } });
+    const page = await rig.browser.newPage({ viewport: { width: 1280, height: 900 } });
     const errors: string[] = [];
     page.on('pageerror', (e) => errors.push(e.message));
     // Keep a handle on every device the page creates, to lose one from outside.
     await page.addInitScript(recordDevices);
-    await page.goto(livePace(server.url));
+    await page.goto(livePace(rig.server.url));
     await page.waitForSelector('#app[data-state="idle"]', { timeout: 120_000 });
     await destroyDevice(page, 0);
     await page.waitForFunction(
