@@ -196,7 +196,8 @@ describe('kiosk mode, WebGPU on', () => {
 
   it('autoplay recovers from a lost device by itself: the message, a new device, the next prompt', async () => {
     // Keep a handle on every device the page creates, to lose one from outside.
-    const { page, errors } = await open(AUTOPLAY, recordDevices);
+    // A 1 s hold (3 s by default): nothing is measured between runs here.
+    const { page, errors } = await open(`${AUTOPLAY}&hold=1`, recordDevices);
     await waitRunning(page, texts[0]);
     await destroyDevice(page, 0);
     // Lost mid-run: the run fails, and the page says why.

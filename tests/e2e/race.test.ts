@@ -2,7 +2,8 @@
 // reference engine). Greedy speculative decoding must give the baseline's text, the figures the
 // page shows must be the ones its metrics report, and a second Run mid-run must cancel cleanly.
 // The model picker switches to the code model: its presets, depth 3, code shown as code.
-// SwiftShader is slow: runs are kept to a few dozen tokens.
+// SwiftShader is slow: a race is kept to a dozen tokens or fewer (RACE_TOKENS), which takes each side
+// through several steps; nothing checked here depends on the length.
 import { mkdirSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Browser, Page } from 'playwright-core';
@@ -17,6 +18,9 @@ import { launchChromium } from '../../scripts/browser.ts';
 import { useServerAndChromium } from '../helpers/rig.ts';
 import { recordDevices, destroyDevice, deviceCount } from '../helpers/devices.ts';
 import { livePace } from '../helpers/live-pace.ts';
+
+/** Max tokens of a race: every check holds at any length, and each token costs steps on both sides. */
+const RACE_TOKENS = 12;
 
 const { weights, tokenizer } = readModel();
 const reference = new ReferenceModel(weights);
@@ -129,13 +133,13 @@ describe('the race, WebGPU on', () => {
     expect(await text(page, 'race-pane[side="mtp"] [data-engine]')).toMatch(/^WebGPU/);
     expect(await text(page, '[data-metric="speedup"]')).toBe('—');
 
-    await setPrompt(page, 'The President told a news conference yesterday that the United States would', 24);
+    await setPrompt(page, 'The President told a news conference yesterday that the United States would', RACE_TOKENS);
     await clickRun(page);
     const result = await waitDone(page);
     expect(result.backend).toBe('webgpu');
     expect(result.depth).toBe(weights.config.mtp_depth); // the model's D, the controls' default
-    expect(result.maxTokens).toBe(24);
-    expect(result.baseline.tokens.length).toBeLessThanOrEqual(24);
+    expect(result.maxTokens).toBe(RACE_TOKENS);
+    expect(result.baseline.tokens.length).toBeLessThanOrEqual(RACE_TOKENS);
     await checkFinished(page, result);
 
     mkdirSync('test-results', { recursive: true });
@@ -146,7 +150,7 @@ describe('the race, WebGPU on', () => {
 
   it('samples at a temperature: both panes fill with different draws, seeded, and the figures are measured', async () => {
     const { page, errors } = await openApp(rig.browser);
-    await setPrompt(page, 'In the years after the war, the small college in the valley', 24);
+    await setPrompt(page, 'In the years after the war, the small college in the valley', RACE_TOKENS);
     await page.locator('race-controls input[type="range"]').evaluate((el: HTMLInputElement) => {
       el.value = '0.8';
       el.dispatchEvent(new Event('input', { bubbles: true }));
@@ -187,13 +191,13 @@ describe('the race, WebGPU on', () => {
     );
     expect(await state(page)).toBe('running');
     const second = 'Café «naïve» — 東京 🚀 and then she said';
-    await setPrompt(page, second, 16);
+    await setPrompt(page, second, 8);
     await clickRun(page);
     await clickRun(page); // and once more at once: still one run at a time, ending with this prompt
     const result = await waitDone(page);
     expect(result.prompt.text).toBe(second);
     expect(result.prompt.tokens).toEqual([tokenizer.endOfText, ...tokenizer.encode(second)]);
-    expect(result.maxTokens).toBe(16);
+    expect(result.maxTokens).toBe(8);
     await checkFinished(page, result);
     expect(await page.locator('race-view .notices li.error').count()).toBe(0);
     expect(errors).toEqual([]);
@@ -260,7 +264,7 @@ describe('the race, WebGPU on', () => {
     // A multi-line prompt (the preset, with its newlines and indentation), greedy, depth 3.
     const prompt = entry.presets[0].text;
     expect(prompt).toContain('\n    ');
-    await setPrompt(page, prompt, 16);
+    await setPrompt(page, prompt, 8);
     await clickRun(page);
     const result = await waitDone(page, prompt);
     expect(result.backend).toBe('webgpu');
@@ -282,7 +286,7 @@ describe('the race, WebGPU on', () => {
     const { page, errors } = await openApp(rig.browser, '?model=python-mtp');
     const python = readModel('python-mtp');
     const prompt = modelEntry('python-mtp')!.presets[1].text;
-    await setPrompt(page, prompt, 24);
+    await setPrompt(page, prompt, RACE_TOKENS);
     await page.locator('race-controls select[aria-label="Draft tree"]').selectOption('8');
     await clickRun(page);
     const result = await waitDone(page, prompt);
@@ -350,7 +354,7 @@ describe('the race, WebGPU off', () => {
     expect(await text(page, 'race-pane[side="mtp"] [data-engine]')).toBe('CPU reference engine');
 
     // An empty prompt: the model starts from the document boundary alone, and the page says so.
-    await setPrompt(page, '', 20);
+    await setPrompt(page, '', RACE_TOKENS);
     await page.locator('race-controls textarea').press('Enter');
     const result = await waitDone(page);
     expect(result.backend).toBe('cpu');

@@ -40,7 +40,7 @@ async function race(query: string): Promise<{ page: Page; result: RaceResult; sh
 describe('slow motion', () => {
   it('shows a race at its measured time x the factor it says', async () => {
     const factor = 8;
-    const { page, result, shownMs } = await race(`?model=brown-mtp&tokens=24&pace=${factor}`);
+    const { page, result, shownMs } = await race(`?model=brown-mtp&tokens=12&pace=${factor}`);
     const measured = Math.max(result.baseline.metrics.decodeMs, result.mtp.metrics.decodeMs);
     // The replay ends when the slower side's last step is due (its measured time x the factor after
     // the replay started, just before 'running' was drawn); 'done' is drawn at the next frame. Two
@@ -55,7 +55,7 @@ describe('slow motion', () => {
   });
 
   it('live: the text grows while the race is computed, with no factor shown', async () => {
-    const { page, result, growth } = await race('?model=brown-mtp&tokens=48&pace=live');
+    const { page, result, growth } = await race('?model=brown-mtp&tokens=24&pace=live');
     // Shown before the end: several renders with some text but less than the whole, each more than the last.
     const partial = growth.filter((chars) => chars > 0 && chars < result.baseline.text.length);
     expect(partial.length).toBeGreaterThan(1);
