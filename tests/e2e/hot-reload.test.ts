@@ -5,8 +5,9 @@
 // watcher reacts to.
 import { statSync, utimesSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, onTestFinished } from 'vitest';
 import type { Page } from 'playwright-core';
+import { launchChromium } from '../../scripts/browser.ts';
 import { useServerAndChromium } from '../helpers/rig.ts';
 import { recordDevices } from '../helpers/devices.ts';
 import { livePace } from '../helpers/live-pace.ts';
@@ -28,8 +29,8 @@ async function touched<T>(file: string, body: () => Promise<T>): Promise<T> {
   }
 }
 
-async function open(): Promise<{ page: Page; errors: string[]; requests: string[] }> {
-  const page = await rig.browser.newPage({ viewport: { width: 1280, height: 900 } });
+async function open(browser = rig.browser): Promise<{ page: Page; errors: string[]; requests: string[] }> {
+  const page = await browser.newPage({ viewport: { width: 1280, height: 900 } });
   const errors: string[] = [];
   const requests: string[] = [];
   page.on('pageerror', (e) => errors.push(e.message));
@@ -95,7 +96,11 @@ describe('hot reload, dev server watching', () => {
   });
 
   it('a UI edit reloads the page', async () => {
-    const { page, errors } = await open();
+    // The reload is Vite's and the page's, whatever the backend: in a browser without WebGPU the page
+    // is ready (on its CPU engine) without building GPU engines, before the edit and after the reload.
+    const cpuOnly = await launchChromium({ webgpu: false });
+    onTestFinished(() => cpuOnly.close());
+    const { page, errors } = await open(cpuOnly);
     await touched('src/ui/format.ts', async () => {
       await page.waitForFunction(() => (window as unknown as { __marker?: number }).__marker === undefined, undefined, { timeout: 60_000 });
     });
