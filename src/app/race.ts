@@ -345,7 +345,8 @@ export class RaceController {
       replay.finish();
       // The race is over at full speed; what the page shows catches up at the replay's pace.
       while (!replay.caughtUp) {
-        await delay(Math.min(replay.nextDueInMs() ?? REPLAY_POLL_MS, REPLAY_POLL_MS), signal);
+        // A millisecond past the due time: a timer may fire a little before performance.now() says it is due.
+        await delay(Math.min((replay.nextDueInMs() ?? REPLAY_POLL_MS) + 1, REPLAY_POLL_MS), signal);
         if (!isCurrent()) return;
         this.changed();
       }
