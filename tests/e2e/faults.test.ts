@@ -11,7 +11,7 @@ import { launchChromium } from '../../scripts/browser.ts';
 import { useServerAndChromium } from '../helpers/rig.ts';
 import { DEFAULT_MODEL, MODELS } from '../../src/model/catalogue.ts';
 import { DOWNLOAD_STALL_MS } from '../../src/app/backend.ts';
-import { startModelServer, type Fault, type ModelServer } from '../helpers/model-server.ts';
+import { useModelServer, type Fault } from '../helpers/model-server.ts';
 import { WEBGPU_REQUEST_DEADLINE_MS } from '../../src/gpu/device.ts';
 import { livePace } from '../helpers/live-pace.ts';
 
@@ -113,13 +113,7 @@ describe.concurrent('pages that fail to load', () => {
   });
 
   describe('downloads a network breaks (a loopback server that cuts or stalls one file)', () => {
-    let faults: ModelServer;
-    beforeAll(async () => {
-      faults = await startModelServer();
-    });
-    afterAll(async () => {
-      await faults?.close();
-    });
+    const faults = useModelServer();
     /** The page's request for `file` is answered by the fault server, which breaks it as `fault` says. */
     const broken = (file: string, fault: Fault) => (p: Page) => {
       faults.faults.set(file, fault); // one file a test: the tests run side by side

@@ -7,6 +7,7 @@
 import { createReadStream, existsSync, readFileSync, statSync } from 'node:fs';
 import { createServer, type Server, type ServerResponse } from 'node:http';
 import { fileURLToPath } from 'node:url';
+import { afterAll, beforeAll } from 'vitest';
 
 const MODELS_DIR = fileURLToPath(new URL('../../public/models/', import.meta.url));
 
@@ -114,4 +115,40 @@ function breakAnswer(fault: Fault, body: Buffer, res: ServerResponse, held: Set<
       return;
     }
   }
+}
+
+/** A model server for the file (or describe block) that calls this: started before its first test, closed after its last. */
+export function useModelServer(): ModelServer {
+  let started: ModelServer | undefined;
+  beforeAll(async () => {
+    started = await startModelServer();
+  });
+  afterAll(async () => {
+    await started?.close();
+  });
+  const server = () => {
+    if (!started) throw new Error('model server: not started yet (use it inside a test)');
+    return started;
+  };
+  return {
+    get base() {
+      return server().base;
+    },
+    get deny() {
+      return server().deny;
+    },
+    get chunkDelayMs() {
+      return server().chunkDelayMs;
+    },
+    set chunkDelayMs(ms: number) {
+      server().chunkDelayMs = ms;
+    },
+    get faults() {
+      return server().faults;
+    },
+    get requests() {
+      return server().requests;
+    },
+    close: () => server().close(),
+  };
 }

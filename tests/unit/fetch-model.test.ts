@@ -1,21 +1,15 @@
 // fetchModel (src/app/backend.ts) over real HTTP on loopback, against a server that breaks one file
 // the ways a network does: a body cut short with the socket closed, a body that stops arriving, and
 // one that arrives slowly. Each failure names the file; a slow download that moves is never cut.
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { fetchModel, ModelFileError } from '../../src/app/backend.ts';
-import { startModelServer, type ModelServer } from '../helpers/model-server.ts';
+import { useModelServer } from '../helpers/model-server.ts';
 
 const MODEL = 'brown-mtp';
 /** Short, so that a stall is seen quickly; the trickle below sends well within it. */
 const STALL_MS = 400;
 
-let server: ModelServer;
-beforeAll(async () => {
-  server = await startModelServer();
-});
-afterAll(async () => {
-  await server?.close();
-});
+const server = useModelServer();
 
 async function failure(load: Promise<unknown>): Promise<ModelFileError> {
   const e = await load.then(

@@ -4,13 +4,13 @@
 // shipped files'.
 import { readFileSync } from 'node:fs';
 import { createHash } from 'node:crypto';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { fetchModel } from '../../src/app/backend.ts';
 import { cacheStore, MODEL_CACHE, sha256Hex } from '../../src/app/model-store.ts';
 import { MODELS, modelEntry } from '../../src/model/catalogue.ts';
 import { MODELS_DIR } from '../../scripts/node-model.ts';
 import { MemoryCaches } from '../helpers/memory-caches.ts';
-import { startModelServer, type ModelServer } from '../helpers/model-server.ts';
+import { useModelServer } from '../helpers/model-server.ts';
 
 const fileHash = (file: string) =>
   createHash('sha256')
@@ -86,13 +86,7 @@ describe('cacheStore', () => {
 });
 
 describe('fetchModel with a store', () => {
-  let server: ModelServer;
-  beforeAll(async () => {
-    server = await startModelServer();
-  });
-  afterAll(async () => {
-    await server?.close();
-  });
+  const server = useModelServer();
 
   it('downloads once, then loads from the kept copies with no request; a damaged copy is fetched again and replaced', async () => {
     const caches = new MemoryCaches();

@@ -2,7 +2,7 @@
 // models loaded as the page loads them, by fetchModel over HTTP from public/models/ (a loopback
 // server that can refuse, slow down or stall a file), on CPU engines with a fake clock.
 import { statSync } from 'node:fs';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { fetchModel, type Backend } from '../../src/app/backend.ts';
 import { RaceController } from '../../src/app/race.ts';
 import type { RacePhase } from '../../src/app/race-types.ts';
@@ -12,17 +12,11 @@ import { modelEntry } from '../../src/model/catalogue.ts';
 import { CpuEngine } from '../../src/model/cpu-engine.ts';
 import { ReferenceModel } from '../../src/model/reference.ts';
 import { MODELS_DIR, readModel } from '../../scripts/node-model.ts';
-import { startModelServer, type ModelServer } from '../helpers/model-server.ts';
+import { useModelServer } from '../helpers/model-server.ts';
 import { FakeVisibility, newRig, request, TimedEngine } from '../helpers/timed-engine.ts';
 
 describe('RaceController.selectModel (models fetched over HTTP, as the page loads them)', () => {
-  let server: ModelServer;
-  beforeAll(async () => {
-    server = await startModelServer();
-  });
-  afterAll(async () => {
-    await server?.close();
-  });
+  const server = useModelServer();
 
   /** The models as the Node tools read them from disk: what the switch must end up with. */
   const onDisk = { brown: readModel('brown-mtp'), python: readModel('python-mtp') };
