@@ -3,7 +3,8 @@
 // served by the Vite dev server. Prints the same table and writes the same JSON.
 //
 //   npm run bench:browser -- [--model NAME] [--prompts FILE] [--tokens N] [--depth D] [--tree N] [--runs R] [--temperature T]
-//                            [--top-p P] [--seed S] [--no-repeat-ngram N] [--json OUT] [--browser-arg FLAG ...]
+//                            [--top-p P] [--seed S] [--no-repeat-ngram N] [--draft-vocab model|all] [--json OUT]
+//                            [--browser-arg FLAG ...]
 //
 // The options, their defaults and their checks are those of `npm run bench` (scripts/bench.ts); a
 // mistake exits with status 2 before the browser starts.
@@ -15,9 +16,12 @@ import { launchChromium, startDevServer } from './browser.ts';
 import { closeOnSignal, runCli, writeJsonFile } from './cli-options.ts';
 
 await runCli(async () => {
-  const { model, options, json, values } = readBenchOptions(`npm run bench:browser -- ${BENCH_FLAGS} [--browser-arg FLAG ...]`, {
-    'browser-arg': { type: 'string', multiple: true, default: [] },
-  });
+  const { model, options, draftVocab, json, values } = readBenchOptions(
+    `npm run bench:browser -- ${BENCH_FLAGS} [--browser-arg FLAG ...]`,
+    {
+      'browser-arg': { type: 'string', multiple: true, default: [] },
+    },
+  );
   // Whatever ends the run, what it started is closed: in `finally` (the end, a failure, a failed
   // launch), or by runCli on SIGINT/SIGTERM.
   const server = await startDevServer();
@@ -36,7 +40,7 @@ await runCli(async () => {
     });
     page.on('pageerror', (e) => console.error(`[page] ${e.message}`));
     const tree = options.tree ? options.tree.size + 1 : undefined;
-    await page.goto(`${server.url}bench.html${benchQueryString({ ...options, tree, model: model.name })}`);
+    await page.goto(`${server.url}bench.html${benchQueryString({ ...options, tree, model: model.name, draftVocab })}`);
     // The benchmark takes as long as it takes (minutes on SwiftShader): no time limit.
     await page.waitForFunction(() => window.__benchReport !== undefined || window.__benchError !== undefined, undefined, {
       timeout: 0,

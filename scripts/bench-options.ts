@@ -3,10 +3,11 @@
 import { narrowed } from '../src/decode/run-options.ts';
 import { draftTreeFor } from '../src/model/draft-tree.ts';
 import { DEFAULT_MODEL, readModel } from './node-model.ts';
-import { checkJsonPath, option, parseToolArgs, readPrompts, treeOption } from './cli-options.ts';
+import { checkJsonPath, draftVocabOption, option, parseToolArgs, readPrompts, treeOption } from './cli-options.ts';
+import { withoutDraftVocab } from '../src/model/weights.ts';
 
 export const BENCH_FLAGS =
-  '[--model NAME] [--prompts FILE] [--tokens N] [--depth D] [--tree N] [--runs R] [--temperature T] [--top-p P] [--seed S] [--no-repeat-ngram N] [--json OUT]';
+  '[--model NAME] [--prompts FILE] [--tokens N] [--depth D] [--tree N] [--runs R] [--temperature T] [--top-p P] [--seed S] [--no-repeat-ngram N] [--draft-vocab model|all] [--json OUT]';
 
 const ARGS = {
   model: { type: 'string', default: DEFAULT_MODEL },
@@ -19,6 +20,7 @@ const ARGS = {
   'top-p': { type: 'string', default: '1' },
   seed: { type: 'string', default: '0' },
   'no-repeat-ngram': { type: 'string' },
+  'draft-vocab': { type: 'string', default: 'model' },
   json: { type: 'string' },
 } as const;
 
@@ -30,7 +32,9 @@ const ARGS = {
 export function readBenchOptions<E extends Parameters<typeof parseToolArgs>[0]>(usage: string, extra?: E) {
   const { values } = parseToolArgs({ ...ARGS, ...extra }, usage);
   const v = values as Record<string, string | undefined>;
-  const model = readModel(v.model);
+  const draftVocab = draftVocabOption(v['draft-vocab']!);
+  const read = readModel(v.model);
+  const model = draftVocab === 'all' ? { ...read, weights: withoutDraftVocab(read.weights) } : read;
   const { config } = model.weights;
   const temperature = option('temperature', v.temperature!);
   const topP = option('top-p', v['top-p']!);
@@ -47,7 +51,8 @@ export function readBenchOptions<E extends Parameters<typeof parseToolArgs>[0]>(
     costRepeats: 10,
     noRepeatNgram: option('no-repeat-ngram', v['no-repeat-ngram'] ?? String(model.decoding.noRepeatNgram)),
     sampling,
+    draftVocabSize: model.weights.draftVocab?.length,
   };
   checkJsonPath(v.json);
-  return { model, options, json: v.json, values: v as Record<string, unknown> };
+  return { model, options, draftVocab, json: v.json, values: v as Record<string, unknown> };
 }

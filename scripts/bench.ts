@@ -2,7 +2,7 @@
 // (the `webgpu` package): on a machine without a GPU on SwiftShader, on one with a GPU the GPU.
 //
 //   npm run bench -- [--model NAME] [--prompts FILE] [--tokens N] [--depth D] [--tree N] [--runs R] [--temperature T]
-//                    [--top-p P] [--seed S] [--no-repeat-ngram N] [--json OUT]
+//                    [--top-p P] [--seed S] [--no-repeat-ngram N] [--draft-vocab model|all] [--json OUT]
 //
 // --model: a shipped model (src/model/catalogue.ts); its prompts (src/model/prompts/NAME.txt) unless
 // --prompts gives a file. --depth: the model's D unless given. --tree N (greedy only): the MTP side
@@ -10,7 +10,8 @@
 // "outputs identical" checks MTP against the baseline token for token. --temperature > 0: speculative
 // sampling (top-p, seeded per run); outputs then differ by design, so the report says n/a (null in
 // the JSON). --no-repeat-ngram N (default: the model card's; 0 off): greedy runs never repeat an
-// n-gram (src/decode/no-repeat.ts), the same rule on both sides, as in the page. A mistake (a bad
+// n-gram (src/decode/no-repeat.ts), the same rule on both sides, as in the page. --draft-vocab all: the
+// MTP modules score every token instead of the model's draft vocabulary (the lever's comparison). A mistake (a bad
 // value, a missing file, an unwritable --json) exits with status 2 before the run.
 import { formatReport, runBench } from '../src/bench/bench.ts';
 import { GpuEngine } from '../src/gpu/engine.ts';

@@ -11,6 +11,7 @@
 // event loop, so a tool never blocks it for long (bounded reads, a turn between units of CPU work).
 // package.json runs each tool with `exec`: npm forwards a signal to its child, and a `sh -c` child
 // died of it and left the tool running as an orphan.
+import { parseDraftVocab, type DraftVocabChoice } from '../src/bench/bench-query.ts';
 import {
   accessSync,
   closeSync,
@@ -102,8 +103,13 @@ export function treeOption(value: string, sampling: boolean): number {
   return asUsage(() => parseTreeRows(value, sampling));
 }
 
+/** `--draft-vocab`'s value (bench-query.ts parseDraftVocab): model or all. */
+export function draftVocabOption(value: string): DraftVocabChoice {
+  return asUsage(() => parseDraftVocab(value));
+}
+
 /** A run option's OptionError as the tool's UsageError, named as its flag. */
-function asUsage(parse: () => number): number {
+function asUsage<T>(parse: () => T): T {
   try {
     return parse();
   } catch (e) {

@@ -1,7 +1,8 @@
 // sample.wgsl: one token drawn per row from its sampling distribution, and that distribution
 // written out (speculative sampling: the MTP modules draw their drafts with it inside the step, and
 // the decode loop reads the main model's and the drafts' distributions back). Per row r of n logits:
-//   e_i = exp((x_i - max_j x_j) * inv_temp)                          (NaN logits: e_i = 0)
+//   e_i = exp((x_i - max_j x_j) * inv_temp)     (NaN and EXCLUDED logits: e_i = 0; EXCLUDED, ops.EXCLUDED_LOGIT,
+//                                                 marks a token a draft head does not score)
 //   nucleus: top_p >= 1 keeps every i. Otherwise the threshold v is the largest e value with
 //     S(v) = sum_{e_j >= v} e_j >= top_p * S(0), and the nucleus is every i with e_i >= v (tied values
 //     kept together): the smallest set of most likely tokens holding top_p of the mass. Each
@@ -48,6 +49,7 @@ struct Params {
 const MAX_N: u32 = 2048u;
 const GROUPS: u32 = 8u; // second level of every reduction: 8 groups of 8 invocations (GROUPS^2 = WG)
 const NONE: u32 = 0xffffffffu;
+const EXCLUDED: f32 = -0x1.fffffep+127f; // ops.EXCLUDED_LOGIT, the lowest finite f32
 var<workgroup> ev: array<f32, MAX_N>;
 var<workgroup> red: array<vec4<f32>, WG>;
 var<workgroup> red2: array<vec4<f32>, GROUPS>;
@@ -97,7 +99,7 @@ fn main(@builtin(workgroup_id) wg: vec3<u32>, @builtin(local_invocation_index) t
   let end = min(start + c, p.n);
 
   // Row maximum (NaNs skipped), same two-level order as wg_sum4.
-  var mx = -0x1.fffffep+127f; // lowest finite f32 (a constant -inf is not valid WGSL)
+  var mx = EXCLUDED; // the lowest finite f32 (a constant -inf is not valid WGSL)
   for (var i = start; i < end; i++) {
     let x = X[xb + i];
     if (x == x) { mx = max(mx, x); }
@@ -109,7 +111,9 @@ fn main(@builtin(workgroup_id) wg: vec3<u32>, @builtin(local_invocation_index) t
   for (var i = start; i < end; i++) {
     let x = X[xb + i];
     var v = 0.0;
-    if (x == x) { v = exp((x - m) * p.inv_temp); }
+    // EXCLUDED is tested, not left to exp: times inv_temp > 1 it would overflow, and a GPU need
+    // not honour infinities.
+    if (x == x && x > EXCLUDED) { v = exp((x - m) * p.inv_temp); }
     ev[i] = v;
     chunk_sum += v;
   }

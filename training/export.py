@@ -1,6 +1,6 @@
 """Exports a trained checkpoint for the browser: weights, model card and golden fixtures.
 
-    /usr/bin/python3 training/export.py [--name brown-mtp] [--stages brown-mtp-joint,brown-mtp-distill]
+    /usr/bin/python3 training/export.py [--name brown-mtp] [--stages brown-mtp-joint,brown-mtp-distill] [--draft-vocab N]
 
 writes
     public/models/<name>.safetensors   float32 tensors, config and training summary in __metadata__
@@ -9,7 +9,15 @@ writes
 
 --stages lists the checkpoints of a run trained in stages (each --init-from the previous), oldest
 first; the last one's weights are exported and the card describes every stage (totals summed).
-Default: one stage, the checkpoint named --name.
+Default: one stage, the checkpoint named --name. A first stage trained --init-from the shipped
+model (public/models/<name>.safetensors, whose checkpoint may be gone) keeps the shipped card's
+training as the stage before it.
+
+--draft-vocab N (0: none): the MTP modules' head scores only the N most frequent tokens of the
+training split (FR-Spec), stored ascending as the safetensors' "draft_vocab"; the main model scores
+every token, so greedy output is unchanged. The card's acceptance is measured so, and also with the
+whole vocabulary (draft_vocabulary.acceptance_whole_vocabulary); the goldens' MTP logits are masked
+as the engines compute them.
 
 The acceptance in the card is measured teacher-forced on the whole held-out split, in
 consecutive windows of max_seq_len tokens (the protocol of `npm run eval`).
@@ -25,7 +33,7 @@ import torch
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from model import Config, MTPModel, grown_state  # noqa: E402
-from train import HERE, checkpoint_corpus, evaluate, load_tokens  # noqa: E402
+from train import HERE, checkpoint_corpus, draft_logits, evaluate, load_tokens  # noqa: E402
 
 ROOT = os.path.dirname(HERE)
 
@@ -61,9 +69,16 @@ def row(t):
     return [float(x) for x in t.tolist()]
 
 
+def frequent_tokens(train: np.ndarray, vocab_size: int, n: int) -> torch.Tensor:
+    """The n most frequent tokens of the training split (ties to the lower id), ascending."""
+    counts = np.bincount(train, minlength=vocab_size)
+    return torch.from_numpy(np.sort(np.argsort(-counts, kind="stable")[:n]).astype(np.int64))
+
+
 @torch.no_grad()
-def golden_cases(model: MTPModel, val: np.ndarray):
-    """A few held-out prompts: a document start, a mid-document span, a full context."""
+def golden_cases(model: MTPModel, val: np.ndarray, draft_vocab=None):
+    """A few held-out prompts: a document start, a mid-document span, a full context; the MTP
+    logits as the engines score them (draft_logits)."""
     starts = np.flatnonzero(val == model.cfg.vocab_size - 1)
     spans = [("document_start", int(starts[3]), 12), ("mid_document", 5000, 48), ("full_context", 20000, model.cfg.max_seq_len)]
     cases = []
@@ -79,6 +94,7 @@ def golden_cases(model: MTPModel, val: np.ndarray):
             "mtp": [],
         }
         for k, ml in enumerate(mtp_logits, start=1):
+            ml = draft_logits(ml, draft_vocab)
             rows = sorted({0, ml.shape[1] - 1})
             case["mtp"].append({"k": k, "argmax": ml[0].argmax(-1).tolist(), "logits": {str(p): row(ml[0, p]) for p in rows}})
         cases.append(case)
@@ -134,6 +150,7 @@ def main():
     p = argparse.ArgumentParser()
     p.add_argument("--name", default="brown-mtp", help="the published name (public/models/<name>.*)")
     p.add_argument("--stages", default=None, help="comma-separated checkpoint names, oldest first (default: --name)")
+    p.add_argument("--draft-vocab", type=int, default=0, help="the MTP modules score the N most frequent tokens (0: all)")
     args = p.parse_args()
     torch.set_num_threads(2)
 
@@ -148,14 +165,24 @@ def main():
     corpus_name = checkpoint_corpus(stage_names[-1])
     corpus_dir = os.path.join(HERE, "data", corpus_name)
     val = load_tokens(corpus_name, "val")
-    ev = evaluate(model, val, torch.device("cpu"))
+    train_tokens = load_tokens(corpus_name, "train")
+    if not 0 <= args.draft_vocab <= cfg.vocab_size or args.draft_vocab % 4:
+        raise SystemExit(f"--draft-vocab must be a multiple of 4 in 0..{cfg.vocab_size}, got {args.draft_vocab}")
+    draft_vocab = frequent_tokens(train_tokens, cfg.vocab_size, args.draft_vocab) if 0 < args.draft_vocab < cfg.vocab_size else None
+    ev = evaluate(model, val, torch.device("cpu"), draft_vocab=draft_vocab)
     tokenizer = json.load(open(os.path.join(ROOT, "public", "models", f"{args.name}.tokenizer.json")))
     val_chars = len(open(os.path.join(corpus_dir, "val.txt"), encoding="utf-8").read())
     corpus_json = os.path.join(corpus_dir, "corpus.json")
     corpus = json.load(open(corpus_json)) if os.path.exists(corpus_json) else {}
 
     summaries = [s for _, s, _ in stages]
-    if len(stages) == 1:
+    card_path = os.path.join(ROOT, "public", "models", f"{args.name}.card.json")
+    old = json.load(open(card_path)) if os.path.exists(card_path) else None
+    init_from = stages[0][0]["args"].get("init_from") or ""
+    if old and init_from.endswith(f"{args.name}.safetensors"):  # grown from the shipped model: its training comes first
+        shipped = old["training"].get("stages") or [{"name": f"{args.name} (the shipped model it started from)", **old["training"]}]
+        summaries = shipped + summaries
+    if len(summaries) == 1:
         training = {k: v for k, v in summaries[0].items() if k != "name"}
         training["torch"] = torch.__version__
         curves = stages[0][2]
@@ -173,7 +200,7 @@ def main():
     card = {
         "name": args.name,
         "description": f"Tiny decoder-only transformer with DeepSeek-V3-style multi-token-prediction modules, trained on {DESCRIPTIONS.get(corpus_name, corpus_name)}.",
-        "corpus": {**corpus, "train_tokens": int(len(load_tokens(corpus_name, "train"))), "validation_tokens": int(len(val))},
+        "corpus": {**corpus, "train_tokens": int(len(train_tokens)), "validation_tokens": int(len(val))},
         "tokenizer": {"type": "byte-level BPE", "vocab_size": tokenizer["vocab_size"], "merges": len(tokenizer["merges"]),
                       "validation_chars_per_token": round(val_chars / len(val), 3)},
         "config": cfg.to_dict(),
@@ -196,21 +223,30 @@ def main():
         },
         "loss_curves": curves,
     }
+    if draft_vocab is not None:
+        whole = evaluate(model, val, torch.device("cpu"))
+        card["draft_vocabulary"] = {
+            "size": len(draft_vocab),
+            "selection": "the most frequent tokens of the training split (FR-Spec); the main model scores every token",
+            "training_token_share": round(float(np.isin(train_tokens, draft_vocab.numpy()).mean()), 4),
+            "acceptance_whole_vocabulary": {k: round(v, 4) for k, v in whole["acceptance"].items()},
+            "top_k_coverage_whole_vocabulary": {k: [round(v, 4) for v in c] for k, c in whole["top_k_coverage"].items()},
+        }
     models = os.path.join(ROOT, "public", "models")
     attempts_path = os.path.join(HERE, "attempts", f"{args.name}.json")
     if os.path.exists(attempts_path):
         card["attempts"] = json.load(open(attempts_path))
-    card_path = os.path.join(models, f"{args.name}.card.json")
-    if os.path.exists(card_path):  # written by `npm run card`, from the TypeScript engines
-        old = json.load(open(card_path))
+    if old:  # written by `npm run card`, from the TypeScript engines
         card.update({k: old[k] for k in CARD_KEYS_FROM_TOOLS if k in old})
 
     metadata = {"config": json.dumps(cfg.to_dict()), "format": "pt",
                 "training": json.dumps({k: card["training"][k] for k in ("command", "steps", "tokens_seen", "wall_time_s")})}
+    if draft_vocab is not None:
+        metadata["draft_vocab"] = json.dumps(draft_vocab.tolist())
     write_safetensors(os.path.join(models, f"{args.name}.safetensors"), model.state_dict(), metadata)
     with open(card_path, "w") as f:
         json.dump(card, f, indent=2)
-    fixtures = {"model": args.name, "config": cfg.to_dict(), "cases": golden_cases(model, val)}
+    fixtures = {"model": args.name, "config": cfg.to_dict(), "cases": golden_cases(model, val, draft_vocab)}
     os.makedirs(os.path.join(ROOT, "tests", "fixtures"), exist_ok=True)
     with open(os.path.join(ROOT, "tests", "fixtures", f"{args.name}.golden.json"), "w") as f:
         json.dump(fixtures, f, separators=(",", ":"))

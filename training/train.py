@@ -127,8 +127,22 @@ TOP_K = 4
 CONFIDENCE_EDGES = (0.1, 0.2, 0.3, 0.5, 0.7, 0.9, 1.0)
 
 
+# The logit of a token outside the draft vocabulary (src/model/ops.ts EXCLUDED_LOGIT): the lowest finite float32.
+EXCLUDED_LOGIT = torch.finfo(torch.float32).min
+
+
+def draft_logits(mtp_logits: torch.Tensor, draft_vocab) -> torch.Tensor:
+    """An MTP module's logits as the engines score them: with a draft vocabulary (ascending token
+    ids), EXCLUDED_LOGIT outside it; without one, unchanged."""
+    if draft_vocab is None:
+        return mtp_logits
+    keep = torch.zeros(mtp_logits.shape[-1], dtype=torch.bool, device=mtp_logits.device)
+    keep[draft_vocab] = True
+    return mtp_logits.masked_fill(~keep, EXCLUDED_LOGIT)
+
+
 @torch.no_grad()
-def evaluate(model: MTPModel, tokens: np.ndarray, device, max_windows=None):
+def evaluate(model: MTPModel, tokens: np.ndarray, device, max_windows=None, draft_vocab=None):
     """Teacher-forced: main loss, each module's loss, and acceptance per depth (module k's
     argmax at row i equals the main model's argmax at row i + k, the same future token).
     sampling_acceptance is the expected acceptance of speculative sampling at temperature 1,
@@ -138,7 +152,9 @@ def evaluate(model: MTPModel, tokens: np.ndarray, device, max_windows=None):
     by_confidence splits the positions by the main model's top probability there (bucket edges
     CONFIDENCE_EDGES): the share of positions in each bucket and each depth's acceptance in it.
     Where the main model's top choices are near ties its argmax is hard to predict, so this shows
-    how much of the shortfall comes from the main model's own uncertainty."""
+    how much of the shortfall comes from the main model's own uncertainty.
+    With `draft_vocab` (a tensor of token ids) the modules score only those tokens (draft_logits) in
+    the acceptance, sampling acceptance and coverage; their losses stay over the whole vocabulary."""
     model.eval()
     D = model.cfg.mtp_depth
     window = model.cfg.max_seq_len
@@ -164,13 +180,14 @@ def evaluate(model: MTPModel, tokens: np.ndarray, device, max_windows=None):
             tgt = ids[:, k + 1 :]
             nll_mtp[k - 1] += F.cross_entropy(ml[:, : L - 1].reshape(-1, ml.shape[-1]), tgt.reshape(-1), reduction="sum").item()
             n_mtp[k - 1] += tgt.numel()
-            same = ml.argmax(-1) == main_argmax[:, k:]
+            mq = draft_logits(ml, draft_vocab)
+            same = mq.argmax(-1) == main_argmax[:, k:]
             agree[k - 1] += same.sum().item()
             bucket = torch.bucketize(F.softmax(logits[:, k:], -1).amax(-1).flatten(), edges, right=True)
             bucket_rows[k - 1] += torch.bincount(bucket, minlength=len(CONFIDENCE_EDGES)).float()
             bucket_agree[k - 1] += torch.bincount(bucket, weights=same.flatten().float(), minlength=len(CONFIDENCE_EDGES))
-            overlap[k - 1] += torch.minimum(F.softmax(logits[:, k:], -1), F.softmax(ml, -1)).sum().item()
-            ranked = ml.topk(TOP_K, -1).indices == main_argmax[:, k:, None]
+            overlap[k - 1] += torch.minimum(F.softmax(logits[:, k:], -1), F.softmax(mq, -1)).sum().item()
+            ranked = mq.topk(TOP_K, -1).indices == main_argmax[:, k:, None]
             for j in range(TOP_K):
                 covered[k - 1][j] += ranked[..., : j + 1].any(-1).sum().item()
     model.train()

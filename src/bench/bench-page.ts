@@ -5,6 +5,7 @@
 // golden mode); when done, the BenchReport is on window.__benchReport and in <pre id="json">;
 // on failure the message is on window.__benchError. With `?golden`, no benchmark runs: the page
 // exposes window.__golden (the engine probes of src/bench/bench-engine.ts) once data-state is ready.
+import { withoutDraftVocab } from '../model/weights.ts';
 import { draftTreeFor } from '../model/draft-tree.ts';
 import { fetchModel } from '../app/backend.ts';
 import { openBenchEngine, probePrefill, probeStep, type PrefillProbe, type StepProbe } from './bench-engine.ts';
@@ -47,7 +48,8 @@ async function main(): Promise<void> {
   const tree = query.tree ? draftTreeFor(model.decoding.treeCoverage, query.tree, depth) : undefined;
   if (query.tokens > config.max_seq_len) throw new Error(`tokens must be at most ${config.max_seq_len} (the context), got ${query.tokens}`);
   setState('loading', 'Building the engine…');
-  const bench = await openBenchEngine((navigator as Partial<Navigator>).gpu, model.weights);
+  const weights = query.draftVocab === 'all' ? withoutDraftVocab(model.weights) : model.weights;
+  const bench = await openBenchEngine((navigator as Partial<Navigator>).gpu, weights);
 
   if (query.golden) {
     // One probe at a time: the engine has one decode state.
@@ -81,6 +83,7 @@ async function main(): Promise<void> {
     costRepeats: query.costRepeats,
     sampling: query.sampling,
     noRepeatNgram: query.noRepeatNgram ?? model.decoding.noRepeatNgram,
+    draftVocabSize: weights.draftVocab?.length,
     log,
   });
   bench.dispose();

@@ -5,6 +5,7 @@
 //   bench.html?...&temperature=0.8&top_p=0.95&seed=1   (speculative sampling instead of greedy)
 //   bench.html?...&ngram=3       (greedy: the no-repeat n-gram rule's n, 0 off; default: the model card's)
 //   bench.html?...&tree=16       (greedy: the MTP side drafts a tree of 16 verify rows; 0 or absent: the chain)
+//   bench.html?...&draft_vocab=all  (the MTP modules score every token, not the model's draft vocabulary)
 //   bench.html?golden            (no benchmark: the page exposes window.__golden for the e2e test)
 import { OptionError, parseOption, parseTreeRows, type RunOptionName } from '../decode/run-options.ts';
 import { DEFAULT_MODEL, modelEntry, unknownModelMessage } from '../model/catalogue.ts';
@@ -26,12 +27,23 @@ export interface BenchQuery {
   noRepeatNgram?: number;
   /** Sampling instead of greedy (absent: greedy, temperature 0). */
   sampling?: { temperature: number; topP: number; seed: number };
+  /** 'all': the MTP modules score every token; 'model' (the default): the model's draft vocabulary, where it has one. */
+  draftVocab: DraftVocabChoice;
   /** Golden-check mode instead of the benchmark. */
   golden: boolean;
 }
 
+export type DraftVocabChoice = 'model' | 'all';
+
+/** `--draft-vocab` / `draft_vocab`'s value, checked. */
+export function parseDraftVocab(value: string): DraftVocabChoice {
+  if (value !== 'model' && value !== 'all') throw new OptionError(`draft-vocab must be "model" or "all", got ${JSON.stringify(value)}`);
+  return value;
+}
+
 export const BENCH_DEFAULTS: Omit<BenchQuery, 'prompts' | 'golden' | 'noRepeatNgram'> = {
   tokens: 48,
+  draftVocab: 'model',
   runs: 1,
   costRepeats: 10,
   model: DEFAULT_MODEL,
@@ -67,6 +79,7 @@ export function parseBenchQuery(search: string): BenchQuery {
     model,
     noRepeatNgram: get('ngram') === undefined ? undefined : opt('no-repeat-ngram', get('ngram')!, 'ngram'),
     sampling,
+    draftVocab: parseDraftVocab(get('draft_vocab') ?? BENCH_DEFAULTS.draftVocab),
     golden: q.has('golden'),
   };
 }
@@ -87,6 +100,7 @@ export function benchQueryString(o: Partial<BenchQuery>): string {
     q.set('top_p', String(o.sampling.topP));
     q.set('seed', String(o.sampling.seed));
   }
+  if (o.draftVocab === 'all') q.set('draft_vocab', 'all');
   if (o.golden) q.set('golden', '');
   const s = q.toString();
   return s ? `?${s}` : '';

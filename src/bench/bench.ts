@@ -32,6 +32,8 @@ export interface BenchOptions {
   sampling?: SamplingOptions;
   /** Greedy: the no-repeat n-gram rule's n (0 or absent: off). */
   noRepeatNgram?: number;
+  /** Tokens the engine's MTP modules score (Weights.draftVocab's length), for the report; absent: all. */
+  draftVocabSize?: number;
   log?: (line: string) => void;
 }
 
@@ -59,6 +61,8 @@ export interface BenchReport {
     dispatches_per_step: number | null;
     /** The tree drafted (null: the chain): its verify rows and candidates per depth ("3-5-7"). */
     tree: { rows: number; shape: string } | null;
+    /** Tokens the MTP modules score (their draft vocabulary); null: every token. */
+    draft_vocab: number | null;
   };
   speedup: number;
   /** Greedy: whether MTP's output equalled the baseline's on every run. Sampling: null (meaningless). */
@@ -198,6 +202,7 @@ export async function runBench(engine: DecodeEngine, tokenizer: Tokenizer, model
       acceptance: acceptanceOf(sm),
       dispatches_per_step: perStep(mtpDispatches),
       tree: o.tree ? { rows: o.tree.size + 1, shape: o.tree.describe() } : null,
+      draft_vocab: o.draftVocabSize ?? null,
     },
     speedup,
     outputs_identical: sampling ? null : identical,
@@ -224,6 +229,7 @@ export function formatReport(r: BenchReport): string {
     `                 tokens/s   ms/step   tokens/step   rows/step   dispatches/step`,
     `baseline         ${f(r.baseline.tokens_per_s).padStart(8)}  ${f(r.baseline.ms_per_step).padStart(8)}   ${f(1, 2).padStart(8)}   ${f(1, 2).padStart(8)}   ${f(r.baseline.dispatches_per_step ?? NaN).padStart(10)}`,
     `MTP depth ${r.mtp.depth}      ${f(r.mtp.tokens_per_s).padStart(8)}  ${f(r.mtp.ms_per_step).padStart(8)}   ${f(r.mtp.tokens_per_step, 2).padStart(8)}   ${f(r.mtp.rows_per_step, 2).padStart(8)}   ${f(r.mtp.dispatches_per_step ?? NaN).padStart(10)}`,
+    ...(r.mtp.draft_vocab ? [`                 (the MTP modules score ${r.mtp.draft_vocab} tokens, the model's draft vocabulary)`] : []),
     ...(r.mtp.tree ? [`                 (a draft tree of ${r.mtp.tree.rows} verify rows, candidates per depth ${r.mtp.tree.shape})`] : []),
     ``,
     `speedup ${f(r.speedup, 2)}x   acceptance${r.mtp.tree ? ' (among the candidates)' : ''} ${Object.entries(r.mtp.acceptance)

@@ -60,6 +60,12 @@ export interface View {
 }
 
 /** A row batch: the rows one dispatch takes in a step, as written in a slot of `Kernels.batches`. */
+/** A Q | K | V cache: rows of 3d floats by absolute position, q at `base`, k at base + d, v at base + 2d. */
+export interface QkvCache {
+  buffer: GPUBuffer;
+  base?: number;
+}
+
 export interface RowBatch {
   readonly slot: number;
   /** Byte offset of the slot: the dynamic offset of binding 0. */
@@ -175,6 +181,16 @@ export function checkFused(kernel: string, d: number, weights: Record<string, Vi
         `${kernel}: ${name} must be a transposed matrix ${width} wide (WeightBuffer.columns), got a stride of ${weights[name].stride}`,
       );
   return buffer;
+}
+
+/** The columns a head scores: a draft vocabulary's `count` (a multiple of 4 up to n), or all n (a multiple of 4). */
+export function checkHeadColumns(n: number, count?: number): number {
+  checkCount('head: n', n);
+  if (n % 4 !== 0) throw new RangeError(`head: n must be a multiple of 4, got ${n}`);
+  if (count === undefined) return n;
+  checkCount('head: vocabulary.count', count);
+  if (count % 4 !== 0 || count > n) throw new RangeError(`head: vocabulary.count must be a multiple of 4 up to n (${n}), got ${count}`);
+  return count;
 }
 
 /** The head size of d split into nHeads: a multiple of `multiple` (qkv: four RoPE pairs a lane; attention: vec4s), at most ATTENTION_MAX_HEAD_DIM. */

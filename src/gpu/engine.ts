@@ -114,6 +114,7 @@ export class GpuEngine implements DecodeEngine {
     const buffers = allocate(device, weights.config);
     const weightBuffer = new WeightBuffer(device, weights);
     buffers.owned.push(weightBuffer.buffer);
+    if (weightBuffer.draftHead) buffers.owned.push(weightBuffer.draftHead.vocabulary.ids);
     const { main, mtp } = buildStacks(kernels, weightBuffer, buffers, weights.config);
     await device.queue.onSubmittedWorkDone();
     const readback = new ReadbackLayout(weights.config.vocab_size, weights.config.mtp_depth, buffers.verifyRows);

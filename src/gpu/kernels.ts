@@ -28,10 +28,11 @@
 // the batch (scratch activations). Views need no alignment, so many tensors can share one buffer; the
 // weights, read as vec4s, do (multiples of 4 floats: WeightBuffer lays them out so).
 import { checkSampling, type SamplingParams } from '../model/decode-engine.ts';
-import { ropeCosSin } from '../model/ops.ts';
+import { ropeTableData } from '../model/ops.ts';
 import {
   ATTENTION_MAX_HEAD_DIM,
   checkCount,
+  checkHeadColumns,
   checkFused,
   checkHeads,
   FFN_MAX_HIDDEN,
@@ -40,6 +41,7 @@ import {
   RowBatchSlots,
   SAMPLE_MAX_N,
   type Dispatch,
+  type QkvCache,
   type SampleDispatch,
   type View,
 } from './dispatch.ts';
@@ -48,21 +50,7 @@ import { compileKernels, NODES_BINDING, TREE_FAMILIES, type Family } from './pip
 import type { ShaderName } from './shaders.ts';
 import { NodeRecords } from './tree-rows.ts';
 
-/** cos/sin of every (position, pair index), by ops.ropeCosSin: the CPU reference's own values. */
-export function ropeTableData(headDim: number, maxLen: number, theta: number): Float32Array {
-  const half = headDim / 2;
-  const table = new Float32Array(maxLen * half * 2);
-  for (let pos = 0; pos < maxLen; pos++) for (let j = 0; j < half; j++) table.set(ropeCosSin(pos, j, headDim, theta), (pos * half + j) * 2);
-  return table;
-}
-
 const ceilDiv = (a: number, b: number) => Math.ceil(a / b);
-
-/** A Q | K | V cache: rows of 3d floats by absolute position, q at `base`, k at base + d, v at base + 2d. */
-export interface QkvCache {
-  buffer: GPUBuffer;
-  base?: number;
-}
 
 export class Kernels {
   private readonly owned: GPUBuffer[] = [];
@@ -256,15 +244,29 @@ export class Kernels {
   /**
    * A model's head (head.wgsl): logits[r] = E norm(x[r]) over the `n` rows of the tied `table`, and
    * ids[r] (u32) = their argmax, ties to the lowest index. `ids` may be a positional view of the
-   * token buffer: a module's draft lands where the next gather reads it.
+   * token buffer: a module's draft lands where the next gather reads it. With a draft `vocabulary`
+   * (its ascending token ids, `count` u32s), `table` holds only those tokens' columns, and every
+   * other logit of a row is EXCLUDED_LOGIT.
    */
-  head(o: { x: View; norm: View; table: View; logits: View; ids: View; d: number; n: number; eps: number; label?: string }): Dispatch {
-    checkCount('head: n', o.n);
-    if (o.n % 4 !== 0) throw new RangeError(`head: n must be a multiple of 4, got ${o.n}`);
-    const weights = checkFused('head', o.d, { norm: o.norm, table: o.table }, { table: o.n });
+  head(o: {
+    x: View;
+    norm: View;
+    table: View;
+    logits: View;
+    ids: View;
+    d: number;
+    n: number;
+    eps: number;
+    vocabulary?: { ids: GPUBuffer; count: number };
+    label?: string;
+  }): Dispatch {
+    const cols = checkHeadColumns(o.n, o.vocabulary?.count);
+    const weights = checkFused('head', o.d, { norm: o.norm, table: o.table }, { table: cols });
     const values = {
       d: o.d,
       n: o.n,
+      cols,
+      mapped: o.vocabulary ? 1 : 0,
       eps: o.eps,
       ...viewFields('x', o.x, o.d),
       g_base: o.norm.base ?? 0,
@@ -272,7 +274,9 @@ export class Kernels {
       ...viewFields('l', o.logits, o.n),
       ...viewFields('o', o.ids, 1),
     };
-    return this.simple('head', o.label, values, [o.x.buffer, weights, o.logits.buffer, o.ids.buffer], (rows) => [
+    // Without a draft vocabulary the kernel never reads binding 6: the weights buffer stands in (read-only twice is allowed).
+    const vocabulary = o.vocabulary?.ids ?? weights;
+    return this.simple('head', o.label, values, [o.x.buffer, weights, o.logits.buffer, o.ids.buffer, vocabulary], (rows) => [
       ceilDiv(rows, FUSED_GROUP_ROWS),
     ]);
   }

@@ -15,7 +15,7 @@ export const PARAMS: Record<ShaderName, readonly Field[]> = {
   qkv: ['d', 'n_heads', 'head_dim', { f32: 'eps' }, ...view('x'), 'g_base', 'w_base', ...view('c')],
   attention: ['n_heads', { f32: 'scale' }, 'c_stride', 'q_base', 'k_base', 'v_base', ...view('o')],
   wo_ffn: ['d', 'hidden', { f32: 'eps' }, ...view('x'), ...view('o'), 'wo_base', 'g_base', 'w13_base', 'w2_base'],
-  head: ['d', 'n', { f32: 'eps' }, ...view('x'), 'g_base', 'e_base', ...view('l'), ...view('o')],
+  head: ['d', 'n', 'cols', 'mapped', { f32: 'eps' }, ...view('x'), 'g_base', 'e_base', ...view('l'), ...view('o')],
   compact: ['layers', 'c_layer', 'c_width', 'd'],
   sample: ['n', { f32: 'inv_temp' }, { f32: 'top_p' }, ...view('x'), ...view('u'), ...view('p'), ...view('o')],
 };

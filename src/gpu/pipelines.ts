@@ -21,7 +21,7 @@ const FAMILIES: Record<ShaderName, Access[]> = {
   qkv: ['rw', 'read', 'read', 'rw'],
   attention: ['read', 'rw'],
   wo_ffn: ['rw', 'read', 'read'],
-  head: ['rw', 'read', 'rw', 'rw'],
+  head: ['rw', 'read', 'rw', 'rw', 'read'],
   sample: ['read', 'read', 'rw', 'rw'],
   compact: ['rw', 'rw'],
 };

@@ -3,8 +3,8 @@
 // which of these uses run on which row batch.
 import { mainBlocks, mtpBlocks, type BlockSpec, type ModelConfig } from '../model/config.ts';
 import { TREE_MAX_ROWS } from '../model/draft-tree.ts';
-import type { Dispatch, SampleDispatch, View } from './dispatch.ts';
-import type { Kernels, QkvCache } from './kernels.ts';
+import type { Dispatch, QkvCache, SampleDispatch, View } from './dispatch.ts';
+import type { Kernels } from './kernels.ts';
 import { ReadbackLayout } from './readback.ts';
 import type { WeightBuffer } from './weight-buffer.ts';
 
@@ -142,16 +142,18 @@ export function buildStacks(kernels: Kernels, weights: WeightBuffer, buffers: Bu
       }),
     ];
   };
-  const head = (x: View, norm: string, logitsRow: number, ids: View, label: string): Dispatch =>
+  // The modules' head scores only the draft vocabulary where the model has one; the main model's, every token.
+  const head = (x: View, norm: string, logitsRow: number, ids: View, label: string, draft = false): Dispatch =>
     kernels.head({
       x,
       norm: w(norm),
-      table: weights.columns('tok_emb.weight'),
+      table: draft && weights.draftHead ? weights.draftHead.table : weights.columns('tok_emb.weight'),
       logits: { buffer: logits, base: logitsRow * V },
       ids,
       d,
       n: V,
       eps,
+      vocabulary: draft ? weights.draftHead?.vocabulary : undefined,
       label: `${label} norm+head+argmax`,
     });
   // The setting is a placeholder until the first sampling step sets it (setSampling).
@@ -199,7 +201,7 @@ export function buildStacks(kernels: Kernels, weights: WeightBuffer, buffers: Bu
         label: `mtp${k} embedding+norms+proj`,
       }),
       blockOps: mtpBlocks(c, k0).flatMap((spec, j) => block(spec, stream(k), c.mtp_layers > 1 ? `mtp${k} B${j}` : `mtp${k}`)),
-      head: head(stream(k), `${p}.norm.weight`, D + k, tokenView(k + 1), `mtp${k}`),
+      head: head(stream(k), `${p}.norm.weight`, D + k, tokenView(k + 1), `mtp${k}`, true),
       sample: sample(D + k, k0, tokenView(k + 1), `mtp${k}`),
     };
   });

@@ -3,7 +3,9 @@
 //   - every matrix the kernels multiply by transposed, [in, out] instead of PyTorch's [out, in], the
 //     matrices of one product side by side as columns: [Wq; Wk; Wv] of a block becomes one [d, 3d]
 //     matrix whose row k holds input k's weight for every Q, K and V output, W1 and W3 one [d, 2h],
-//     and the head (the tied embedding) a [d, V] copy.
+//     and the head (the tied embedding) a [d, V] copy;
+//   - with a draft vocabulary (Weights.draftVocab), the MTP modules' head: those tokens' columns of
+//     the [d, V] head, a [d, N] matrix, and their ids (u32) in a buffer of their own.
 // Transposed, the lanes of a workgroup that compute consecutive outputs read consecutive floats:
 // faster on SwiftShader than a lane streaming its own [out, in] row (docs/journal.md); on a GPU it is
 // the coalesced layout.
@@ -33,6 +35,8 @@ export class WeightBuffer {
   private readonly stored = new Map<string, number>();
   /** Offsets and widths (sum of out) of the packed products, by their tensors' names joined with '|'. */
   private readonly packed = new Map<string, { base: number; width: number }>();
+  /** The MTP modules' head table and its token ids, where the model has a draft vocabulary. */
+  readonly draftHead?: { table: View; vocabulary: { ids: GPUBuffer; count: number } };
 
   constructor(device: GPUDevice, weights: Weights) {
     const shapes = expectedTensors(weights.config);
@@ -49,6 +53,9 @@ export class WeightBuffer {
       this.packed.set(group.join('|'), { base: total, width });
       total += align4(width * shapes.get(group[0])![1]);
     }
+    const vocab = weights.draftVocab;
+    const draftBase = total;
+    if (vocab) total += align4(vocab.length * weights.config.d_model);
     this.buffer = device.createBuffer({ label: 'weights', size: total * 4, usage: GPUBufferUsage.STORAGE, mappedAtCreation: true });
     const mapped = new Float32Array(this.buffer.getMappedRange());
     for (const [name, base] of this.stored) mapped.set(weights.tensor(name), base);
@@ -61,6 +68,19 @@ export class WeightBuffer {
         for (let o = 0; o < out; o++) for (let i = 0; i < inputs; i++) mapped[base + i * width + column + o] = t[o * inputs + i];
         column += out;
       }
+    }
+    if (vocab) {
+      const [V, d] = shapes.get('tok_emb.weight')!;
+      const E = weights.tensor('tok_emb.weight');
+      const N = vocab.length;
+      vocab.forEach((id, c) => {
+        if (id >= V) throw new RangeError(`weights: draft vocabulary token ${id} is outside 0..${V - 1}`);
+        for (let i = 0; i < d; i++) mapped[draftBase + i * N + c] = E[id * d + i];
+      });
+      const ids = device.createBuffer({ label: 'draft vocabulary', size: N * 4, usage: GPUBufferUsage.STORAGE, mappedAtCreation: true });
+      new Uint32Array(ids.getMappedRange()).set(vocab);
+      ids.unmap();
+      this.draftHead = { table: { buffer: this.buffer, base: draftBase, stride: N }, vocabulary: { ids, count: N } };
     }
     this.buffer.unmap();
   }

@@ -24,12 +24,42 @@ export function matvec(W: Float32Array, x: Float32Array, rows: number, out = new
 }
 
 /**
+ * The logit of a token a head does not score (an MTP module's head outside its draft vocabulary):
+ * the lowest finite float32. Finite, not NaN or -Infinity, so that softmax, top-p, argmax and the
+ * candidates treat it as an ordinary logit that nothing picks, and WGSL can write it as a literal
+ * (it has no NaN or infinite constants).
+ */
+export const EXCLUDED_LOGIT = -3.4028234663852886e38;
+
+/** matvec over the rows `ids` of W only (as matvec computes each); every other output is EXCLUDED_LOGIT. */
+export function matvecRows(W: Float32Array, x: Float32Array, rows: number, ids: ArrayLike<number>): Float32Array {
+  const out = new Float32Array(rows).fill(EXCLUDED_LOGIT);
+  const n = x.length;
+  for (let r = 0; r < ids.length; r++) {
+    const j = ids[r];
+    let acc = 0;
+    const base = j * n;
+    for (let i = 0; i < n; i++) acc += W[base + i] * x[i];
+    out[j] = acc;
+  }
+  return out;
+}
+
+/**
  * cos and sin of RoPE pair j at position pos, rounded to float32: the one formula of the rotation,
- * used here and for the GPU's table (gpu/kernels.ts ropeTableData), so both round the same.
+ * used here and for the GPU's table (ropeTableData), so both round the same.
  */
 export function ropeCosSin(pos: number, j: number, headDim: number, theta: number): [cos: number, sin: number] {
   const angle = pos * Math.pow(theta, (-2 * j) / headDim);
   return [Math.fround(Math.cos(angle)), Math.fround(Math.sin(angle))];
+}
+
+/** cos/sin of every (position, pair index), by ropeCosSin: the CPU reference's own values. */
+export function ropeTableData(headDim: number, maxLen: number, theta: number): Float32Array {
+  const half = headDim / 2;
+  const table = new Float32Array(maxLen * half * 2);
+  for (let pos = 0; pos < maxLen; pos++) for (let j = 0; j < half; j++) table.set(ropeCosSin(pos, j, headDim, theta), (pos * half + j) * 2);
+  return table;
 }
 
 /** Rotary position embedding in place, "rotate half" pairing (j, j + headDim/2) in each head. */
@@ -105,13 +135,13 @@ export function argmax(x: ArrayLike<number>): number {
 }
 
 /**
- * The `count` best indices of x, best first: larger values first, ties to the lower index, NaNs
- * never chosen (a row with fewer non-NaN values fills up with 0). The oracle of head.wgsl's
- * candidates; its first is argmax's choice on a row without NaN.
+ * The `count` best indices of x, best first: larger values first, ties to the lower index, NaNs and
+ * EXCLUDED_LOGIT (a token the head did not score) never chosen (a row with fewer others fills up
+ * with 0). The oracle of head.wgsl's candidates; its first is argmax's choice on a row without NaN.
  */
 export function topCandidates(x: ArrayLike<number>, count: number): number[] {
   const order: number[] = [];
-  for (let i = 0; i < x.length; i++) if (!Number.isNaN(x[i])) order.push(i);
+  for (let i = 0; i < x.length; i++) if (!Number.isNaN(x[i]) && x[i] !== EXCLUDED_LOGIT) order.push(i);
   order.sort((a, b) => x[b] - x[a] || a - b);
   return Array.from({ length: count }, (_, c) => order[c] ?? 0);
 }

@@ -6,7 +6,7 @@
 // slots 0..pos. Rolling back is therefore free: process an earlier position again and the
 // later slots are simply overwritten before anything reads them.
 import { mainBlocks, mtpBlocks, type BlockSpec, type ModelConfig } from './config.ts';
-import { addInPlace, argmax, attention, matvec, rmsnorm, rope, siluMul } from './ops.ts';
+import { addInPlace, argmax, attention, matvec, matvecRows, rmsnorm, rope, siluMul } from './ops.ts';
 import type { Weights } from './weights.ts';
 
 /** Named float32 tensors, as the safetensors loader returns them. */
@@ -61,6 +61,8 @@ export class ReferenceModel {
   private readonly norm: Float32Array;
   private readonly layers: BlockWeights[];
   private readonly mtpModules: MTPWeights[];
+  /** The tokens the modules' head scores (Weights.draftVocab); undefined: all. */
+  private readonly draftVocab?: Uint32Array;
 
   constructor(weights: Weights) {
     const c = (this.config = weights.config);
@@ -79,6 +81,7 @@ export class ReferenceModel {
     });
     this.emb = t('tok_emb.weight');
     this.norm = t('norm.weight');
+    this.draftVocab = weights.draftVocab;
     this.layers = mainBlocks(c).map(block);
     this.mtpModules = Array.from({ length: c.mtp_depth }, (_, k) => ({
       hnorm: t(`mtp.${k}.hnorm.weight`),
@@ -113,7 +116,7 @@ export class ReferenceModel {
 
   /**
    * MTP module k (1-based) at position `pos`: combines h^(k-1) at `pos` with the embedding
-   * of token pos + k; its logits predict token pos + k + 1.
+   * of token pos + k; its logits predict token pos + k + 1 (EXCLUDED_LOGIT outside the draft vocabulary).
    */
   mtp(k: number, cache: ModelCache, hPrev: Float32Array, tokenAhead: number, pos: number): StepOutput {
     this.checkPosition(pos);
@@ -125,7 +128,9 @@ export class ReferenceModel {
     rmsnorm(this.embed(tokenAhead), m.enorm, eps, joined.subarray(d));
     let x = matvec(m.proj, joined, d);
     m.blocks.forEach((block, j) => (x = this.block(block, cache.mtp[k - 1][j], x, pos)));
-    return { hidden: x, logits: this.head(rmsnorm(x, m.norm, eps)) };
+    const normed = rmsnorm(x, m.norm, eps);
+    const { vocab_size: V } = this.config;
+    return { hidden: x, logits: this.draftVocab ? matvecRows(this.emb, normed, V, this.draftVocab) : this.head(normed) };
   }
 
   /** Greedy next token of a step's logits. */

@@ -1,13 +1,20 @@
 // Loads a model's weights from a safetensors ArrayBuffer and checks them against the model
 // config stored in the file's `__metadata__` ("config", a JSON string): every tensor the
-// config needs, with its shape, nothing else, and only finite values.
+// config needs, with its shape, nothing else, and only finite values; and the MTP modules' draft
+// vocabulary where the file names one ("draft_vocab", a JSON array of token ids).
 import { expectedTensors, parseConfig, type ModelConfig } from './config.ts';
 import { parseSafetensors, WeightsFormatError, type SafetensorsTensor } from './safetensors.ts';
 
-/** What either engine needs of a model: its config and its tensors by name. */
+/** What either engine needs of a model: its config, its tensors by name, and its draft vocabulary if it has one. */
 export interface Weights {
   config: ModelConfig;
   tensor(name: string): Float32Array;
+  /**
+   * The tokens the MTP modules' head scores, ascending (FR-Spec: the most frequent tokens of the
+   * training text); undefined: all of them. The main model always scores the whole vocabulary, so a
+   * draft outside it is only a rejected draft: greedy output is unchanged and sampling stays exact.
+   */
+  draftVocab?: Uint32Array;
 }
 
 export interface LoadedWeights extends Weights {
@@ -56,6 +63,7 @@ export function loadWeights(buffer: ArrayBuffer): LoadedWeights {
     config,
     metadata,
     tensors,
+    draftVocab: readDraftVocab(metadata, config),
     tensor(name: string): Float32Array {
       const t = tensors.get(name);
       if (!t) throw new Error(`weights: no tensor named "${name}"`);
@@ -79,6 +87,44 @@ function readConfig(metadata: Record<string, string>): ModelConfig {
   } catch (e) {
     throw new WeightsFormatError(`weights: "__metadata__"."config": ${(e as Error).message}`);
   }
+}
+
+/** The same model with its MTP modules scoring every token (a benchmark's comparison with the draft vocabulary). */
+export function withoutDraftVocab<W extends Weights>(weights: W): W {
+  return { ...weights, draftVocab: undefined };
+}
+
+/**
+ * The fewest tokens a draft vocabulary may hold: a draft tree's drafter asks for up to 4 candidates
+ * a row, and the head kernel takes columns four at a time (so the count is a multiple of 4 too).
+ */
+export const MIN_DRAFT_VOCAB = 4;
+
+function readDraftVocab(metadata: Record<string, string>, config: ModelConfig): Uint32Array | undefined {
+  if (!Object.hasOwn(metadata, 'draft_vocab')) return undefined;
+  const field = '"__metadata__"."draft_vocab"';
+  let value: unknown;
+  try {
+    value = JSON.parse(metadata.draft_vocab);
+  } catch (e) {
+    throw new WeightsFormatError(`weights: ${field} is not valid JSON (${(e as Error).message})`);
+  }
+  const V = config.vocab_size;
+  if (!Array.isArray(value) || value.length < MIN_DRAFT_VOCAB || value.length > V || value.length % 4 !== 0)
+    throw new WeightsFormatError(
+      `weights: ${field} must be an array of ${MIN_DRAFT_VOCAB}..${V} token ids, a multiple of 4 of them, got ${describe(value)}`,
+    );
+  value.forEach((id: unknown, i) => {
+    if (!Number.isInteger(id) || (id as number) < 0 || (id as number) >= V)
+      throw new WeightsFormatError(`weights: ${field}[${i}] must be a token id in 0..${V - 1}, got ${JSON.stringify(id)}`);
+    if (i > 0 && (id as number) <= value[i - 1])
+      throw new WeightsFormatError(`weights: ${field} must be in ascending order without repeats: [${i}] is ${id} after ${value[i - 1]}`);
+  });
+  return Uint32Array.from(value as number[]);
+}
+
+function describe(value: unknown): string {
+  return Array.isArray(value) ? `${value.length} of them` : JSON.stringify(value).slice(0, 40);
 }
 
 function sameShape(a: readonly number[], b: readonly number[]): boolean {

@@ -1,6 +1,6 @@
 // The whole GPU engine on real WebGPU (Dawn; SwiftShader without a GPU) against the CPU
 // reference engine, step by step: prefill, MTP catch-up, chained drafts, verify, roll-back.
-// Also on MTP modules shaped unlike the shipped ones (more blocks, a wider FFN).
+// Also on MTP modules shaped unlike the shipped ones (more blocks, a wider FFN), and with a draft vocabulary.
 import { describe, expect, it } from 'vitest';
 import { GpuEngine, type OpRunner } from '../../src/gpu/engine.ts';
 import { CpuEngine } from '../../src/model/cpu-engine.ts';
@@ -33,11 +33,14 @@ function reshaped(changes: Partial<ModelConfig>): Weights {
 const grownWeights = reshaped({ mtp_layers: 2, mtp_ffn_hidden: weights.config.ffn_hidden + 128 });
 /** Six MTP modules: a step of depth 6 takes 14 row batch slots. */
 const deepWeights = reshaped({ mtp_depth: 6 });
+/** A draft vocabulary of the even token ids: the modules can never draft an odd one. */
+const draftWeights: Weights = { ...weights, draftVocab: Uint32Array.from({ length: weights.config.vocab_size / 2 }, (_, i) => 2 * i) };
 
 const rig = {
   engine: undefined as unknown as GpuEngine,
   grown: undefined as unknown as GpuEngine,
   deep: undefined as unknown as GpuEngine,
+  draft: undefined as unknown as GpuEngine,
   /** What GpuEngine.create gave for a model wider than the fused kernels take. */
   tooWide: undefined as unknown,
 };
@@ -45,6 +48,7 @@ useGpu(async (device) => {
   rig.engine = await GpuEngine.create(device, weights, 'Dawn');
   rig.grown = await GpuEngine.create(device, grownWeights, 'Dawn');
   rig.deep = await GpuEngine.create(device, deepWeights, 'Dawn');
+  rig.draft = await GpuEngine.create(device, draftWeights, 'Dawn');
   rig.tooWide = await GpuEngine.create(device, reshaped({ d_model: 512 }), 'Dawn').then(
     (engine) => engine.destroy(),
     (e: unknown) => e,
@@ -74,6 +78,22 @@ describe('GPU engine', () => {
   it('matches the reference with six MTP modules, drafting all six a step', async () => {
     // Fails with a fixed number of slots too few for 2D + 2 row batches (a RangeError mid-step).
     await expectSameSteps(rig.deep, new CpuEngine(new ReferenceModel(deepWeights)), encode('The committee said that'), 4, 6);
+  });
+
+  it('matches the reference with a draft vocabulary, drafts only inside it, and greedy output unchanged', async () => {
+    const prompt = encode('The committee said that the new law would');
+    const rejected = await expectSameSteps(rig.draft, new CpuEngine(new ReferenceModel(draftWeights)), prompt, 8, 2);
+    expect(rejected).toBeGreaterThan(0);
+    rig.draft.commit([await rig.draft.prefill(prompt, 2)]);
+    const drafts = [];
+    for (let s = 0; s < 4; s++) {
+      const step = await rig.draft.step(2);
+      drafts.push(...step.drafts);
+      rig.draft.commit([step.verified[0]]);
+    }
+    expect(drafts.filter((t) => t % 2 === 1)).toEqual([]);
+    const run = (engine: GpuEngine) => decode(engine, prompt, { depth: 2, maxTokens: 30 });
+    expect((await run(rig.draft)).tokens).toEqual((await run(rig.engine)).tokens);
   });
 
   it('refuses a model wider than the fused kernels take, naming the config field, before allocating', () => {

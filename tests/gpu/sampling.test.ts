@@ -20,9 +20,12 @@ import { useGpu } from '../helpers/dawn.ts';
 
 const { weights, tokenizer } = readModel('brown-mtp');
 const model = new ReferenceModel(weights);
-const rig = { engine: undefined as unknown as GpuEngine };
+/** A draft vocabulary of the even token ids (as in engine.test.ts). */
+const draftWeights = { ...weights, draftVocab: Uint32Array.from({ length: weights.config.vocab_size / 2 }, (_, i) => 2 * i) };
+const rig = { engine: undefined as unknown as GpuEngine, draft: undefined as unknown as GpuEngine };
 useGpu(async (device) => {
   rig.engine = await GpuEngine.create(device, weights, 'Dawn');
+  rig.draft = await GpuEngine.create(device, draftWeights, 'Dawn');
 });
 
 /** GPU vs float64 probabilities: measured 1.1e-6 on SwiftShader; 1e-4 leaves room for other adapters' exp. */
@@ -74,6 +77,29 @@ describe('speculative sampling on the GPU engine', () => {
     const g = await gpu.step(1);
     expect(g).toEqual(await cpu.step(1));
     expect(g.p).toBeUndefined();
+  });
+
+  it("with a draft vocabulary, q is the CPU engine's and zero outside it; p still covers every token", async () => {
+    const cpu = new CpuEngine(new ReferenceModel(draftWeights));
+    const prompt = [tokenizer.endOfText, ...tokenizer.encode('The committee said that the new law would')];
+    const rng = new Rng(78);
+    const u0 = rng.nextF32();
+    const first = await rig.draft.prefill(prompt, 2, { ...setting, uniform: u0 });
+    expect(first).toBe(await cpu.prefill(prompt, 2, { ...setting, uniform: u0 }));
+    rig.draft.commit([first]);
+    cpu.commit([first]);
+    const u = drawStepUniforms(rng, 2);
+    const g = await rig.draft.step(2, { ...setting, uniforms: u.drafts });
+    const c = await cpu.step(2, { ...setting, uniforms: u.drafts });
+    expect(g.drafts).toEqual(c.drafts);
+    g.q!.forEach((row, k) => {
+      expect(maxAbsDiff(row, c.q![k]), `q of module ${k + 1}`).toBeLessThan(PROB_TOLERANCE);
+      expect(
+        Array.from(row).filter((v, i) => i % 2 === 1 && v !== 0),
+        `q of module ${k + 1} outside the vocabulary`,
+      ).toEqual([]);
+    });
+    expect(g.p!.some((row) => row.some((v, i) => i % 2 === 1 && v > 0))).toBe(true);
   });
 
   it('the decode loop samples from p, reproduces per seed, and matches the CPU engine on most seeds', async () => {

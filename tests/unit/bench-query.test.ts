@@ -16,6 +16,7 @@ describe('bench query', () => {
       costRepeats: 5,
       model: 'brown-mtp',
       noRepeatNgram: 4,
+      draftVocab: 'all' as const,
     };
     expect(parseBenchQuery(benchQueryString(options))).toEqual({ ...options, sampling: undefined, golden: false });
     // Trees are greedy only (a sampling query with one is refused, below).
@@ -39,6 +40,7 @@ describe('bench query', () => {
       model: DEFAULT_MODEL,
       noRepeatNgram: undefined,
       sampling: undefined,
+      draftVocab: 'model',
       golden: false,
     });
     expect(parseBenchQuery('?ngram=0').noRepeatNgram).toBe(0);
@@ -69,6 +71,8 @@ describe('bench query', () => {
       '?tree=x',
       '?tree=1',
       '?tree=8&temperature=1',
+      '?draft_vocab=none',
+      '?draft_vocab=',
     ])
       expect(() => parseBenchQuery(bad), bad).toThrow(OptionError);
   });

@@ -54,6 +54,7 @@ const BENCH_CASES: [string[], RegExp][] = [
   [['--seed', '1e400'], /^--seed must be an integer/],
   [['--no-repeat-ngram=-1'], /^--no-repeat-ngram must be an integer in 0\.\.16, got "-1"$/],
   [['--no-repeat-ngram', '17'], /^--no-repeat-ngram must be an integer in 0\.\.16/],
+  [['--draft-vocab', 'none'], /^--draft-vocab must be "model" or "all", got "none"$/],
   [['--model', '../../etc/passwd'], /^--model: unknown model "\.\.\/\.\.\/etc\/passwd": expected one of /],
   [['--prompts', 'no/such/file.txt'], /^--prompts no\/such\/file\.txt: not found$/],
   [['--json', 'no/such/folder/out.json'], /^--json no\/such\/folder\/out\.json: the folder .* does not exist$/],

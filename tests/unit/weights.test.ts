@@ -1,8 +1,11 @@
 // The model-weights loader (src/model/weights.ts): a model-shaped safetensors file loads into the
 // Weights the CPU reference runs on, and a missing or bad config, a missing, misshapen or extra
-// tensor, a non-finite value and a truncated file each fail with a WeightsFormatError naming it.
+// tensor, a non-finite value and a truncated file each fail with a WeightsFormatError naming it;
+// likewise a bad draft vocabulary ("draft_vocab"), and a good one scores only its tokens in the
+// reference's MTP modules.
 import { describe, expect, it } from 'vitest';
 import { expectedTensors, type ModelConfig } from '../../src/model/config.ts';
+import { EXCLUDED_LOGIT } from '../../src/model/ops.ts';
 import { ReferenceModel } from '../../src/model/reference.ts';
 import { parseSafetensors } from '../../src/model/safetensors.ts';
 import { loadWeights, type Weights } from '../../src/model/weights.ts';
@@ -186,5 +189,35 @@ describe('loadWeights', () => {
       const message = loadError(whole.slice(0, keep));
       expect(message).toMatch(/shorter than|past the end/);
     }
+  });
+
+  it("reads a draft vocabulary: the reference's modules score only its tokens, the main model all", () => {
+    const vocab = [1, 4, 5, 15];
+    const w = loadWeights(modelFile({ metadata: { draft_vocab: JSON.stringify(vocab) } }));
+    expect(Array.from(w.draftVocab!)).toEqual(vocab);
+    expect(loadWeights(modelFile()).draftVocab).toBeUndefined();
+    const subset = new ReferenceModel(w);
+    const full = new ReferenceModel({ config: w.config, tensor: w.tensor });
+    const [a, b] = [subset.newCache(), full.newCache()];
+    const main = subset.main(a, 3, 0);
+    expect(main.logits).toEqual(full.main(b, 3, 0).logits);
+    const draft = subset.mtp(1, a, main.hidden, 5, 0);
+    const all = full.mtp(1, b, main.hidden, 5, 0);
+    expect(draft.hidden).toEqual(all.hidden);
+    draft.logits.forEach((v, i) => expect(v, `token ${i}`).toBe(vocab.includes(i) ? all.logits[i] : EXCLUDED_LOGIT));
+  });
+
+  it('rejects a draft vocabulary that is not ascending token ids, a multiple of 4 of them, naming the field', () => {
+    const bad = (value: string) => loadError(modelFile({ metadata: { draft_vocab: value } }));
+    expect(bad('[1, 2')).toMatch(/"draft_vocab" is not valid JSON/);
+    expect(bad('{"ids": [1]}')).toMatch(/"draft_vocab" must be an array of 4\.\.16 token ids, a multiple of 4 of them/);
+    expect(bad('[1, 2, 3]')).toMatch(/must be an array of 4\.\.16 token ids, a multiple of 4 of them, got 3 of them/);
+    expect(bad('[1, 2, 3, 4, 5, 6]')).toMatch(/got 6 of them/);
+    expect(bad(JSON.stringify(Array.from({ length: 20 }, (_, i) => i)))).toMatch(/got 20 of them/);
+    expect(bad('[1, 2, 3, 16]')).toMatch(/"draft_vocab"\[3\] must be a token id in 0\.\.15, got 16/);
+    expect(bad('[1, 2, 3, 1.5]')).toMatch(/\[3\] must be a token id/);
+    expect(bad('[-1, 2, 3, 4]')).toMatch(/\[0\] must be a token id/);
+    expect(bad('[1, 3, 2, 4]')).toMatch(/ascending order without repeats: \[2\] is 2 after 3/);
+    expect(bad('[1, 3, 3, 4]')).toMatch(/\[2\] is 3 after 3/);
   });
 });
