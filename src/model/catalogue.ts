@@ -43,9 +43,9 @@ export const MODELS: readonly ModelEntry[] = [
     domain: 'code',
     benchPrompts: pythonPrompts,
     sha256: {
-      weights: 'eca48568a9857b0516b0621934c8c5594172d7a617062590a7c52883f0195b22',
+      weights: '850db7ee4c90e998f02cd7165897227a01f3f21d6153256969d39306d5e9eece',
       tokenizer: 'dd247f7ed56aa2d5ac89773659c58148b8cfdea5ad23194c2a75210f1d46fa54',
-      card: 'b856dbb81afb68849f88fc34f3b1ad10094d880491e1e34962039e5defc4f414',
+      card: 'b4ebc73f9094315e6c86862cbecc39c5d5a1cab37d007e0d162f1d310d3a0752',
     },
     presets: [
       { label: 'Function', text: 'def read_config(path):\n    """Return the settings in the file at path as a dict."""' },
@@ -60,9 +60,9 @@ export const MODELS: readonly ModelEntry[] = [
     domain: 'prose',
     benchPrompts: kjvPrompts,
     sha256: {
-      weights: '3fc0f8f38a175af8dda5b1e0959e0986f338217ec23098be078fa81198007303',
+      weights: 'ef1deb04291b21d1ab4e5d6c022dc67c2c71704bdc395b899dcd24c72134e2ef',
       tokenizer: 'bae9fe9d680ce1dcff3fb6bf4964424759c2706f2eefa98f8d81c4111f7c5936',
-      card: 'a1cc76f6385d1e44fd78929fa0e4a2b11f1ae22595b6dc6cba3a7d9c2b962b24',
+      card: 'e70b6ad8b6fdc505ac428c86aff4c0ba849a72e7514e3460eca4f78e3ce82826',
     },
     presets: [
       { label: 'Kings', text: 'And the king sent messengers unto the city, saying,' },
