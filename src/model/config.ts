@@ -20,7 +20,7 @@ export interface ModelConfig {
 /**
  * Sane bounds of every integer field, checked when a model loads, before any buffer is sized from
  * it: a config of 1e9 positions must be refused by name, not by a failed allocation. The limits
- * are far above the shipped models' (d 128, 8 layers, 256 positions, D 3) and keep the largest
+ * are far above the shipped models' (d 128, 12 layers, 256 positions, D 3) and keep the largest
  * buffer (the KV caches: max_seq_len x d_model x blocks) within what a browser allocates. The
  * context must also hold the boundary token, a token and a full chain of drafts (checked below).
  */

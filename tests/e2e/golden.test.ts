@@ -30,7 +30,7 @@ interface GoldenCase {
   main: GoldenHead;
   mtp: (GoldenHead & { k: number })[];
 }
-/** brown-mtp (4 layers, D = 2) and python-mtp (8 layers, D = 3); kjv-mtp's shape is python-mtp's. */
+/** brown-mtp (4 layers, D = 2) and python-mtp (12 layers, D = 3, a draft vocabulary); kjv-mtp's shape is python-mtp's. */
 const MODELS = ['brown-mtp', 'python-mtp'];
 const casesOf = (model: string): GoldenCase[] =>
   (JSON.parse(readFileSync(new URL(`../fixtures/${model}.golden.json`, import.meta.url), 'utf8')) as { cases: GoldenCase[] }).cases.filter(
