@@ -59,13 +59,13 @@ export interface View {
   positional?: boolean;
 }
 
-/** A row batch: the rows one dispatch takes in a step, as written in a slot of `Kernels.batches`. */
 /** A Q | K | V cache: rows of 3d floats by absolute position, q at `base`, k at base + d, v at base + 2d. */
 export interface QkvCache {
   buffer: GPUBuffer;
   base?: number;
 }
 
+/** A row batch: the rows one dispatch takes in a step, as written in a slot of `Kernels.batches`. */
 export interface RowBatch {
   readonly slot: number;
   /** Byte offset of the slot: the dynamic offset of binding 0. */

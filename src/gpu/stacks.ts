@@ -143,19 +143,21 @@ export function buildStacks(kernels: Kernels, weights: WeightBuffer, buffers: Bu
     ];
   };
   // The modules' head scores only the draft vocabulary where the model has one; the main model's, every token.
-  const head = (x: View, norm: string, logitsRow: number, ids: View, label: string, draft = false): Dispatch =>
-    kernels.head({
+  const head = (x: View, norm: string, logitsRow: number, ids: View, label: string, draft = false): Dispatch => {
+    const draftHead = draft ? weights.draftHead : undefined;
+    return kernels.head({
       x,
       norm: w(norm),
-      table: draft && weights.draftHead ? weights.draftHead.table : weights.columns('tok_emb.weight'),
+      table: draftHead?.table ?? weights.columns('tok_emb.weight'),
       logits: { buffer: logits, base: logitsRow * V },
       ids,
       d,
       n: V,
       eps,
-      vocabulary: draft ? weights.draftHead?.vocabulary : undefined,
+      vocabulary: draftHead?.vocabulary,
       label: `${label} norm+head+argmax`,
     });
+  };
   // The setting is a placeholder until the first sampling step sets it (setSampling).
   const sample = (logitsRow: number, uniform: number, out: View, label: string): SampleDispatch =>
     kernels.sample({

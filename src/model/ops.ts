@@ -13,14 +13,17 @@ export function rmsnorm(x: Float32Array, weight: Float32Array, eps: number, out 
 
 /** out[j] = sum_i W[j, i] * x[i], with W stored row-major as [rows, x.length] (PyTorch's [out, in]). */
 export function matvec(W: Float32Array, x: Float32Array, rows: number, out = new Float32Array(rows)): Float32Array {
-  const n = x.length;
-  for (let j = 0; j < rows; j++) {
-    let acc = 0;
-    const base = j * n;
-    for (let i = 0; i < n; i++) acc += W[base + i] * x[i];
-    out[j] = acc;
-  }
+  for (let j = 0; j < rows; j++) out[j] = rowDot(W, j, x);
   return out;
+}
+
+/** sum_i W[j, i] * x[i], in index order: one output of matvec. */
+function rowDot(W: Float32Array, j: number, x: Float32Array): number {
+  const n = x.length;
+  const base = j * n;
+  let acc = 0;
+  for (let i = 0; i < n; i++) acc += W[base + i] * x[i];
+  return acc;
 }
 
 /**
@@ -34,14 +37,7 @@ export const EXCLUDED_LOGIT = -3.4028234663852886e38;
 /** matvec over the rows `ids` of W only (as matvec computes each); every other output is EXCLUDED_LOGIT. */
 export function matvecRows(W: Float32Array, x: Float32Array, rows: number, ids: ArrayLike<number>): Float32Array {
   const out = new Float32Array(rows).fill(EXCLUDED_LOGIT);
-  const n = x.length;
-  for (let r = 0; r < ids.length; r++) {
-    const j = ids[r];
-    let acc = 0;
-    const base = j * n;
-    for (let i = 0; i < n; i++) acc += W[base + i] * x[i];
-    out[j] = acc;
-  }
+  for (let r = 0; r < ids.length; r++) out[ids[r]] = rowDot(W, ids[r], x);
   return out;
 }
 
